@@ -1,0 +1,216 @@
+#include "client/cli/output.h"
+
+#include <cstdio>
+#include <iostream>
+
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "common/value_json.h"
+
+namespace brisk {
+namespace {
+
+using google::protobuf::Struct;
+using JsonValue = google::protobuf::Value;
+
+JsonValue Number(double n) {
+  JsonValue v;
+  v.set_number_value(n);
+  return v;
+}
+
+JsonValue String(const std::string& s) {
+  JsonValue v;
+  v.set_string_value(s);
+  return v;
+}
+
+void Print(const JsonValue& v) { std::cout << JsonText(v) << "\n"; }
+
+std::string Time(double unix_seconds) {
+  if (unix_seconds <= 0) return "-";
+  return absl::FormatTime("%H:%M:%E3S", absl::FromUnixMicros(static_cast<int64_t>(unix_seconds * 1e6)),
+                          absl::LocalTimeZone());
+}
+
+class JsonOutput : public Output {
+ public:
+  void Job(const JobReport& r) override {
+    JsonValue out;
+    auto& f = *out.mutable_struct_value()->mutable_fields();
+    f["job"] = Number(static_cast<double>(r.job));
+    f["state"] = String(r.state);
+    auto& results = *f["results"].mutable_struct_value()->mutable_fields();
+    for (const auto& [key, value] : r.results) results[key] = ValueToJson(*value);
+    if (!r.errors.empty()) {
+      auto& errors = *f["errors"].mutable_struct_value()->mutable_fields();
+      for (const auto& [key, message] : r.errors) errors[key] = String(message);
+    }
+    if (r.ntasks > 0) f["tasks"] = Number(static_cast<double>(r.ntasks));
+    if (r.seconds > 0) f["seconds"] = Number(r.seconds);
+    Print(out);
+  }
+
+  void Submitted(JobId job) override {
+    JsonValue out;
+    auto& f = *out.mutable_struct_value()->mutable_fields();
+    f["job"] = Number(static_cast<double>(job));
+    f["state"] = String("running");
+    Print(out);
+  }
+
+  void Status(const v1::StatusReply& s) override {
+    JsonValue out;
+    auto& f = *out.mutable_struct_value()->mutable_fields();
+    auto* workers = f["workers"].mutable_list_value();
+    for (const v1::WorkerInfo& w : s.workers()) {
+      JsonValue wv;
+      auto& wf = *wv.mutable_struct_value()->mutable_fields();
+      wf["name"] = String(w.name());
+      wf["address"] = String(w.address());
+      wf["nthreads"] = Number(w.nthreads());
+      wf["memory"] = Number(static_cast<double>(w.memory()));
+      wf["memory_limit"] = Number(static_cast<double>(w.memory_limit()));
+      wf["running"] = Number(w.running());
+      wf["processing"] = Number(w.processing());
+      auto& res = *wf["resources"].mutable_struct_value()->mutable_fields();
+      for (const auto& [name, amount] : w.resources()) res[name] = Number(amount);
+      *workers->add_values() = wv;
+    }
+    auto& tasks = *f["tasks"].mutable_struct_value()->mutable_fields();
+    for (const auto& [state, count] : s.tasks()) tasks[state] = Number(static_cast<double>(count));
+    f["jobs"] = Number(static_cast<double>(s.jobs()));
+    Print(out);
+  }
+
+  void Tasks(const v1::JobInfo& job) override {
+    JsonValue out;
+    auto* list = out.mutable_list_value();
+    for (const v1::TaskInfo& t : job.tasks()) {
+      JsonValue tv;
+      auto& tf = *tv.mutable_struct_value()->mutable_fields();
+      tf["key"] = String(t.key());
+      tf["state"] = String(t.state());
+      tf["worker"] = String(t.worker());
+      tf["start"] = Number(t.start());
+      tf["end"] = Number(t.end());
+      if (!t.error().empty()) tf["error"] = String(t.error());
+      *list->add_values() = tv;
+    }
+    Print(out);
+  }
+
+  void Jobs(const v1::ListJobsReply& jobs) override {
+    JsonValue out;
+    auto* list = out.mutable_list_value();
+    for (const v1::JobInfo& j : jobs.jobs()) {
+      JsonValue jv;
+      auto& jf = *jv.mutable_struct_value()->mutable_fields();
+      jf["job"] = Number(static_cast<double>(j.id()));
+      jf["name"] = String(j.name());
+      jf["state"] = String(j.state());
+      jf["ntasks"] = Number(static_cast<double>(j.ntasks()));
+      jf["submitted"] = Number(j.submitted());
+      jf["ended"] = Number(j.ended());
+      auto& counts = *jf["tasks"].mutable_struct_value()->mutable_fields();
+      for (const auto& [state, n] : j.task_states()) counts[state] = Number(static_cast<double>(n));
+      *list->add_values() = jv;
+    }
+    Print(out);
+  }
+
+  void Values(const std::vector<std::pair<std::string, ValuePtr>>& values) override {
+    JsonValue out;
+    auto& results =
+        *(*out.mutable_struct_value()->mutable_fields())["results"].mutable_struct_value()->mutable_fields();
+    for (const auto& [key, value] : values) results[key] = ValueToJson(*value);
+    Print(out);
+  }
+
+  void JobState(JobId job, const std::string& state) override {
+    JsonValue out;
+    auto& f = *out.mutable_struct_value()->mutable_fields();
+    f["job"] = Number(static_cast<double>(job));
+    f["state"] = String(state);
+    Print(out);
+  }
+
+  void Done(const std::string& what) override {
+    JsonValue out;
+    (*out.mutable_struct_value()->mutable_fields())[what] = JsonValue();
+    (*out.mutable_struct_value()->mutable_fields())[what].set_bool_value(true);
+    Print(out);
+  }
+};
+
+class TextOutput : public Output {
+ public:
+  void Job(const JobReport& r) override {
+    for (const auto& [key, value] : r.results) std::cout << key << ": " << ValueText(*value) << "\n";
+    for (const auto& [key, message] : r.errors) {
+      std::cerr << "error: task \"" << key << "\": " << message << "\n";
+    }
+    std::cerr << "job " << r.job << " " << r.state;
+    if (r.ntasks > 0 && r.seconds > 0) {
+      std::cerr << absl::StrFormat(": %d tasks in %.3f s (%.0f tasks/s)", r.ntasks, r.seconds,
+                                   r.ntasks / r.seconds);
+    }
+    std::cerr << "\n";
+  }
+
+  void Submitted(JobId job) override { std::cout << job << "\n"; }
+
+  void Status(const v1::StatusReply& s) override {
+    std::cout << absl::StrFormat("%-20s %-22s %8s %8s %10s %12s\n", "WORKER", "ADDRESS", "THREADS",
+                                 "RUNNING", "PROCESSING", "MEMORY");
+    for (const v1::WorkerInfo& w : s.workers()) {
+      std::cout << absl::StrFormat("%-20s %-22s %8d %8d %10d %12d\n", w.name(), w.address(),
+                                   w.nthreads(), w.running(), w.processing(), w.memory());
+    }
+    std::cout << "tasks:";
+    if (s.tasks().empty()) std::cout << " none";
+    for (const auto& [state, count] : s.tasks()) std::cout << " " << state << "=" << count;
+    std::cout << "\njobs: " << s.jobs() << "\n";
+  }
+
+  void Tasks(const v1::JobInfo& job) override {
+    std::cout << absl::StrFormat("%-24s %-11s %-16s %-12s %-12s %s\n", "KEY", "STATE", "WORKER",
+                                 "START", "END", "ERROR");
+    for (const v1::TaskInfo& t : job.tasks()) {
+      std::cout << absl::StrFormat("%-24s %-11s %-16s %-12s %-12s %s\n", t.key(), t.state(),
+                                   t.worker().empty() ? "-" : t.worker(), Time(t.start()),
+                                   Time(t.end()), t.error());
+    }
+  }
+
+  void Jobs(const v1::ListJobsReply& jobs) override {
+    std::cout << absl::StrFormat("%-6s %-20s %-10s %8s  %s\n", "JOB", "NAME", "STATE", "TASKS",
+                                 "BY STATE");
+    for (const v1::JobInfo& j : jobs.jobs()) {
+      std::string counts;
+      for (const auto& [state, n] : j.task_states()) absl::StrAppendFormat(&counts, "%s=%d ", state, n);
+      std::cout << absl::StrFormat("%-6d %-20s %-10s %8d  %s\n", j.id(),
+                                   j.name().empty() ? "-" : j.name(), j.state(), j.ntasks(), counts);
+    }
+  }
+
+  void Values(const std::vector<std::pair<std::string, ValuePtr>>& values) override {
+    for (const auto& [key, value] : values) std::cout << key << ": " << ValueText(*value) << "\n";
+  }
+
+  void JobState(JobId job, const std::string& state) override {
+    std::cout << "job " << job << " " << state << "\n";
+  }
+
+  void Done(const std::string& what) override { std::cout << what << "\n"; }
+};
+
+}  // namespace
+
+std::unique_ptr<Output> MakeOutput(const std::string& format) {
+  if (format == "json") return std::make_unique<JsonOutput>();
+  if (format == "text") return std::make_unique<TextOutput>();
+  return nullptr;
+}
+
+}  // namespace brisk

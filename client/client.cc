@@ -1,0 +1,402 @@
+#include "brisk/client.h"
+
+#include <future>
+#include <thread>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "brisk/v1/scheduler.grpc.pb.h"
+#include "client/local_cluster.h"
+#include "common/data_client.h"
+#include "common/graph_validate.h"
+#include "common/grpc_status.h"
+
+namespace brisk {
+
+// The client's connection: one stream to the scheduler, read by one thread that records key and
+// job updates; callers wait on those records.
+struct Client::Impl {
+  struct JobTrack {
+    std::string state;  // empty while running
+    std::string error;  // the scheduler does not know the job
+    absl::flat_hash_map<std::string, KeyStatus> keys;
+    std::vector<std::string> completed;  // keys in completion order
+  };
+
+  std::unique_ptr<LocalCluster> local;  // destroyed last (declared first)
+  std::string address;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::Scheduler::Stub> stub;
+  grpc::ClientContext stream_context;
+  std::unique_ptr<grpc::ClientReaderWriter<v1::ClientToScheduler, v1::SchedulerToClient>> stream;
+  std::thread reader;
+  DataClient data;
+
+  absl::Mutex mu;
+  absl::Mutex write_mu;
+  bool closed ABSL_GUARDED_BY(mu) = false;
+  uint64_t next_request ABSL_GUARDED_BY(mu) = 1;
+  absl::flat_hash_map<uint64_t, v1::SubmitResult> submit_results ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<JobId, JobTrack> jobs ABSL_GUARDED_BY(mu);
+
+  ~Impl() {
+    stream_context.TryCancel();
+    if (reader.joinable()) reader.join();
+  }
+
+  absl::Status Open() {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(-1);
+    args.SetMaxSendMessageSize(-1);
+    channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+    if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
+      return absl::UnavailableError(absl::StrCat("cannot reach the scheduler at ", address));
+    }
+    stub = v1::Scheduler::NewStub(channel);
+    stream = stub->ClientStream(&stream_context);
+    reader = std::thread([this] { ReadLoop(); });
+    return absl::OkStatus();
+  }
+
+  void ReadLoop() {
+    v1::SchedulerToClient message;
+    while (stream->Read(&message)) {
+      absl::MutexLock lock(&mu);
+      for (v1::SubmitResult& r : *message.mutable_submitted()) {
+        if (r.error().empty()) jobs.try_emplace(r.job());
+        submit_results[r.request_id()] = std::move(r);
+      }
+      for (v1::KeyUpdate& u : *message.mutable_keys()) {
+        JobTrack& job = jobs[u.job()];
+        KeyStatus& status = job.keys[u.key()];
+        if (status.state == v1::KEY_STATE_UNSPECIFIED) job.completed.push_back(u.key());
+        status.state = u.state();
+        status.error = u.error();
+        status.nbytes = u.nbytes();
+        status.who_has.assign(u.who_has().begin(), u.who_has().end());
+      }
+      for (const v1::JobUpdate& u : message.jobs()) {
+        JobTrack& job = jobs[u.job()];
+        job.state = u.state();
+        job.error = u.error();
+      }
+    }
+    absl::MutexLock lock(&mu);
+    closed = true;
+  }
+
+  absl::Status Send(const v1::ClientToScheduler& message) {
+    absl::MutexLock lock(&write_mu);
+    if (!stream->Write(message)) {
+      return absl::UnavailableError(absl::StrCat("lost the connection to the scheduler at ", address));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Closed() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    return absl::UnavailableError(absl::StrCat("lost the connection to the scheduler at ", address));
+  }
+};
+
+Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Client::~Client() = default;
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const std::string& address) {
+  auto impl = std::make_unique<Impl>();
+  impl->address = address;
+  absl::Status opened = impl->Open();
+  if (!opened.ok()) return opened;
+  return std::unique_ptr<Client>(new Client(std::move(impl)));
+}
+
+absl::StatusOr<std::unique_ptr<Client>> Client::StartLocal(LocalClusterOptions options) {
+  auto local = LocalCluster::Start(options);
+  if (!local.ok()) return local.status();
+  auto impl = std::make_unique<Impl>();
+  impl->address = (*local)->address();
+  impl->local = std::move(*local);
+  absl::Status opened = impl->Open();
+  if (!opened.ok()) return opened;
+  return std::unique_ptr<Client>(new Client(std::move(impl)));
+}
+
+const std::string& Client::scheduler_address() const { return impl_->address; }
+
+absl::StatusOr<Job> Client::Submit(const v1::Graph& graph, const SubmitOptions& options) {
+  uint64_t request;
+  {
+    absl::MutexLock lock(&impl_->mu);
+    request = impl_->next_request++;
+  }
+  // Big graphs go in chunks, each well under the message limit.
+  const int chunk = std::max(1, options.chunk_tasks);
+  int sent = 0;
+  do {
+    v1::ClientToScheduler message;
+    v1::SubmitGraph* submit = message.mutable_submit();
+    submit->set_request_id(request);
+    const int end = std::min(graph.tasks_size(), sent + chunk);
+    for (int i = sent; i < end; ++i) *submit->add_tasks() = graph.tasks(i);
+    sent = end;
+    if (sent == graph.tasks_size()) {
+      submit->set_last(true);
+      *submit->mutable_outputs() = graph.outputs();
+      submit->set_name(options.name);
+      submit->set_keep(options.keep);
+    }
+    absl::Status status = impl_->Send(message);
+    if (!status.ok()) return status;
+  } while (sent < graph.tasks_size());
+
+  v1::SubmitResult result;
+  {
+    absl::MutexLock lock(&impl_->mu);
+    auto arrived = [this, request]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(impl_->mu) {
+      return impl_->closed || impl_->submit_results.contains(request);
+    };
+    impl_->mu.Await(absl::Condition(&arrived));
+    auto it = impl_->submit_results.find(request);
+    if (it == impl_->submit_results.end()) return impl_->Closed();
+    result = std::move(it->second);
+    impl_->submit_results.erase(it);
+  }
+  if (!result.error().empty()) return absl::InvalidArgumentError(result.error());
+  Job job;
+  job.id = result.job();
+  std::vector<std::string> outputs(graph.outputs().begin(), graph.outputs().end());
+  if (outputs.empty()) outputs = DefaultOutputs(graph);
+  for (std::string& key : outputs) job.outputs.push_back(Future{job.id, std::move(key)});
+  return job;
+}
+
+absl::StatusOr<Job> Client::Watch(JobId id) {
+  auto info = GetJob(id, /*include_tasks=*/false);
+  if (!info.ok()) return info.status();
+  {
+    absl::MutexLock lock(&impl_->mu);
+    impl_->jobs.try_emplace(id);
+  }
+  v1::ClientToScheduler message;
+  message.add_watch_jobs(id);
+  absl::Status sent = impl_->Send(message);
+  if (!sent.ok()) return sent;
+  Job job;
+  job.id = id;
+  for (const std::string& key : info->outputs()) job.outputs.push_back(Future{id, key});
+  return job;
+}
+
+absl::StatusOr<std::string> Client::Wait(JobId id, absl::Duration timeout) {
+  absl::MutexLock lock(&impl_->mu);
+  auto done = [this, id]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(impl_->mu) {
+    auto it = impl_->jobs.find(id);
+    return impl_->closed || (it != impl_->jobs.end() && (!it->second.state.empty() ||
+                                                         !it->second.error.empty()));
+  };
+  if (!impl_->mu.AwaitWithTimeout(absl::Condition(&done), timeout)) {
+    return absl::DeadlineExceededError(absl::StrCat("job ", id, " still running"));
+  }
+  auto it = impl_->jobs.find(id);
+  if (it == impl_->jobs.end() || it->second.state.empty()) {
+    if (it != impl_->jobs.end() && !it->second.error.empty()) {
+      return absl::NotFoundError(it->second.error);
+    }
+    return impl_->Closed();
+  }
+  return it->second.state;
+}
+
+absl::StatusOr<KeyStatus> Client::WaitKey(const Future& future, absl::Duration timeout) {
+  absl::MutexLock lock(&impl_->mu);
+  auto done = [this, &future]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(impl_->mu) {
+    if (impl_->closed) return true;
+    auto job = impl_->jobs.find(future.job);
+    if (job == impl_->jobs.end()) return false;
+    if (!job->second.error.empty()) return true;
+    auto key = job->second.keys.find(future.key);
+    return key != job->second.keys.end() || !job->second.state.empty();
+  };
+  if (!impl_->mu.AwaitWithTimeout(absl::Condition(&done), timeout)) {
+    return absl::DeadlineExceededError(absl::StrCat("\"", future.key, "\" not done yet"));
+  }
+  auto job = impl_->jobs.find(future.job);
+  if (job == impl_->jobs.end()) return impl_->Closed();
+  if (!job->second.error.empty()) return absl::NotFoundError(job->second.error);
+  auto key = job->second.keys.find(future.key);
+  if (key == job->second.keys.end()) {
+    if (impl_->closed) return impl_->Closed();
+    return absl::NotFoundError(
+        absl::StrCat("\"", future.key, "\" is not an output of job ", future.job));
+  }
+  return key->second;
+}
+
+absl::StatusOr<std::vector<ValuePtr>> Client::Gather(const std::vector<Future>& futures) {
+  // Wait for all, then fetch from each holder in parallel, several keys per request.
+  absl::flat_hash_map<std::string, std::vector<std::string>> by_worker;
+  for (const Future& f : futures) {
+    auto status = WaitKey(f);
+    if (!status.ok()) return status.status();
+    if (status->state != v1::KEY_STATE_MEMORY) {
+      return absl::AbortedError(absl::StrCat("task \"", f.key, "\" ",
+                                             status->state == v1::KEY_STATE_ERRED ? "failed" : "was cancelled",
+                                             ": ", status->error));
+    }
+    if (status->who_has.empty()) {
+      return absl::UnavailableError(absl::StrCat("no worker holds \"", f.key, "\""));
+    }
+    by_worker[status->who_has.front()].push_back(f.key);
+  }
+  absl::flat_hash_map<std::string, ValuePtr> values;
+  std::vector<std::pair<std::string, std::future<absl::StatusOr<FetchResult>>>> fetches;
+  for (auto& [address, keys] : by_worker) {
+    fetches.emplace_back(address, std::async(std::launch::async, [this, address = address, keys = keys] {
+                           return impl_->data.Fetch(address, keys);
+                         }));
+  }
+  for (auto& [address, pending] : fetches) {
+    absl::StatusOr<FetchResult> result = pending.get();
+    if (!result.ok()) return result.status();
+    if (!result->missing.empty()) {
+      return absl::UnavailableError(
+          absl::StrCat("worker ", address, " no longer holds \"", result->missing.front(), "\""));
+    }
+    for (auto& [key, value] : result->values) values[key] = std::move(value);
+  }
+  std::vector<ValuePtr> out;
+  out.reserve(futures.size());
+  for (const Future& f : futures) out.push_back(values[f.key]);
+  return out;
+}
+
+absl::StatusOr<ValuePtr> Client::Result(const Future& future) {
+  auto values = Gather({future});
+  if (!values.ok()) return values.status();
+  return values->front();
+}
+
+absl::Status Client::AsCompleted(const std::vector<Future>& futures,
+                                 const std::function<void(const Future&, const KeyStatus&)>& fn) {
+  absl::flat_hash_map<std::pair<JobId, std::string>, const Future*> wanted;
+  for (const Future& f : futures) wanted[{f.job, f.key}] = &f;
+  absl::flat_hash_map<JobId, size_t> seen;  // position in each job's completion list
+  while (!wanted.empty()) {
+    std::vector<std::pair<const Future*, KeyStatus>> ready;
+    {
+      absl::MutexLock lock(&impl_->mu);
+      auto progress = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(impl_->mu) {
+        if (impl_->closed) return true;
+        for (const auto& [id, pos] : seen) {
+          auto it = impl_->jobs.find(id);
+          if (it != impl_->jobs.end() && it->second.completed.size() > pos) return true;
+        }
+        for (const auto& [k, f] : wanted) {
+          if (!seen.contains(k.first)) return true;
+        }
+        return false;
+      };
+      impl_->mu.Await(absl::Condition(&progress));
+      for (const auto& [k, f] : wanted) seen.try_emplace(k.first, 0);
+      for (auto& [id, pos] : seen) {
+        auto it = impl_->jobs.find(id);
+        if (it == impl_->jobs.end()) continue;
+        for (; pos < it->second.completed.size(); ++pos) {
+          const std::string& key = it->second.completed[pos];
+          auto w = wanted.find(std::make_pair(id, key));
+          if (w == wanted.end()) continue;
+          ready.emplace_back(w->second, it->second.keys[key]);
+          wanted.erase(w);
+        }
+      }
+      if (ready.empty() && impl_->closed) return impl_->Closed();
+    }
+    for (auto& [f, status] : ready) fn(*f, status);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Client::Cancel(JobId job) {
+  v1::ClientToScheduler message;
+  message.add_cancel_jobs(job);
+  return impl_->Send(message);
+}
+
+absl::Status Client::Release(JobId job) {
+  v1::ClientToScheduler message;
+  message.add_release_jobs(job);
+  return impl_->Send(message);
+}
+
+absl::StatusOr<std::vector<ValuePtr>> Client::GatherKeys(const std::vector<std::string>& keys) {
+  v1::WhoHasRequest request;
+  for (const std::string& key : keys) request.add_keys(key);
+  v1::WhoHasReply reply;
+  grpc::ClientContext context;
+  grpc::Status status = impl_->stub->WhoHas(&context, request, &reply);
+  if (!status.ok()) return FromGrpcStatus(status);
+  absl::flat_hash_map<std::string, std::vector<std::string>> by_worker;
+  for (const v1::KeyLocation& loc : reply.keys()) {
+    if (loc.state() == "unknown") {
+      return absl::NotFoundError(absl::StrCat("no key \"", loc.key(), "\" at the scheduler"));
+    }
+    if (!loc.error().empty()) {
+      return absl::AbortedError(absl::StrCat("task \"", loc.key(), "\" failed: ", loc.error()));
+    }
+    if (loc.who_has().empty()) {
+      return absl::NotFoundError(
+          absl::StrCat("\"", loc.key(), "\" is not in memory (state ", loc.state(), ")"));
+    }
+    by_worker[loc.who_has(0)].push_back(loc.key());
+  }
+  absl::flat_hash_map<std::string, ValuePtr> values;
+  for (auto& [address, wanted] : by_worker) {
+    auto result = impl_->data.Fetch(address, wanted);
+    if (!result.ok()) return result.status();
+    if (!result->missing.empty()) {
+      return absl::NotFoundError(absl::StrCat("\"", result->missing.front(), "\" was just freed"));
+    }
+    for (auto& [key, value] : result->values) values[key] = std::move(value);
+  }
+  std::vector<ValuePtr> out;
+  for (const std::string& key : keys) out.push_back(values[key]);
+  return out;
+}
+
+absl::StatusOr<v1::StatusReply> Client::Status() {
+  v1::StatusReply reply;
+  grpc::ClientContext context;
+  grpc::Status status = impl_->stub->Status(&context, v1::StatusRequest(), &reply);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return reply;
+}
+
+absl::StatusOr<v1::JobInfo> Client::GetJob(JobId job, bool include_tasks) {
+  v1::GetJobRequest request;
+  request.set_job(job);
+  request.set_include_tasks(include_tasks);
+  v1::JobInfo reply;
+  grpc::ClientContext context;
+  grpc::Status status = impl_->stub->GetJob(&context, request, &reply);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return reply;
+}
+
+absl::StatusOr<v1::ListJobsReply> Client::ListJobs() {
+  v1::ListJobsReply reply;
+  grpc::ClientContext context;
+  grpc::Status status = impl_->stub->ListJobs(&context, v1::ListJobsRequest(), &reply);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return reply;
+}
+
+absl::Status Client::ShutdownCluster() {
+  v1::ShutdownReply reply;
+  grpc::ClientContext context;
+  return FromGrpcStatus(impl_->stub->Shutdown(&context, v1::ShutdownRequest(), &reply));
+}
+
+}  // namespace brisk

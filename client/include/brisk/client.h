@@ -1,0 +1,103 @@
+// brisk::Client: the C++ client library. Connects to a scheduler (or starts an embedded local
+// cluster), submits graphs, and waits for, gathers, streams, cancels and releases results.
+// Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "brisk/v1/graph.pb.h"
+#include "brisk/v1/scheduler.pb.h"
+#include "brisk/v1/value.pb.h"
+
+namespace brisk {
+
+using JobId = uint64_t;
+using ValuePtr = std::shared_ptr<const v1::Value>;
+
+// A handle on one output key of a job.
+struct Future {
+  JobId job = 0;
+  std::string key;
+};
+
+// A submitted job and a future per output.
+struct Job {
+  JobId id = 0;
+  std::vector<Future> outputs;
+};
+
+// Where one key stands, as the scheduler reported it.
+struct KeyStatus {
+  v1::KeyState state = v1::KEY_STATE_UNSPECIFIED;  // UNSPECIFIED: not done yet
+  std::string error;
+  std::vector<std::string> who_has;
+  uint64_t nbytes = 0;
+};
+
+struct SubmitOptions {
+  std::string name;
+  // Keep the job's results after this client disconnects (until released or cancelled).
+  bool keep = false;
+  // Tasks per message when streaming a big graph.
+  int chunk_tasks = 20000;
+};
+
+struct LocalClusterOptions {
+  int workers = 2;
+  int threads_per_worker = 1;
+};
+
+class Client {
+ public:
+  // Connects to the scheduler at host:port.
+  static absl::StatusOr<std::unique_ptr<Client>> Connect(const std::string& address);
+  // Starts a scheduler and workers inside this process and connects to them; they stop with
+  // the client.
+  static absl::StatusOr<std::unique_ptr<Client>> StartLocal(LocalClusterOptions options = {});
+  ~Client();
+
+  const std::string& scheduler_address() const;
+
+  // Submits a graph: an error naming the key and the problem if the scheduler refuses it.
+  absl::StatusOr<Job> Submit(const v1::Graph& graph, const SubmitOptions& options = {});
+  // Follows a job submitted elsewhere (e.g. with `brisk submit --no-wait`).
+  absl::StatusOr<Job> Watch(JobId job);
+  // Blocks until the job ended; returns its state: "finished", "erred" or "cancelled".
+  absl::StatusOr<std::string> Wait(JobId job, absl::Duration timeout = absl::InfiniteDuration());
+  // Blocks until the future's key is done; returns its status.
+  absl::StatusOr<KeyStatus> WaitKey(const Future& future,
+                                    absl::Duration timeout = absl::InfiniteDuration());
+  // The futures' values, in order, fetched straight from the workers holding them; an error
+  // naming the first key that failed.
+  absl::StatusOr<std::vector<ValuePtr>> Gather(const std::vector<Future>& futures);
+  absl::StatusOr<ValuePtr> Result(const Future& future);
+  // Calls `fn` once per future, in the order they complete.
+  absl::Status AsCompleted(const std::vector<Future>& futures,
+                           const std::function<void(const Future&, const KeyStatus&)>& fn);
+  // Stops the job's queued and running tasks and frees its data.
+  absl::Status Cancel(JobId job);
+  // Frees the job's results (cancels it if still running).
+  absl::Status Release(JobId job);
+
+  // Values of keys currently held anywhere in the cluster.
+  absl::StatusOr<std::vector<ValuePtr>> GatherKeys(const std::vector<std::string>& keys);
+  absl::StatusOr<v1::StatusReply> Status();
+  absl::StatusOr<v1::JobInfo> GetJob(JobId job, bool include_tasks);
+  absl::StatusOr<v1::ListJobsReply> ListJobs();
+  // Stops the scheduler and every worker.
+  absl::Status ShutdownCluster();
+
+ private:
+  struct Impl;
+  explicit Client(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace brisk

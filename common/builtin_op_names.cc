@@ -1,0 +1,12 @@
+#include "common/builtin_op_names.h"
+
+namespace brisk {
+
+const std::vector<absl::string_view>& BuiltinOpNames() {
+  static const auto* names = new std::vector<absl::string_view>{
+      "noop", "identity", "inc",       "add",   "mul",  "sum",  "range",  "len",
+      "concat", "getitem", "partition", "sleep", "fail", "bytes", "nbytes"};
+  return *names;
+}
+
+}  // namespace brisk

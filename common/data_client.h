@@ -1,0 +1,38 @@
+// DataClient: fetches values from workers' data services (brisk.v1.Worker.GetData), several keys
+// per call, reassembling chunked values. Keeps one channel per address. Thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "brisk/v1/worker.grpc.pb.h"
+#include "common/data_chunks.h"
+
+namespace brisk {
+
+struct FetchResult {
+  absl::flat_hash_map<std::string, ValuePtr> values;
+  std::vector<std::string> missing;  // keys the worker does not hold
+};
+
+class DataClient {
+ public:
+  // Fetches `keys` from the worker at `address`. An error when the worker cannot be reached or
+  // the stream breaks; keys it does not hold are listed in `missing`.
+  absl::StatusOr<FetchResult> Fetch(const std::string& address, const std::vector<std::string>& keys);
+
+ private:
+  v1::Worker::Stub* StubFor(const std::string& address);
+
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::unique_ptr<v1::Worker::Stub>> stubs_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace brisk

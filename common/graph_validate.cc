@@ -1,0 +1,172 @@
+#include "common/graph_validate.h"
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace brisk {
+namespace {
+
+void ForEachRefInArg(const v1::Arg& arg, const std::function<void(const std::string&)>& fn) {
+  if (arg.kind_case() == v1::Arg::kRef) {
+    fn(arg.ref());
+  } else if (arg.kind_case() == v1::Arg::kList) {
+    for (const v1::Arg& item : arg.list().items()) ForEachRefInArg(item, fn);
+  }
+}
+
+absl::Status CheckArg(const std::string& key, const std::string& where, const v1::Arg& arg) {
+  if (arg.kind_case() == v1::Arg::KIND_NOT_SET) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "task \"", key, "\": ", where,
+        " is empty; an argument needs one of ref, int, float, str, bytes, bool, list"));
+  }
+  if (arg.kind_case() == v1::Arg::kRef && arg.ref().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("task \"", key, "\": ", where, " has an empty ref"));
+  }
+  if (arg.kind_case() == v1::Arg::kList) {
+    for (int i = 0; i < arg.list().items_size(); ++i) {
+      auto status = CheckArg(key, absl::StrCat(where, ".list.items[", i, "]"), arg.list().items(i));
+      if (!status.ok()) return status;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void ForEachDependency(const v1::Task& task, const std::function<void(const std::string&)>& fn) {
+  for (const v1::Arg& arg : task.args()) ForEachRefInArg(arg, fn);
+  for (const auto& [name, arg] : task.kwargs()) ForEachRefInArg(arg, fn);
+  for (const std::string& key : task.after()) fn(key);
+}
+
+std::vector<std::string> Dependencies(const v1::Task& task) {
+  std::vector<std::string> deps;
+  ForEachDependency(task, [&](const std::string& key) {
+    for (const std::string& seen : deps) {
+      if (seen == key) return;
+    }
+    deps.push_back(key);
+  });
+  return deps;
+}
+
+absl::Status ValidateGraph(const v1::Graph& graph, const GraphCheck& check) {
+  if (graph.tasks_size() == 0) return absl::InvalidArgumentError("graph has no tasks");
+  absl::flat_hash_map<absl::string_view, int> index;
+  index.reserve(graph.tasks_size());
+  for (int i = 0; i < graph.tasks_size(); ++i) {
+    const v1::Task& task = graph.tasks(i);
+    if (task.key().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("tasks[", i, "] has an empty key"));
+    }
+    if (!index.emplace(task.key(), i).second) {
+      return absl::InvalidArgumentError(absl::StrCat("duplicate key \"", task.key(), "\""));
+    }
+  }
+  for (int i = 0; i < graph.tasks_size(); ++i) {
+    const v1::Task& task = graph.tasks(i);
+    const std::string& key = task.key();
+    if (task.op().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("task \"", key, "\" has no op"));
+    }
+    if (!check.op_known(task.op())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("task \"", key, "\": unknown op \"", task.op(), "\""));
+    }
+    for (int a = 0; a < task.args_size(); ++a) {
+      auto status = CheckArg(key, absl::StrCat("args[", a, "]"), task.args(a));
+      if (!status.ok()) return status;
+    }
+    for (const auto& [name, arg] : task.kwargs()) {
+      auto status = CheckArg(key, absl::StrCat("kwargs.", name), arg);
+      if (!status.ok()) return status;
+    }
+    if (task.retries() < 0) {
+      return absl::InvalidArgumentError(absl::StrCat("task \"", key, "\": retries is negative"));
+    }
+    if (!(task.timeout_s() >= 0)) {  // also NaN
+      return absl::InvalidArgumentError(absl::StrCat("task \"", key, "\": timeoutS is negative"));
+    }
+    for (const auto& [name, amount] : task.resources()) {
+      if (!(amount >= 0)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("task \"", key, "\": resource \"", name, "\" has a negative amount"));
+      }
+    }
+    absl::Status missing = absl::OkStatus();
+    ForEachDependency(task, [&](const std::string& dep) {
+      if (!missing.ok()) return;
+      if (dep == key) {
+        missing = absl::InvalidArgumentError(absl::StrCat("cycle: \"", key, "\" depends on itself"));
+      } else if (!index.contains(dep) && !check.key_exists(dep)) {
+        missing = absl::InvalidArgumentError(
+            absl::StrCat("task \"", key, "\" depends on missing key \"", dep, "\""));
+      }
+    });
+    if (!missing.ok()) return missing;
+  }
+  for (const std::string& out : graph.outputs()) {
+    if (!index.contains(out) && !check.key_exists(out)) {
+      return absl::InvalidArgumentError(absl::StrCat("output \"", out, "\" is not a task"));
+    }
+  }
+
+  // Cycle detection: iterative depth-first search over the graph's own tasks.
+  const int n = graph.tasks_size();
+  std::vector<std::vector<int>> deps(n);
+  for (int i = 0; i < n; ++i) {
+    ForEachDependency(graph.tasks(i), [&](const std::string& dep) {
+      auto it = index.find(dep);
+      if (it != index.end()) deps[i].push_back(it->second);
+    });
+  }
+  enum Color : uint8_t { kWhite, kGrey, kBlack };
+  std::vector<Color> color(n, kWhite);
+  std::vector<std::pair<int, size_t>> stack;  // (task, next dependency to visit)
+  for (int root = 0; root < n; ++root) {
+    if (color[root] != kWhite) continue;
+    stack.push_back({root, 0});
+    color[root] = kGrey;
+    while (!stack.empty()) {
+      auto& [node, next] = stack.back();
+      if (next == deps[node].size()) {
+        color[node] = kBlack;
+        stack.pop_back();
+        continue;
+      }
+      const int dep = deps[node][next++];
+      if (color[dep] == kGrey) {
+        std::vector<std::string> path;
+        size_t start = 0;
+        while (stack[start].first != dep) ++start;
+        for (size_t s = start; s < stack.size(); ++s) {
+          path.push_back(absl::StrCat("\"", graph.tasks(stack[s].first).key(), "\""));
+        }
+        path.push_back(absl::StrCat("\"", graph.tasks(dep).key(), "\""));
+        return absl::InvalidArgumentError(absl::StrCat("cycle: ", absl::StrJoin(path, " -> ")));
+      }
+      if (color[dep] == kWhite) {
+        color[dep] = kGrey;
+        stack.push_back({dep, 0});
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> DefaultOutputs(const v1::Graph& graph) {
+  absl::flat_hash_set<std::string> depended;
+  for (const v1::Task& task : graph.tasks()) {
+    ForEachDependency(task, [&](const std::string& dep) { depended.insert(dep); });
+  }
+  std::vector<std::string> outputs;
+  for (const v1::Task& task : graph.tasks()) {
+    if (!depended.contains(task.key())) outputs.push_back(task.key());
+  }
+  return outputs;
+}
+
+}  // namespace brisk

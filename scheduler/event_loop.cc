@@ -1,0 +1,44 @@
+#include "scheduler/event_loop.h"
+
+namespace brisk {
+
+EventLoop::EventLoop(SchedulerState& state) : state_(state) {}
+
+EventLoop::~EventLoop() { Stop(); }
+
+void EventLoop::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void EventLoop::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void EventLoop::Post(Event event) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_) return;
+  queue_.push_back(std::move(event));
+}
+
+void EventLoop::Run() {
+  std::vector<Event> batch;
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](EventLoop* loop) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop->mu_) {
+            return loop->stopping_ || !loop->queue_.empty();
+          },
+          this));
+      if (queue_.empty() && stopping_) return;
+      batch.swap(queue_);
+    }
+    for (Event& event : batch) event(state_);
+    batch.clear();
+    state_.Flush();
+  }
+}
+
+}  // namespace brisk

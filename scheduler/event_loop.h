@@ -1,0 +1,38 @@
+// EventLoop: the one thread that owns the SchedulerState. Other threads Post() closures; the loop
+// runs every closure queued so far, then calls Flush() once, so a burst of messages shares one
+// scheduling pass and leaves as one batch per destination.
+#pragma once
+
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "scheduler/scheduler_state.h"
+
+namespace brisk {
+
+class EventLoop {
+ public:
+  using Event = std::function<void(SchedulerState&)>;
+
+  explicit EventLoop(SchedulerState& state);
+  ~EventLoop();
+
+  void Start();
+  // Runs what is queued, then stops the thread. Posts after Stop are dropped.
+  void Stop();
+  void Post(Event event);
+
+ private:
+  void Run();
+
+  SchedulerState& state_;
+  std::thread thread_;
+  absl::Mutex mu_;
+  std::vector<Event> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace brisk

@@ -1,0 +1,46 @@
+// brisk-scheduler: parses flags and runs a SchedulerServer until shut down or signalled.
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "common/signals.h"
+#include "scheduler/scheduler_server.h"
+#include "spdlog/spdlog.h"
+
+int main(int argc, char** argv) {
+  brisk::BlockTerminationSignals();
+  CLI::App app{"brisk-scheduler: the Brisk scheduler daemon. Workers and clients connect to it."};
+  brisk::SchedulerServerOptions options;
+  std::string log_level = "info";
+  app.add_option("--host", options.host, "Address to listen on")->capture_default_str();
+  app.add_option("--port", options.port, "Port to listen on; 0 lets the OS choose")
+      ->capture_default_str();
+  app.add_option("--address-file", options.address_file,
+                 "Write host:port to this file once listening");
+  app.add_option("--worker-saturation", options.scheduler.worker_saturation,
+                 "Root tasks per worker thread held on a worker at once")
+      ->capture_default_str();
+  app.add_option("--max-message-mb", options.max_message_bytes, "Largest message accepted, in MiB")
+      ->transform([](std::string s) { return std::to_string(std::stoll(s) << 20); });
+  app.add_option("--log-level", log_level, "trace, debug, info, warn or error")->capture_default_str();
+  app.set_config("--config", "", "Read options from this TOML or INI file");
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  brisk::SchedulerServer server(options);
+  if (absl::Status started = server.Start(); !started.ok()) {
+    std::fprintf(stderr, "brisk-scheduler: %s\n", std::string(started.message()).c_str());
+    return 1;
+  }
+  std::thread signals([&server] {
+    const int sig = brisk::WaitForTerminationSignal();
+    if (sig != 0) spdlog::info("signal {}: stopping", sig);
+    server.RequestStop();
+  });
+  server.Wait();
+  server.Stop();
+  brisk::StopWaitingForSignals();
+  signals.join();
+  return 0;
+}

@@ -1,0 +1,58 @@
+#include "scheduler/scheduler_server.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/address_file.h"
+#include "spdlog/spdlog.h"
+
+namespace brisk {
+
+SchedulerServer::SchedulerServer(SchedulerServerOptions options) : options_(std::move(options)) {}
+
+SchedulerServer::~SchedulerServer() { Stop(); }
+
+absl::Status SchedulerServer::Start() {
+  service_ = std::make_unique<SchedulerService>([this] { RequestStop(); });
+  state_ = std::make_unique<SchedulerState>(*service_, RealClock::Get(), options_.scheduler);
+  loop_ = std::make_unique<EventLoop>(*state_);
+  service_->SetLoop(loop_.get());
+  loop_->Start();
+
+  grpc::ServerBuilder builder;
+  int port = 0;
+  const std::string host = options_.host.find(':') != std::string::npos
+                               ? absl::StrCat("[", options_.host, "]")
+                               : options_.host;
+  builder.AddListeningPort(absl::StrCat(host, ":", options_.port), grpc::InsecureServerCredentials(),
+                           &port);
+  builder.RegisterService(service_.get());
+  builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
+  builder.SetMaxSendMessageSize(-1);
+  server_ = builder.BuildAndStart();
+  if (!server_ || port == 0) {
+    loop_->Stop();
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", host, ":", options_.port, " (in use or not an address here)"));
+  }
+  address_ = absl::StrCat(host, ":", port);
+  spdlog::info("scheduler listening on {}", address_);
+  if (!options_.address_file.empty()) {
+    absl::Status written = WriteAddressFile(options_.address_file, address_);
+    if (!written.ok()) return written;
+  }
+  return absl::OkStatus();
+}
+
+void SchedulerServer::Wait() { stop_requested_.WaitForNotification(); }
+
+void SchedulerServer::RequestStop() {
+  if (!stop_requested_.HasBeenNotified()) stop_requested_.Notify();
+}
+
+void SchedulerServer::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  if (loop_) loop_->Stop();
+}
+
+}  // namespace brisk

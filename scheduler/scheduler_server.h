@@ -1,0 +1,54 @@
+// SchedulerServer: a running scheduler — the gRPC server, the event loop and the state it owns.
+// Used by the brisk-scheduler executable and by the client's embedded local cluster.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/notification.h"
+#include "scheduler/event_loop.h"
+#include "scheduler/scheduler_service.h"
+#include "scheduler/scheduler_state.h"
+
+namespace brisk {
+
+struct SchedulerServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;  // 0: the OS chooses
+  // Receives host:port once the server listens (empty: none).
+  std::string address_file;
+  // Largest message accepted from a client or worker.
+  int max_message_bytes = 256 << 20;
+  SchedulerOptions scheduler;
+};
+
+class SchedulerServer {
+ public:
+  explicit SchedulerServer(SchedulerServerOptions options);
+  ~SchedulerServer();
+
+  // Binds and starts serving; then address() is valid and the address file written.
+  absl::Status Start();
+  const std::string& address() const { return address_; }
+  // Blocks until a Shutdown call or RequestStop().
+  void Wait();
+  // Thread-safe; makes Wait() return.
+  void RequestStop();
+  // Stops serving and joins the event loop. Idempotent.
+  void Stop();
+
+ private:
+  SchedulerServerOptions options_;
+  std::string address_;
+  absl::Notification stop_requested_;
+  std::unique_ptr<SchedulerService> service_;
+  std::unique_ptr<SchedulerState> state_;
+  std::unique_ptr<EventLoop> loop_;
+  std::unique_ptr<grpc::Server> server_;
+  bool stopped_ = false;
+};
+
+}  // namespace brisk

@@ -1,0 +1,155 @@
+#include "scheduler/scheduler_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/grpc_status.h"
+#include "spdlog/spdlog.h"
+
+namespace brisk {
+
+SchedulerService::SchedulerService(std::function<void()> on_shutdown)
+    : on_shutdown_(std::move(on_shutdown)) {}
+
+void SchedulerService::SendToWorker(WorkerId worker, v1::SchedulerToWorker batch) {
+  absl::MutexLock lock(&mu_);
+  auto it = workers_.find(worker);
+  if (it == workers_.end()) return;
+  const bool refused = !batch.error().empty();
+  grpc::Status status(grpc::StatusCode::INVALID_ARGUMENT, batch.error());
+  it->second->Send(std::move(batch));
+  if (refused) it->second->Close(status);
+}
+
+void SchedulerService::SendToClient(ClientId client, v1::SchedulerToClient batch) {
+  absl::MutexLock lock(&mu_);
+  auto it = clients_.find(client);
+  if (it != clients_.end()) it->second->Send(std::move(batch));
+}
+
+grpc::ServerBidiReactor<v1::WorkerToScheduler, v1::SchedulerToWorker>*
+SchedulerService::WorkerStream(grpc::CallbackServerContext* context) {
+  const WorkerId id = static_cast<WorkerId>(next_id_.fetch_add(1));
+  auto registered = std::make_shared<bool>(false);  // touched only by this stream's reads
+  WorkerStreamT::Callbacks callbacks;
+  callbacks.on_message = [this, id, registered](WorkerStreamT& stream,
+                                                v1::WorkerToScheduler& message) {
+    if (!*registered) {
+      if (!message.has_register_()) {
+        stream.Close(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                  "the first message on a worker stream must be a registration"));
+        return;
+      }
+      *registered = true;
+      loop_->Post([this, id, reg = message.register_()](SchedulerState& state) {
+        absl::Status status = state.AddWorker(id, reg);
+        if (!status.ok()) {
+          spdlog::warn("refused worker {}: {}", reg.address(), status.ToString());
+          v1::SchedulerToWorker refusal;
+          refusal.set_error(std::string(status.message()));
+          SendToWorker(id, std::move(refusal));
+        }
+      });
+      return;
+    }
+    loop_->Post([id, message = std::move(message)](SchedulerState& state) {
+      state.HandleWorkerMessage(id, message);
+    });
+  };
+  callbacks.on_closed = [this, id, registered] {
+    {
+      absl::MutexLock lock(&mu_);
+      workers_.erase(id);
+    }
+    if (*registered) loop_->Post([id](SchedulerState& state) { state.RemoveWorker(id); });
+  };
+  auto* stream = new WorkerStreamT(std::move(callbacks));
+  absl::MutexLock lock(&mu_);
+  workers_[id] = stream;
+  return stream;
+}
+
+grpc::ServerBidiReactor<v1::ClientToScheduler, v1::SchedulerToClient>*
+SchedulerService::ClientStream(grpc::CallbackServerContext* context) {
+  const ClientId id = next_id_.fetch_add(1);
+  loop_->Post([id](SchedulerState& state) { state.AddClient(id); });
+  ClientStreamT::Callbacks callbacks;
+  callbacks.on_message = [this, id](ClientStreamT&, v1::ClientToScheduler& message) {
+    loop_->Post([id, message = std::move(message)](SchedulerState& state) mutable {
+      state.HandleClientMessage(id, message);
+    });
+  };
+  callbacks.on_closed = [this, id] {
+    {
+      absl::MutexLock lock(&mu_);
+      clients_.erase(id);
+    }
+    loop_->Post([id](SchedulerState& state) { state.RemoveClient(id); });
+  };
+  auto* stream = new ClientStreamT(std::move(callbacks));
+  absl::MutexLock lock(&mu_);
+  clients_[id] = stream;
+  return stream;
+}
+
+grpc::ServerUnaryReactor* SchedulerService::Status(grpc::CallbackServerContext* context,
+                                                   const v1::StatusRequest*,
+                                                   v1::StatusReply* reply) {
+  auto* reactor = context->DefaultReactor();
+  loop_->Post([reply, reactor](SchedulerState& state) {
+    *reply = state.Status();
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* SchedulerService::GetJob(grpc::CallbackServerContext* context,
+                                                   const v1::GetJobRequest* request,
+                                                   v1::JobInfo* reply) {
+  auto* reactor = context->DefaultReactor();
+  loop_->Post([request, reply, reactor](SchedulerState& state) {
+    auto info = state.GetJob(request->job(), request->include_tasks());
+    if (!info.ok()) {
+      reactor->Finish(ToGrpcStatus(info.status()));
+      return;
+    }
+    *reply = std::move(*info);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* SchedulerService::ListJobs(grpc::CallbackServerContext* context,
+                                                     const v1::ListJobsRequest*,
+                                                     v1::ListJobsReply* reply) {
+  auto* reactor = context->DefaultReactor();
+  loop_->Post([reply, reactor](SchedulerState& state) {
+    *reply = state.ListJobs();
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* SchedulerService::WhoHas(grpc::CallbackServerContext* context,
+                                                   const v1::WhoHasRequest* request,
+                                                   v1::WhoHasReply* reply) {
+  auto* reactor = context->DefaultReactor();
+  loop_->Post([request, reply, reactor](SchedulerState& state) {
+    *reply = state.WhoHas(*request);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* SchedulerService::Shutdown(grpc::CallbackServerContext* context,
+                                                     const v1::ShutdownRequest*,
+                                                     v1::ShutdownReply*) {
+  auto* reactor = context->DefaultReactor();
+  loop_->Post([this, reactor](SchedulerState& state) {
+    spdlog::info("shutdown requested");
+    state.Shutdown();
+    reactor->Finish(grpc::Status::OK);
+    on_shutdown_();
+  });
+  return reactor;
+}
+
+}  // namespace brisk

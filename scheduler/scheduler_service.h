@@ -1,0 +1,61 @@
+// SchedulerService: the gRPC edge of the scheduler. Handlers only decode messages and post events
+// to the EventLoop; the loop's outgoing batches come back through SchedulerComm and are written
+// to the right stream. No scheduling state lives here.
+#pragma once
+
+#include <atomic>
+#include <functional>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "brisk/v1/scheduler.grpc.pb.h"
+#include "common/server_stream.h"
+#include "scheduler/event_loop.h"
+#include "scheduler/scheduler_comm.h"
+
+namespace brisk {
+
+class SchedulerService final : public v1::Scheduler::CallbackService, public SchedulerComm {
+ public:
+  // `on_shutdown` is called (on a gRPC thread) after a Shutdown call has been answered.
+  explicit SchedulerService(std::function<void()> on_shutdown);
+
+  void SetLoop(EventLoop* loop) { loop_ = loop; }
+
+  // SchedulerComm, called on the loop thread.
+  void SendToWorker(WorkerId worker, v1::SchedulerToWorker batch) override;
+  void SendToClient(ClientId client, v1::SchedulerToClient batch) override;
+
+  grpc::ServerBidiReactor<v1::WorkerToScheduler, v1::SchedulerToWorker>* WorkerStream(
+      grpc::CallbackServerContext* context) override;
+  grpc::ServerBidiReactor<v1::ClientToScheduler, v1::SchedulerToClient>* ClientStream(
+      grpc::CallbackServerContext* context) override;
+  grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* context,
+                                   const v1::StatusRequest* request,
+                                   v1::StatusReply* reply) override;
+  grpc::ServerUnaryReactor* GetJob(grpc::CallbackServerContext* context,
+                                   const v1::GetJobRequest* request, v1::JobInfo* reply) override;
+  grpc::ServerUnaryReactor* ListJobs(grpc::CallbackServerContext* context,
+                                     const v1::ListJobsRequest* request,
+                                     v1::ListJobsReply* reply) override;
+  grpc::ServerUnaryReactor* WhoHas(grpc::CallbackServerContext* context,
+                                   const v1::WhoHasRequest* request,
+                                   v1::WhoHasReply* reply) override;
+  grpc::ServerUnaryReactor* Shutdown(grpc::CallbackServerContext* context,
+                                     const v1::ShutdownRequest* request,
+                                     v1::ShutdownReply* reply) override;
+
+ private:
+  using WorkerStreamT = ServerStream<v1::WorkerToScheduler, v1::SchedulerToWorker>;
+  using ClientStreamT = ServerStream<v1::ClientToScheduler, v1::SchedulerToClient>;
+
+  EventLoop* loop_ = nullptr;
+  std::function<void()> on_shutdown_;
+  std::atomic<uint64_t> next_id_{1};
+  absl::Mutex mu_;
+  absl::flat_hash_map<WorkerId, WorkerStreamT*> workers_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<ClientId, ClientStreamT*> clients_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace brisk

@@ -1,0 +1,273 @@
+// SchedulerState: all cluster state and every scheduling decision, as a state machine with no
+// network and no threads. One thread (the event loop) owns it; gRPC handlers turn messages into
+// calls on it, and every outgoing message leaves through SchedulerComm when Flush() runs.
+//
+// Task lifecycle (as in Dask):
+//
+//   released ──> waiting ──> queued / no-worker ──> processing ──> memory ──> finished
+//                   ^                                   │  │          │      (value freed)
+//                   └──── worker lost / recompute ──────┘  └─> erred  └──> (lost: waiting)
+//                                                     cancelled (job cancelled)
+//
+// A key's value is kept while a job holds it as an output or a dependent still needs it; then
+// the workers holding it are told to drop it and the task becomes "finished". A task record is
+// forgotten once no job record refers to it.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/container/btree_set.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "brisk/v1/scheduler.pb.h"
+#include "common/clock.h"
+#include "scheduler/scheduler_comm.h"
+
+namespace brisk {
+
+using TaskId = uint32_t;
+
+enum class TaskState : uint8_t {
+  kReleased,
+  kWaiting,
+  kQueued,
+  kNoWorker,
+  kProcessing,
+  kMemory,
+  kFinished,
+  kErred,
+  kCancelled,
+};
+
+const char* TaskStateName(TaskState state);
+
+struct SchedulerOptions {
+  // Root tasks go to a worker only while it has fewer than nthreads × saturation tasks, unless
+  // their expected run time is so short that the worker would otherwise idle (see
+  // scheduler/README.md).
+  double worker_saturation = 1.1;
+  // Expected run time of an op never seen before.
+  double default_task_duration_s = 0.5;
+  // Keep a worker this many seconds of expected work ahead, however small the tasks.
+  double min_queued_seconds = 0.002;
+  // Assumed network bandwidth for transfer-cost estimates.
+  double bandwidth_bytes_per_s = 100e6;
+  // A task whose dependency cannot be fetched is retried this many times before it errs.
+  int max_fetch_attempts = 5;
+  // Finished jobs whose records are kept for `brisk tasks` and `brisk job`.
+  size_t job_history = 1000;
+};
+
+class SchedulerState {
+ public:
+  SchedulerState(SchedulerComm& comm, const Clock& clock, SchedulerOptions options = {});
+
+  // ---- workers
+  // Registers a worker under `id` (chosen by the caller, never reused). An error when the
+  // registration is unusable (no address, no threads, a name already connected).
+  absl::Status AddWorker(WorkerId id, const v1::RegisterWorker& registration);
+  // The worker's stream ended: its running tasks go back to the queue and values that only it
+  // held are recomputed where still needed.
+  void RemoveWorker(WorkerId worker);
+  void HandleWorkerMessage(WorkerId worker, const v1::WorkerToScheduler& message);
+
+  // ---- clients
+  void AddClient(ClientId client);
+  // The client's stream ended: jobs it submitted without `keep` are cancelled or released.
+  void RemoveClient(ClientId client);
+  void HandleClientMessage(ClientId client, v1::ClientToScheduler& message);
+
+  // ---- queries
+  v1::StatusReply Status() const;
+  absl::StatusOr<v1::JobInfo> GetJob(JobId job, bool include_tasks) const;
+  v1::ListJobsReply ListJobs() const;
+  v1::WhoHasReply WhoHas(const v1::WhoHasRequest& request) const;
+  // Tells every worker to exit.
+  void Shutdown();
+
+  // Assigns queued work to workers with room; then sends one batch per destination.
+  // The event loop calls this once after each batch of events.
+  void Flush();
+
+  // ---- introspection for tests and benchmarks
+  size_t TaskCount() const { return key_index_.size(); }
+  absl::StatusOr<TaskState> StateOf(absl::string_view key) const;
+  // Name of the worker the task runs or ran on ("" when none).
+  std::string WorkerOf(absl::string_view key) const;
+  std::vector<std::string> WhoHasKey(absl::string_view key) const;
+  double ExpectedDuration(absl::string_view op) const;
+
+ private:
+  static constexpr WorkerId kNoWorker = UINT32_MAX;
+  static constexpr TaskId kNoTask = UINT32_MAX;
+  static constexpr int kStateCount = static_cast<int>(TaskState::kCancelled) + 1;
+
+  struct Restrictions {
+    std::map<std::string, double> resources;
+    std::vector<std::string> workers;
+  };
+
+  struct Task {
+    std::string key;
+    std::string spec;  // serialized v1::Task, forwarded to the worker as is
+    std::vector<TaskId> deps;
+    std::vector<TaskId> dependents;
+    absl::InlinedVector<WorkerId, 1> who_has;
+    uint64_t nbytes = 0;
+    uint64_t order = 0;  // depth-first submission order; lower runs first
+    double start = 0, end = 0;
+    uint32_t op = 0;
+    uint32_t waiting_on = 0;          // dependencies not in memory
+    uint32_t pending_dependents = 0;  // dependents that still need this value
+    uint32_t holders = 0;             // jobs holding this key as an output
+    uint32_t live_jobs = 0;           // running jobs that include this task
+    uint32_t job_refs = 0;            // job records that list this task
+    int32_t priority = 0;
+    int32_t retries_left = 0;
+    int32_t fetch_failures = 0;
+    float assigned_estimate = 0;  // expected seconds added to the worker's occupancy
+    WorkerId processing_on = kNoWorker;
+    WorkerId ran_on = kNoWorker;
+    TaskState state = TaskState::kReleased;
+    bool restricted = false;
+    bool free = false;  // slot on the free list
+  };
+
+  struct Worker {
+    WorkerId id = 0;
+    std::string name;
+    std::string address;
+    int nthreads = 1;
+    uint64_t memory_limit = 0;
+    uint64_t memory = 0;
+    int executing = 0;
+    std::map<std::string, double> resources;
+    std::map<std::string, double> used;
+    absl::flat_hash_set<TaskId> processing;
+    absl::flat_hash_set<TaskId> has_what;
+    double occupancy = 0;  // expected seconds of assigned work
+    std::vector<std::string> ops;
+  };
+
+  enum class JobState : uint8_t { kRunning, kFinished, kErred, kCancelled };
+
+  struct Job {
+    JobId id = 0;
+    std::string name;
+    ClientId owner = 0;
+    bool keep = false;
+    bool holding = true;  // outputs are held
+    JobState state = JobState::kRunning;
+    std::vector<TaskId> tasks;
+    std::vector<TaskId> outputs;
+    uint32_t outputs_left = 0;
+    double submitted = 0, ended = 0;
+    std::vector<ClientId> watchers;
+  };
+
+  struct PendingSubmit {
+    v1::Graph graph;  // chunks accumulated so far
+    std::string name;
+    bool keep = false;
+  };
+
+  // Queue order: higher user priority first, then lower submission order.
+  using QueueKey = std::tuple<int32_t, uint64_t, TaskId>;
+  static QueueKey KeyFor(const Task& t, TaskId id) { return {-t.priority, t.order, id}; }
+
+  // ---- submission
+  void HandleSubmit(ClientId client, v1::SubmitGraph& chunk);
+  absl::StatusOr<JobId> CreateJob(ClientId client, PendingSubmit& submit);
+  TaskId NewTask(const std::string& key);
+  void ForgetTask(TaskId id);
+  void MaybeForget(TaskId id);  // drop the record once nothing refers to it
+  uint32_t InternOp(const std::string& op);
+  bool OpKnown(absl::string_view op) const;
+
+  // ---- transitions, one function each
+  void TransitionToWaiting(TaskId id);                // released/finished -> waiting
+  void TransitionWaitingToReady(TaskId id);           // -> queued, no-worker or processing
+  void TransitionReadyToProcessing(TaskId id, WorkerId w);
+  void TransitionProcessingToMemory(TaskId id, WorkerId w, const v1::TaskDone& done);
+  void TransitionToErred(TaskId id, const std::string& error);  // and its dependents
+  void TransitionMemoryToFinished(TaskId id);  // value no longer needed: free it everywhere
+  void TransitionToCancelled(TaskId id);
+  void TransitionProcessingToReady(TaskId id);  // worker lost, retry or fetch failed: run again
+  void SetState(Task& t, TaskState s);
+
+  // ---- helpers
+  void OnTaskDone(WorkerId w, const v1::TaskDone& done);
+  void RemoveFromQueues(TaskId id);
+  void LeaveProcessing(TaskId id);
+  void EnsureComputed(TaskId id);  // a needed task whose value is gone: recompute from lineage
+  void MaybeRelease(TaskId id);
+  void DependentDone(TaskId dep);  // one dependent of `dep` no longer needs it
+  void OutputDone(TaskId id);      // notify jobs holding `id` as an output
+  std::vector<JobId> OutputJobs(TaskId id) const;
+  std::string DependencyError(TaskId failed) const;
+  std::string WorkerName(WorkerId w) const;
+  static const char* JobStateName(JobState state);
+  void JobCheckDone(Job& job);
+  void ReleaseJob(Job& job);
+  void CancelJob(Job& job);
+  void EndJob(Job& job, JobState state);
+  void TrimJobHistory();
+  void WatchJob(ClientId client, JobId job);
+  void SendKeyUpdate(ClientId client, const Job& job, TaskId id);
+
+  // ---- placement
+  bool CanEverRun(const Worker& w, TaskId id) const;
+  bool HasRoomFor(const Worker& w, TaskId id) const;
+  bool RootSaturated(const Worker& w) const;
+  WorkerId DecideWorker(TaskId id, bool root) const;
+  void ScheduleQueued();
+  double Estimate(const Task& t) const;
+
+  v1::SchedulerToWorker& WorkerBatch(WorkerId w) { return worker_out_[w]; }
+  v1::SchedulerToClient& ClientBatch(ClientId c) { return client_out_[c]; }
+
+  SchedulerComm& comm_;
+  const Clock& clock_;
+  SchedulerOptions options_;
+
+  std::deque<Task> tasks_;  // stable addresses: key_index_ views point into Task::key
+  std::vector<TaskId> free_tasks_;
+  absl::flat_hash_map<absl::string_view, TaskId> key_index_;
+  absl::flat_hash_map<TaskId, Restrictions> restrictions_;
+  absl::flat_hash_map<TaskId, std::string> errors_;
+  absl::flat_hash_map<TaskId, absl::InlinedVector<JobId, 1>> output_jobs_;
+  uint64_t next_order_ = 0;
+
+  std::vector<std::string> op_names_;
+  absl::flat_hash_map<std::string, uint32_t> op_index_;
+  std::vector<double> op_duration_;  // learned seconds per op; < 0: unknown
+
+  absl::btree_set<QueueKey> queued_;       // ready root tasks waiting for a free worker
+  absl::btree_set<QueueKey> constrained_;  // ready tasks waiting for resources or named workers
+  absl::btree_set<QueueKey> no_worker_;    // ready tasks no connected worker can ever run
+
+  std::map<WorkerId, Worker> workers_;
+  absl::flat_hash_map<std::string, WorkerId> worker_by_name_;
+  absl::flat_hash_map<std::string, int> worker_ops_;        // op -> connected workers having it
+  absl::flat_hash_map<WorkerId, std::string> worker_names_;  // also of departed workers
+  uint64_t state_counts_[kStateCount] = {};
+
+  std::map<JobId, Job> jobs_;
+  JobId next_job_ = 1;
+  std::deque<JobId> ended_jobs_;  // in the order they ended, for history trimming
+  absl::flat_hash_map<ClientId, absl::flat_hash_map<uint64_t, PendingSubmit>> pending_submits_;
+  absl::flat_hash_set<ClientId> clients_;
+
+  absl::flat_hash_map<WorkerId, v1::SchedulerToWorker> worker_out_;
+  absl::flat_hash_map<ClientId, v1::SchedulerToClient> client_out_;
+};
+
+}  // namespace brisk

@@ -1,0 +1,44 @@
+// TaskControl: the OpContext of one running task — its time limit and its cancellation, which the
+// worker's other threads may trigger at any time. Thread-safe.
+#pragma once
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "worker/op_registry.h"
+
+namespace brisk {
+
+class TaskControl : public OpContext {
+ public:
+  // `timeout` of zero or less: no limit.
+  explicit TaskControl(absl::Duration timeout)
+      : deadline_(timeout > absl::ZeroDuration() ? absl::Now() + timeout : absl::InfiniteFuture()) {}
+
+  void Cancel() {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+  }
+  bool cancelled() const {
+    absl::MutexLock lock(&mu_);
+    return cancelled_;
+  }
+  bool TimedOut() const { return absl::Now() >= deadline_; }
+
+  bool Stopped() const override { return cancelled() || TimedOut(); }
+
+  bool SleepFor(absl::Duration duration) override {
+    const absl::Time until = std::min(absl::Now() + duration, deadline_);
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithDeadline(absl::Condition(&cancelled_), until);
+    return !cancelled_ && absl::Now() < deadline_;
+  }
+
+ private:
+  const absl::Time deadline_;
+  mutable absl::Mutex mu_;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace brisk
