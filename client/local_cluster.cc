@@ -1,12 +1,17 @@
 #include "client/local_cluster.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "spdlog/spdlog.h"
 #include "worker/builtin_ops.h"
 
 namespace brisk {
 
 absl::StatusOr<std::unique_ptr<LocalCluster>> LocalCluster::Start(
     const LocalClusterOptions& options) {
+  // The embedded cluster reports only warnings, on standard error, unless the program set up
+  // logging itself.
+  if (spdlog::default_logger()->name().empty()) InitLogging("warn");
   std::unique_ptr<LocalCluster> cluster(new LocalCluster());
   RegisterBuiltinOps(cluster->ops_);
   SchedulerServerOptions server_options;

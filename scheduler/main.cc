@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "common/logging.h"
 #include "common/signals.h"
 #include "scheduler/scheduler_server.h"
 #include "spdlog/spdlog.h"
@@ -26,7 +27,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error")->capture_default_str();
   app.set_config("--config", "", "Read options from this TOML or INI file");
   CLI11_PARSE(app, argc, argv);
-  spdlog::set_level(spdlog::level::from_str(log_level));
+  brisk::InitLogging(log_level);
 
   brisk::SchedulerServer server(options);
   if (absl::Status started = server.Start(); !started.ok()) {

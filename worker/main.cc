@@ -5,6 +5,7 @@
 
 #include "CLI/CLI.hpp"
 #include "common/parse_flags.h"
+#include "common/logging.h"
 #include "common/signals.h"
 #include "spdlog/spdlog.h"
 #include "worker/builtin_ops.h"
@@ -35,7 +36,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error")->capture_default_str();
   app.set_config("--config", "", "Read options from this TOML or INI file");
   CLI11_PARSE(app, argc, argv);
-  spdlog::set_level(spdlog::level::from_str(log_level));
+  brisk::InitLogging(log_level);
 
   auto limit = brisk::ParseByteSize(memory_limit);
   auto res = brisk::ParseResources(resources);

@@ -15,6 +15,7 @@
 #include "brisk/client.h"
 #include "client/cli/output.h"
 #include "common/graph_json.h"
+#include "common/logging.h"
 #include "spdlog/spdlog.h"
 
 namespace brisk {
@@ -102,7 +103,7 @@ int Report(Client& client, const Job& job, Output& out, size_t ntasks,
 
 int main(int argc, char** argv) {
   using namespace brisk;
-  spdlog::set_level(spdlog::level::warn);
+  InitLogging("warn");
   CLI::App app{
       "brisk: submit task graphs to a Brisk cluster and get their results.\n"
       "The scheduler is --scheduler, else $BRISK_SCHEDULER, else an embedded local cluster."};

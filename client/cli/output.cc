@@ -147,6 +147,7 @@ class TextOutput : public Output {
  public:
   void Job(const JobReport& r) override {
     for (const auto& [key, value] : r.results) std::cout << key << ": " << ValueText(*value) << "\n";
+    std::cout.flush();
     for (const auto& [key, message] : r.errors) {
       std::cerr << "error: task \"" << key << "\": " << message << "\n";
     }

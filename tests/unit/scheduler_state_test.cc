@@ -1,0 +1,3 @@
+#include "scheduler/scheduler_state.h"
+#include <gtest/gtest.h>
+TEST(Placeholder, Builds) {}
