@@ -5,7 +5,7 @@ namespace brisk {
 const std::vector<absl::string_view>& BuiltinOpNames() {
   static const auto* names = new std::vector<absl::string_view>{
       "noop", "identity", "inc",       "add",   "mul",  "sum",  "range",  "len",
-      "concat", "getitem", "partition", "sleep", "fail", "bytes", "nbytes"};
+      "concat", "getitem", "partition", "sleep", "fail", "bytes", "nbytes", "shell"};
   return *names;
 }
 

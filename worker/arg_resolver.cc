@@ -71,11 +71,13 @@ absl::StatusOr<OpArgs> ResolveArgs(const v1::Task& task, const Inputs& inputs,
     auto value = Resolve(arg, inputs, storage);
     if (!value.ok()) return value.status();
     args.args.push_back(*value);
+    args.arg_is_ref.push_back(arg.kind_case() == v1::Arg::kRef);
   }
   for (const auto& [name, arg] : task.kwargs()) {
     auto value = Resolve(arg, inputs, storage);
     if (!value.ok()) return value.status();
     args.kwargs[name] = *value;
+    if (arg.kind_case() == v1::Arg::kRef) args.kwarg_is_ref.insert(name);
   }
   return args;
 }

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/types/span.h"
+#include "worker/shell_op.h"
 
 namespace brisk {
 namespace {
@@ -414,6 +415,7 @@ void RegisterBuiltinOps(OpRegistry& registry) {
       }
     });
   }
+  RegisterShellOp(registry);
 }
 
 }  // namespace brisk

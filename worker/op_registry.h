@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -22,6 +23,8 @@ class OpContext {
   virtual bool Stopped() const = 0;
   // Waits up to `duration`; returns false early (and at once) when the task is stopped.
   virtual bool SleepFor(absl::Duration duration) = 0;
+  // Keeps text for `brisk logs` (the `shell` op's standard error), replacing what was kept.
+  virtual void SetLog(std::string text) {}
 };
 
 // An op's inputs, with every reference already replaced by the referenced value.
@@ -29,6 +32,9 @@ class OpContext {
 struct OpArgs {
   std::vector<const v1::Value*> args;
   absl::flat_hash_map<std::string, const v1::Value*> kwargs;
+  // arg_is_ref[i]: args[i] is another task's result (the `shell` op passes those as files).
+  std::vector<bool> arg_is_ref;
+  absl::flat_hash_set<std::string> kwarg_is_ref;
 };
 
 // An op returns its result, or an error whose message says what went wrong (it becomes the

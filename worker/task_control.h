@@ -2,6 +2,8 @@
 // worker's other threads may trigger at any time. Thread-safe.
 #pragma once
 
+#include <string>
+
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -28,6 +30,15 @@ class TaskControl : public OpContext {
 
   bool Stopped() const override { return cancelled() || TimedOut(); }
 
+  void SetLog(std::string text) override {
+    absl::MutexLock lock(&mu_);
+    log_ = std::move(text);
+  }
+  std::string TakeLog() {
+    absl::MutexLock lock(&mu_);
+    return std::move(log_);
+  }
+
   bool SleepFor(absl::Duration duration) override {
     const absl::Time until = std::min(absl::Now() + duration, deadline_);
     absl::MutexLock lock(&mu_);
@@ -39,6 +50,7 @@ class TaskControl : public OpContext {
   const absl::Time deadline_;
   mutable absl::Mutex mu_;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  std::string log_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace brisk

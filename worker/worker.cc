@@ -318,6 +318,7 @@ void Worker::RunTask(const std::string& key) {
     DropTask(key);
     return;
   }
+  done.set_log(control->TakeLog());
   if (spec->timeout_s() > 0 && control->TimedOut()) {
     done.set_error(absl::StrCat("timed out after ", spec->timeout_s(), " s (timeoutS)"));
   } else if (!result.ok()) {
