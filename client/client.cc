@@ -10,6 +10,7 @@
 #include "absl/synchronization/mutex.h"
 #include "brisk/v1/scheduler.grpc.pb.h"
 #include "client/local_cluster.h"
+#include "common/auth.h"
 #include "common/data_client.h"
 #include "common/graph_validate.h"
 #include "common/grpc_status.h"
@@ -33,7 +34,8 @@ struct Client::Impl {
   grpc::ClientContext stream_context;
   std::unique_ptr<grpc::ClientReaderWriter<v1::ClientToScheduler, v1::SchedulerToClient>> stream;
   std::thread reader;
-  DataClient data;
+  std::string token;
+  std::unique_ptr<DataClient> data;
 
   absl::Mutex mu;
   absl::Mutex write_mu;
@@ -56,6 +58,19 @@ struct Client::Impl {
       return absl::UnavailableError(absl::StrCat("cannot reach the scheduler at ", address));
     }
     stub = v1::Scheduler::NewStub(channel);
+    {
+      // One query first: a refused token or a wrong service shows here with its own message.
+      grpc::ClientContext context;
+      AddAuth(context, token);
+      v1::StatusReply reply;
+      grpc::Status status = stub->Status(&context, v1::StatusRequest(), &reply);
+      if (!status.ok()) {
+        return absl::Status(FromGrpcStatus(status).code(),
+                            absl::StrCat("scheduler at ", address, ": ", status.error_message()));
+      }
+    }
+    data = std::make_unique<DataClient>(token);
+    AddAuth(stream_context, token);
     stream = stub->ClientStream(&stream_context);
     reader = std::thread([this] { ReadLoop(); });
     return absl::OkStatus();
@@ -105,9 +120,11 @@ Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Client::~Client() = default;
 
-absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const std::string& address) {
+absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const std::string& address,
+                                                        const ConnectOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->address = address;
+  impl->token = options.auth_token;
   absl::Status opened = impl->Open();
   if (!opened.ok()) return opened;
   return std::unique_ptr<Client>(new Client(std::move(impl)));
@@ -255,7 +272,7 @@ absl::StatusOr<std::vector<ValuePtr>> Client::Gather(const std::vector<Future>& 
   std::vector<std::pair<std::string, std::future<absl::StatusOr<FetchResult>>>> fetches;
   for (auto& [address, keys] : by_worker) {
     fetches.emplace_back(address, std::async(std::launch::async, [this, address = address, keys = keys] {
-                           return impl_->data.Fetch(address, keys);
+                           return impl_->data->Fetch(address, keys);
                          }));
   }
   for (auto& [address, pending] : fetches) {
@@ -336,6 +353,7 @@ absl::StatusOr<std::vector<ValuePtr>> Client::GatherKeys(const std::vector<std::
   for (const std::string& key : keys) request.add_keys(key);
   v1::WhoHasReply reply;
   grpc::ClientContext context;
+  AddAuth(context, impl_->token);
   grpc::Status status = impl_->stub->WhoHas(&context, request, &reply);
   if (!status.ok()) return FromGrpcStatus(status);
   absl::flat_hash_map<std::string, std::vector<std::string>> by_worker;
@@ -354,7 +372,7 @@ absl::StatusOr<std::vector<ValuePtr>> Client::GatherKeys(const std::vector<std::
   }
   absl::flat_hash_map<std::string, ValuePtr> values;
   for (auto& [address, wanted] : by_worker) {
-    auto result = impl_->data.Fetch(address, wanted);
+    auto result = impl_->data->Fetch(address, wanted);
     if (!result.ok()) return result.status();
     if (!result->missing.empty()) {
       return absl::NotFoundError(absl::StrCat("\"", result->missing.front(), "\" was just freed"));
@@ -369,6 +387,7 @@ absl::StatusOr<std::vector<ValuePtr>> Client::GatherKeys(const std::vector<std::
 absl::StatusOr<v1::StatusReply> Client::Status() {
   v1::StatusReply reply;
   grpc::ClientContext context;
+  AddAuth(context, impl_->token);
   grpc::Status status = impl_->stub->Status(&context, v1::StatusRequest(), &reply);
   if (!status.ok()) return FromGrpcStatus(status);
   return reply;
@@ -380,6 +399,7 @@ absl::StatusOr<v1::JobInfo> Client::GetJob(JobId job, bool include_tasks) {
   request.set_include_tasks(include_tasks);
   v1::JobInfo reply;
   grpc::ClientContext context;
+  AddAuth(context, impl_->token);
   grpc::Status status = impl_->stub->GetJob(&context, request, &reply);
   if (!status.ok()) return FromGrpcStatus(status);
   return reply;
@@ -388,6 +408,7 @@ absl::StatusOr<v1::JobInfo> Client::GetJob(JobId job, bool include_tasks) {
 absl::StatusOr<v1::ListJobsReply> Client::ListJobs() {
   v1::ListJobsReply reply;
   grpc::ClientContext context;
+  AddAuth(context, impl_->token);
   grpc::Status status = impl_->stub->ListJobs(&context, v1::ListJobsRequest(), &reply);
   if (!status.ok()) return FromGrpcStatus(status);
   return reply;
@@ -396,6 +417,7 @@ absl::StatusOr<v1::ListJobsReply> Client::ListJobs() {
 absl::Status Client::ShutdownCluster() {
   v1::ShutdownReply reply;
   grpc::ClientContext context;
+  AddAuth(context, impl_->token);
   return FromGrpcStatus(impl_->stub->Shutdown(&context, v1::ShutdownRequest(), &reply));
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "common/auth.h"
 #include "common/grpc_status.h"
 
 namespace brisk {
@@ -24,6 +25,7 @@ absl::StatusOr<FetchResult> DataClient::Fetch(const std::string& address,
   v1::GetDataRequest request;
   for (const std::string& key : keys) request.add_keys(key);
   grpc::ClientContext context;
+  AddAuth(context, token_);
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
   auto reader = StubFor(address)->GetData(&context, request);
   ValueAssembler assembler;

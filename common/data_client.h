@@ -24,6 +24,9 @@ struct FetchResult {
 
 class DataClient {
  public:
+  // `token`: sent with every call when not empty.
+  explicit DataClient(std::string token = "") : token_(std::move(token)) {}
+
   // Fetches `keys` from the worker at `address`. An error when the worker cannot be reached or
   // the stream breaks; keys it does not hold are listed in `missing`.
   absl::StatusOr<FetchResult> Fetch(const std::string& address, const std::vector<std::string>& keys);
@@ -31,6 +34,7 @@ class DataClient {
  private:
   v1::Worker::Stub* StubFor(const std::string& address);
 
+  const std::string token_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::unique_ptr<v1::Worker::Stub>> stubs_ ABSL_GUARDED_BY(mu_);
 };

@@ -96,4 +96,12 @@ class ServerStream : public grpc::ServerBidiReactor<In, Out> {
   grpc::Status status_ ABSL_GUARDED_BY(mu_);
 };
 
+// A stream refused before it starts (e.g. unauthenticated): finishes at once with `status`.
+template <typename In, typename Out>
+class RefusedStream : public grpc::ServerBidiReactor<In, Out> {
+ public:
+  explicit RefusedStream(const grpc::Status& status) { this->Finish(status); }
+  void OnDone() override { delete this; }
+};
+
 }  // namespace brisk

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "common/auth.h"
 #include "common/logging.h"
 #include "common/signals.h"
 #include "scheduler/scheduler_server.h"
@@ -25,10 +26,22 @@ int main(int argc, char** argv) {
   app.add_option("--max-message-mb", options.max_message_bytes, "Largest message accepted, in MiB")
       ->transform([](std::string s) { return std::to_string(std::stoll(s) << 20); });
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error")->capture_default_str();
+  std::string token_file;
+  app.add_option("--auth-token-file", token_file,
+                 "File holding a shared token every client and worker must present; required to "
+                 "listen on a non-loopback host");
   app.set_config("--config", "", "Read options from this TOML or INI file");
   CLI11_PARSE(app, argc, argv);
   brisk::InitLogging(log_level);
 
+  if (!token_file.empty()) {
+    auto token = brisk::ReadTokenFile(token_file);
+    if (!token.ok()) {
+      std::fprintf(stderr, "brisk-scheduler: %s\n", std::string(token.status().message()).c_str());
+      return 2;
+    }
+    options.auth_token = *token;
+  }
   brisk::SchedulerServer server(options);
   if (absl::Status started = server.Start(); !started.ok()) {
     std::fprintf(stderr, "brisk-scheduler: %s\n", std::string(started.message()).c_str());

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/address_file.h"
+#include "common/auth.h"
 #include "spdlog/spdlog.h"
 
 namespace brisk {
@@ -11,7 +12,10 @@ SchedulerServer::SchedulerServer(SchedulerServerOptions options) : options_(std:
 SchedulerServer::~SchedulerServer() { Stop(); }
 
 absl::Status SchedulerServer::Start() {
-  service_ = std::make_unique<SchedulerService>([this] { RequestStop(); });
+  if (absl::Status allowed = CheckListenAllowed(options_.host, options_.auth_token); !allowed.ok()) {
+    return allowed;
+  }
+  service_ = std::make_unique<SchedulerService>(options_.auth_token, [this] { RequestStop(); });
   state_ = std::make_unique<SchedulerState>(*service_, RealClock::Get(), options_.scheduler);
   loop_ = std::make_unique<EventLoop>(*state_);
   service_->SetLoop(loop_.get());

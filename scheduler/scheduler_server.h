@@ -22,6 +22,8 @@ struct SchedulerServerOptions {
   std::string address_file;
   // Largest message accepted from a client or worker.
   int max_message_bytes = 256 << 20;
+  // Shared token every call must carry (empty: none; then only loopback hosts are allowed).
+  std::string auth_token;
   SchedulerOptions scheduler;
 };
 

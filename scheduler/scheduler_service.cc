@@ -1,13 +1,22 @@
 #include "scheduler/scheduler_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/auth.h"
 #include "common/grpc_status.h"
 #include "spdlog/spdlog.h"
 
 namespace brisk {
 
-SchedulerService::SchedulerService(std::function<void()> on_shutdown)
-    : on_shutdown_(std::move(on_shutdown)) {}
+SchedulerService::SchedulerService(std::string token, std::function<void()> on_shutdown)
+    : token_(std::move(token)), on_shutdown_(std::move(on_shutdown)) {}
+
+bool SchedulerService::Authorized(grpc::CallbackServerContext* context,
+                                  grpc::ServerUnaryReactor* reactor) {
+  grpc::Status status = CheckAuth(*context, token_);
+  if (status.ok()) return true;
+  reactor->Finish(status);
+  return false;
+}
 
 void SchedulerService::SendToWorker(WorkerId worker, v1::SchedulerToWorker batch) {
   absl::MutexLock lock(&mu_);
@@ -27,6 +36,9 @@ void SchedulerService::SendToClient(ClientId client, v1::SchedulerToClient batch
 
 grpc::ServerBidiReactor<v1::WorkerToScheduler, v1::SchedulerToWorker>*
 SchedulerService::WorkerStream(grpc::CallbackServerContext* context) {
+  if (grpc::Status auth = CheckAuth(*context, token_); !auth.ok()) {
+    return new RefusedStream<v1::WorkerToScheduler, v1::SchedulerToWorker>(auth);
+  }
   const WorkerId id = static_cast<WorkerId>(next_id_.fetch_add(1));
   auto registered = std::make_shared<bool>(false);  // touched only by this stream's reads
   WorkerStreamT::Callbacks callbacks;
@@ -69,6 +81,9 @@ SchedulerService::WorkerStream(grpc::CallbackServerContext* context) {
 
 grpc::ServerBidiReactor<v1::ClientToScheduler, v1::SchedulerToClient>*
 SchedulerService::ClientStream(grpc::CallbackServerContext* context) {
+  if (grpc::Status auth = CheckAuth(*context, token_); !auth.ok()) {
+    return new RefusedStream<v1::ClientToScheduler, v1::SchedulerToClient>(auth);
+  }
   const ClientId id = next_id_.fetch_add(1);
   loop_->Post([id](SchedulerState& state) { state.AddClient(id); });
   ClientStreamT::Callbacks callbacks;
@@ -94,6 +109,7 @@ grpc::ServerUnaryReactor* SchedulerService::Status(grpc::CallbackServerContext* 
                                                    const v1::StatusRequest*,
                                                    v1::StatusReply* reply) {
   auto* reactor = context->DefaultReactor();
+  if (!Authorized(context, reactor)) return reactor;
   loop_->Post([reply, reactor](SchedulerState& state) {
     *reply = state.Status();
     reactor->Finish(grpc::Status::OK);
@@ -105,6 +121,7 @@ grpc::ServerUnaryReactor* SchedulerService::GetJob(grpc::CallbackServerContext* 
                                                    const v1::GetJobRequest* request,
                                                    v1::JobInfo* reply) {
   auto* reactor = context->DefaultReactor();
+  if (!Authorized(context, reactor)) return reactor;
   loop_->Post([request, reply, reactor](SchedulerState& state) {
     auto info = state.GetJob(request->job(), request->include_tasks());
     if (!info.ok()) {
@@ -121,6 +138,7 @@ grpc::ServerUnaryReactor* SchedulerService::ListJobs(grpc::CallbackServerContext
                                                      const v1::ListJobsRequest*,
                                                      v1::ListJobsReply* reply) {
   auto* reactor = context->DefaultReactor();
+  if (!Authorized(context, reactor)) return reactor;
   loop_->Post([reply, reactor](SchedulerState& state) {
     *reply = state.ListJobs();
     reactor->Finish(grpc::Status::OK);
@@ -132,6 +150,7 @@ grpc::ServerUnaryReactor* SchedulerService::WhoHas(grpc::CallbackServerContext* 
                                                    const v1::WhoHasRequest* request,
                                                    v1::WhoHasReply* reply) {
   auto* reactor = context->DefaultReactor();
+  if (!Authorized(context, reactor)) return reactor;
   loop_->Post([request, reply, reactor](SchedulerState& state) {
     *reply = state.WhoHas(*request);
     reactor->Finish(grpc::Status::OK);
@@ -143,6 +162,7 @@ grpc::ServerUnaryReactor* SchedulerService::Shutdown(grpc::CallbackServerContext
                                                      const v1::ShutdownRequest*,
                                                      v1::ShutdownReply*) {
   auto* reactor = context->DefaultReactor();
+  if (!Authorized(context, reactor)) return reactor;
   loop_->Post([this, reactor](SchedulerState& state) {
     spdlog::info("shutdown requested");
     state.Shutdown();

@@ -19,7 +19,8 @@ namespace brisk {
 class SchedulerService final : public v1::Scheduler::CallbackService, public SchedulerComm {
  public:
   // `on_shutdown` is called (on a gRPC thread) after a Shutdown call has been answered.
-  explicit SchedulerService(std::function<void()> on_shutdown);
+  // `token`: required on every call when not empty.
+  SchedulerService(std::string token, std::function<void()> on_shutdown);
 
   void SetLoop(EventLoop* loop) { loop_ = loop; }
 
@@ -50,6 +51,10 @@ class SchedulerService final : public v1::Scheduler::CallbackService, public Sch
   using WorkerStreamT = ServerStream<v1::WorkerToScheduler, v1::SchedulerToWorker>;
   using ClientStreamT = ServerStream<v1::ClientToScheduler, v1::SchedulerToClient>;
 
+  // Checks the call's token; on failure finishes `reactor` and returns false.
+  bool Authorized(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor);
+
+  const std::string token_;
   EventLoop* loop_ = nullptr;
   std::function<void()> on_shutdown_;
   std::atomic<uint64_t> next_id_{1};

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/auth.h"
+
 namespace brisk {
 namespace {
 
@@ -66,10 +68,17 @@ class GetDataWriter : public grpc::ServerWriteReactor<v1::DataChunk> {
   v1::DataChunk chunk_;
 };
 
+class Refused : public grpc::ServerWriteReactor<v1::DataChunk> {
+ public:
+  explicit Refused(const grpc::Status& status) { Finish(status); }
+  void OnDone() override { delete this; }
+};
+
 }  // namespace
 
-grpc::ServerWriteReactor<v1::DataChunk>* DataService::GetData(grpc::CallbackServerContext*,
+grpc::ServerWriteReactor<v1::DataChunk>* DataService::GetData(grpc::CallbackServerContext* context,
                                                                const v1::GetDataRequest* request) {
+  if (grpc::Status auth = CheckAuth(*context, token_); !auth.ok()) return new Refused(auth);
   return new GetDataWriter(store_, *request);
 }
 

@@ -9,13 +9,16 @@ namespace brisk {
 
 class DataService final : public v1::Worker::CallbackService {
  public:
-  explicit DataService(const ValueStore& store) : store_(store) {}
+  // `token`: required on every call when not empty.
+  DataService(const ValueStore& store, std::string token)
+      : store_(store), token_(std::move(token)) {}
 
   grpc::ServerWriteReactor<v1::DataChunk>* GetData(grpc::CallbackServerContext* context,
                                                    const v1::GetDataRequest* request) override;
 
  private:
   const ValueStore& store_;
+  const std::string token_;
 };
 
 }  // namespace brisk

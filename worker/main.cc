@@ -5,6 +5,7 @@
 
 #include "CLI/CLI.hpp"
 #include "common/parse_flags.h"
+#include "common/auth.h"
 #include "common/logging.h"
 #include "common/signals.h"
 #include "spdlog/spdlog.h"
@@ -34,6 +35,10 @@ int main(int argc, char** argv) {
   app.add_option("--connect-timeout", connect_timeout_s, "Seconds to wait for the scheduler")
       ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error")->capture_default_str();
+  std::string token_file;
+  app.add_option("--auth-token-file", token_file,
+                 "File holding the cluster's shared token; required to listen on a non-loopback "
+                 "host");
   app.set_config("--config", "", "Read options from this TOML or INI file");
   CLI11_PARSE(app, argc, argv);
   brisk::InitLogging(log_level);
@@ -44,6 +49,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "brisk-worker: %s\n",
                  std::string((!limit.ok() ? limit.status() : res.status()).message()).c_str());
     return 2;
+  }
+  if (!token_file.empty()) {
+    auto token = brisk::ReadTokenFile(token_file);
+    if (!token.ok()) {
+      std::fprintf(stderr, "brisk-worker: %s\n", std::string(token.status().message()).c_str());
+      return 2;
+    }
+    options.auth_token = *token;
   }
   options.memory_limit = *limit;
   options.resources = *res;

@@ -3,6 +3,7 @@
 #include <deque>
 
 #include "absl/strings/str_cat.h"
+#include "common/auth.h"
 #include "common/clock.h"
 #include "common/grpc_status.h"
 #include "spdlog/spdlog.h"
@@ -15,6 +16,7 @@ Worker::Worker(WorkerOptions options, const OpRegistry& ops)
   if (options_.contact_host.empty()) options_.contact_host = options_.host;
   if (options_.nthreads < 1) options_.nthreads = 1;
   if (options_.fetch_threads < 1) options_.fetch_threads = 1;
+  peers_ = std::make_unique<DataClient>(options_.auth_token);
 }
 
 Worker::~Worker() {
@@ -27,7 +29,10 @@ Worker::~Worker() {
 }
 
 absl::Status Worker::Start() {
-  data_service_ = std::make_unique<DataService>(store_);
+  if (absl::Status allowed = CheckListenAllowed(options_.host, options_.auth_token); !allowed.ok()) {
+    return allowed;
+  }
+  data_service_ = std::make_unique<DataService>(store_, options_.auth_token);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(absl::StrCat(options_.host, ":", options_.port),
@@ -53,6 +58,7 @@ absl::Status Worker::Start() {
                                                " within ", absl::FormatDuration(options_.connect_timeout)));
   }
   stub_ = v1::Scheduler::NewStub(channel);
+  AddAuth(stream_context_, options_.auth_token);
   stream_ = stub_->WorkerStream(&stream_context_);
 
   v1::WorkerToScheduler hello;
@@ -213,7 +219,7 @@ void Worker::FetchLoop() {
       FetchDone(job, absl::NotFoundError("no worker holds it"));
       continue;
     }
-    FetchDone(job, peers_.Fetch(job.address, job.keys));
+    FetchDone(job, peers_->Fetch(job.address, job.keys));
   }
 }
 

@@ -45,6 +45,8 @@ struct WorkerOptions {
   int nthreads = 1;
   uint64_t memory_limit = 0;
   std::map<std::string, double> resources;
+  // Shared cluster token (empty: none; then the data service may only listen on loopback).
+  std::string auth_token;
   int fetch_threads = 4;
   absl::Duration heartbeat = absl::Seconds(1);
   absl::Duration connect_timeout = absl::Seconds(30);
@@ -104,7 +106,7 @@ class Worker {
   const OpRegistry& ops_;
   std::string address_;
   ValueStore store_;
-  DataClient peers_;
+  std::unique_ptr<DataClient> peers_;
   std::unique_ptr<DataService> data_service_;
   std::unique_ptr<grpc::Server> data_server_;
   std::unique_ptr<v1::Scheduler::Stub> stub_;

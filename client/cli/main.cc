@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "brisk/client.h"
 #include "client/cli/output.h"
+#include "common/auth.h"
 #include "common/graph_json.h"
 #include "common/logging.h"
 #include "spdlog/spdlog.h"
@@ -28,6 +29,7 @@ constexpr int kUnavailable = 3;
 
 struct Globals {
   std::string scheduler;
+  std::string token_file;
   std::string output = "text";
   int local_workers = 0;
 };
@@ -51,7 +53,20 @@ absl::StatusOr<std::unique_ptr<Client>> Connect(const Globals& g) {
     const char* env = std::getenv("BRISK_SCHEDULER");
     if (env != nullptr) address = env;
   }
-  if (!address.empty()) return Client::Connect(address);
+  if (!address.empty()) {
+    ConnectOptions options;
+    std::string token_file = g.token_file;
+    if (token_file.empty()) {
+      const char* env_file = std::getenv("BRISK_AUTH_TOKEN_FILE");
+      if (env_file != nullptr) token_file = env_file;
+    }
+    if (!token_file.empty()) {
+      auto token = ReadTokenFile(token_file);
+      if (!token.ok()) return token.status();
+      options.auth_token = *token;
+    }
+    return Client::Connect(address, options);
+  }
   LocalClusterOptions local;
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   local.workers = g.local_workers > 0 ? g.local_workers : std::min(cores, 8);
@@ -113,6 +128,8 @@ int main(int argc, char** argv) {
   app.add_option("--output,-o", g.output, "text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  app.add_option("--auth-token-file", g.token_file,
+                 "File holding the cluster's token (default: $BRISK_AUTH_TOKEN_FILE)");
   app.add_option("--local-workers", g.local_workers,
                  "Workers of the embedded cluster (default: one per core, at most 8)");
 

@@ -49,6 +49,11 @@ struct SubmitOptions {
   int chunk_tasks = 20000;
 };
 
+struct ConnectOptions {
+  // The cluster's shared token, when it has one (brisk-scheduler --auth-token-file).
+  std::string auth_token;
+};
+
 struct LocalClusterOptions {
   int workers = 2;
   int threads_per_worker = 1;
@@ -57,7 +62,8 @@ struct LocalClusterOptions {
 class Client {
  public:
   // Connects to the scheduler at host:port.
-  static absl::StatusOr<std::unique_ptr<Client>> Connect(const std::string& address);
+  static absl::StatusOr<std::unique_ptr<Client>> Connect(const std::string& address,
+                                                         const ConnectOptions& options = {});
   // Starts a scheduler and workers inside this process and connects to them; they stop with
   // the client.
   static absl::StatusOr<std::unique_ptr<Client>> StartLocal(LocalClusterOptions options = {});
