@@ -414,6 +414,17 @@ absl::StatusOr<v1::ListJobsReply> Client::ListJobs() {
   return reply;
 }
 
+absl::StatusOr<v1::TaskLog> Client::GetLog(const std::string& key) {
+  v1::GetLogRequest request;
+  request.set_key(key);
+  v1::TaskLog reply;
+  grpc::ClientContext context;
+  AddAuth(context, impl_->token);
+  grpc::Status status = impl_->stub->GetLog(&context, request, &reply);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return reply;
+}
+
 absl::Status Client::ShutdownCluster() {
   v1::ShutdownReply reply;
   grpc::ClientContext context;

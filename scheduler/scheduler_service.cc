@@ -158,6 +158,23 @@ grpc::ServerUnaryReactor* SchedulerService::WhoHas(grpc::CallbackServerContext* 
   return reactor;
 }
 
+grpc::ServerUnaryReactor* SchedulerService::GetLog(grpc::CallbackServerContext* context,
+                                                   const v1::GetLogRequest* request,
+                                                   v1::TaskLog* reply) {
+  auto* reactor = context->DefaultReactor();
+  if (!Authorized(context, reactor)) return reactor;
+  loop_->Post([request, reply, reactor](SchedulerState& state) {
+    auto log = state.GetLog(request->key());
+    if (!log.ok()) {
+      reactor->Finish(ToGrpcStatus(log.status()));
+      return;
+    }
+    *reply = std::move(*log);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* SchedulerService::Shutdown(grpc::CallbackServerContext* context,
                                                      const v1::ShutdownRequest*,
                                                      v1::ShutdownReply*) {

@@ -43,6 +43,8 @@ class SchedulerService final : public v1::Scheduler::CallbackService, public Sch
   grpc::ServerUnaryReactor* WhoHas(grpc::CallbackServerContext* context,
                                    const v1::WhoHasRequest* request,
                                    v1::WhoHasReply* reply) override;
+  grpc::ServerUnaryReactor* GetLog(grpc::CallbackServerContext* context,
+                                   const v1::GetLogRequest* request, v1::TaskLog* reply) override;
   grpc::ServerUnaryReactor* Shutdown(grpc::CallbackServerContext* context,
                                      const v1::ShutdownRequest* request,
                                      v1::ShutdownReply* reply) override;

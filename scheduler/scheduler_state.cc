@@ -105,26 +105,7 @@ void SchedulerState::RemoveWorker(WorkerId wid) {
     Task& t = tasks_[id];
     t.who_has.erase(std::remove(t.who_has.begin(), t.who_has.end(), wid), t.who_has.end());
     if (!t.who_has.empty() || t.state != TaskState::kMemory) continue;
-    SetState(t, TaskState::kFinished);
-    if (t.holders == 0 && t.pending_dependents == 0) {
-      MaybeForget(id);
-      continue;
-    }
-    for (TaskId d : t.dependents) {
-      Task& dep = tasks_[d];
-      if (dep.state == TaskState::kWaiting) {
-        ++dep.waiting_on;
-      } else if (dep.state == TaskState::kQueued || dep.state == TaskState::kNoWorker) {
-        RemoveFromQueues(d);
-        SetState(dep, TaskState::kWaiting);
-        dep.waiting_on = 1;
-      }
-    }
-    for (JobId j : OutputJobs(id)) {
-      Job& job = jobs_[j];
-      if (job.state == JobState::kRunning) ++job.outputs_left;
-    }
-    EnsureComputed(id);
+    TransitionMemoryToLost(id);
   }
   // Its running tasks run again elsewhere. The worker is gone, so placement will not pick it.
   for (TaskId id : w.processing) {
@@ -167,13 +148,20 @@ void SchedulerState::OnTaskDone(WorkerId wid, const v1::TaskDone& done) {
       auto dep = key_index_.find(key);
       if (dep == key_index_.end()) continue;
       Task& d = tasks_[dep->second];
-      // The holder we named did not have it: forget that copy.
-      d.who_has.erase(std::remove_if(d.who_has.begin(), d.who_has.end(),
-                                     [&](WorkerId h) {
-                                       auto hw = workers_.find(h);
-                                       return hw == workers_.end();
-                                     }),
-                      d.who_has.end());
+      if (d.state != TaskState::kMemory ||
+          std::find(t.deps.begin(), t.deps.end(), dep->second) == t.deps.end()) {
+        continue;
+      }
+      // The holders we named did not have it (or could not serve it): forget those copies and
+      // compute the value again rather than send the task back to the same dead end.
+      for (WorkerId h : d.who_has) {
+        auto hw = workers_.find(h);
+        if (hw == workers_.end()) continue;
+        hw->second.has_what.erase(dep->second);
+        WorkerBatch(h).add_release(key);
+      }
+      d.who_has.clear();
+      TransitionMemoryToLost(dep->second);
     }
     TransitionProcessingToReady(id);
     return;
@@ -181,6 +169,11 @@ void SchedulerState::OnTaskDone(WorkerId wid, const v1::TaskDone& done) {
   t.start = done.start();
   t.end = done.end();
   t.ran_on = wid;
+  if (!done.log().empty()) {
+    logs_[id] = done.log();
+  } else {
+    logs_.erase(id);
+  }
   if (!done.error().empty()) {
     LeaveProcessing(id);
     if (t.retries_left > 0) {
@@ -308,6 +301,11 @@ absl::StatusOr<JobId> SchedulerState::CreateJob(ClientId client, PendingSubmit& 
   for (int i = 0; i < n; ++i) local.emplace(graph.tasks(i).key(), i);
   std::vector<std::vector<int>> local_deps(n);
   for (int i = 0; i < n; ++i) {
+    // A key already in memory is reused as it is: its inputs are not needed again.
+    auto existing = key_index_.find(graph.tasks(i).key());
+    if (existing != key_index_.end() && tasks_[existing->second].state == TaskState::kMemory) {
+      continue;
+    }
     for (const std::string& dep : Dependencies(graph.tasks(i))) {
       auto it = local.find(dep);
       if (it != local.end()) local_deps[i].push_back(it->second);
@@ -627,6 +625,30 @@ void SchedulerState::TransitionProcessingToReady(TaskId id) {
   if (t.waiting_on == 0) TransitionWaitingToReady(id);
 }
 
+void SchedulerState::TransitionMemoryToLost(TaskId id) {
+  Task& t = tasks_[id];
+  SetState(t, TaskState::kFinished);
+  if (t.holders == 0 && t.pending_dependents == 0) {
+    MaybeForget(id);
+    return;
+  }
+  for (TaskId d : t.dependents) {
+    Task& dep = tasks_[d];
+    if (dep.state == TaskState::kWaiting) {
+      ++dep.waiting_on;
+    } else if (dep.state == TaskState::kQueued || dep.state == TaskState::kNoWorker) {
+      RemoveFromQueues(d);
+      SetState(dep, TaskState::kWaiting);
+      dep.waiting_on = 1;
+    }
+  }
+  for (JobId j : OutputJobs(id)) {
+    Job& job = jobs_[j];
+    if (job.state == JobState::kRunning) ++job.outputs_left;
+  }
+  EnsureComputed(id);
+}
+
 void SchedulerState::TransitionMemoryToFinished(TaskId id) {
   Task& t = tasks_[id];
   for (WorkerId wid : t.who_has) {
@@ -688,6 +710,7 @@ void SchedulerState::ForgetTask(TaskId id) {
   key_index_.erase(t.key);
   restrictions_.erase(id);
   errors_.erase(id);
+  logs_.erase(id);
   output_jobs_.erase(id);
   --state_counts_[static_cast<int>(t.state)];
   t = Task{};
@@ -1045,6 +1068,21 @@ v1::WhoHasReply SchedulerState::WhoHas(const v1::WhoHasRequest& request) const {
     if (err != errors_.end()) loc->set_error(err->second);
   }
   return reply;
+}
+
+absl::StatusOr<v1::TaskLog> SchedulerState::GetLog(absl::string_view key) const {
+  auto it = key_index_.find(key);
+  if (it == key_index_.end()) {
+    return absl::NotFoundError(absl::StrCat("no task \"", key, "\" (unknown, or its record was dropped)"));
+  }
+  const Task& t = tasks_[it->second];
+  v1::TaskLog log;
+  log.set_key(t.key);
+  log.set_state(TaskStateName(t.state));
+  log.set_worker(WorkerName(t.processing_on != kNoWorker ? t.processing_on : t.ran_on));
+  if (auto l = logs_.find(it->second); l != logs_.end()) log.set_log(l->second);
+  if (auto e = errors_.find(it->second); e != errors_.end()) log.set_error(e->second);
+  return log;
 }
 
 absl::StatusOr<TaskState> SchedulerState::StateOf(absl::string_view key) const {

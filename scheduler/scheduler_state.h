@@ -90,6 +90,7 @@ class SchedulerState {
   absl::StatusOr<v1::JobInfo> GetJob(JobId job, bool include_tasks) const;
   v1::ListJobsReply ListJobs() const;
   v1::WhoHasReply WhoHas(const v1::WhoHasRequest& request) const;
+  absl::StatusOr<v1::TaskLog> GetLog(absl::string_view key) const;
   // Tells every worker to exit.
   void Shutdown();
 
@@ -199,6 +200,7 @@ class SchedulerState {
   void TransitionProcessingToMemory(TaskId id, WorkerId w, const v1::TaskDone& done);
   void TransitionToErred(TaskId id, const std::string& error);  // and its dependents
   void TransitionMemoryToFinished(TaskId id);  // value no longer needed: free it everywhere
+  void TransitionMemoryToLost(TaskId id);      // its last copy is gone: recompute it where needed
   void TransitionToCancelled(TaskId id);
   void TransitionProcessingToReady(TaskId id);  // worker lost, retry or fetch failed: run again
   void SetState(Task& t, TaskState s);
@@ -243,6 +245,7 @@ class SchedulerState {
   absl::flat_hash_map<absl::string_view, TaskId> key_index_;
   absl::flat_hash_map<TaskId, Restrictions> restrictions_;
   absl::flat_hash_map<TaskId, std::string> errors_;
+  absl::flat_hash_map<TaskId, std::string> logs_;  // only tasks that left a log
   absl::flat_hash_map<TaskId, absl::InlinedVector<JobId, 1>> output_jobs_;
   uint64_t next_order_ = 0;
 

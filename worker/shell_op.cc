@@ -178,9 +178,9 @@ absl::StatusOr<v1::Value> ShellOp(OpContext& ctx, const OpArgs& args) {
     return absl::InvalidArgumentError("shell: needs the command to run as its first argument");
   }
   for (const auto& [name, value] : args.kwargs) {
-    if (name != "stdin" && name != "env" && name != "cwd" && name != "shell") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "shell: unknown keyword argument \"", name, "\" (known: stdin, env, cwd, shell)"));
+    if (name != "stdin" && name != "env" && name != "cwd" && name != "shell" && name != "check") {
+      return absl::InvalidArgumentError(absl::StrCat("shell: unknown keyword argument \"", name,
+                                                     "\" (known: stdin, env, cwd, shell, check)"));
     }
   }
   TempDir dir;
@@ -238,6 +238,15 @@ absl::StatusOr<v1::Value> ShellOp(OpContext& ctx, const OpArgs& args) {
   if (!run.ok()) return run.status();
   ctx.SetLog(run->err);
   if (run->stopped) return absl::CancelledError("shell: stopped; the command was killed");
+  if (auto it = args.kwargs.find("check"); it != args.kwargs.end() && !it->second->bool_()) {
+    // Unchecked: any exit is a result, {"stdout": bytes, "status": exit status or 128+signal}.
+    v1::Value result;
+    auto& entries = *result.mutable_map()->mutable_entries();
+    entries["stdout"].set_bytes(std::move(run->out));
+    entries["status"].set_int_(WIFSIGNALED(run->status) ? 128 + WTERMSIG(run->status)
+                                                        : WEXITSTATUS(run->status));
+    return result;
+  }
   if (WIFSIGNALED(run->status)) {
     return absl::AbortedError(absl::StrCat("command \"", argv[0], "\" killed by signal ",
                                            WTERMSIG(run->status), "; stderr: ",

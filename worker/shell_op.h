@@ -3,7 +3,8 @@
 //   args:   argv (no shell unless `shell: true`); an argument that is a ref becomes the path of a
 //           file holding that dependency's value.
 //   kwargs: stdin (a literal or a ref: fed to the command), env (["NAME=value", ...]),
-//           cwd (a directory), shell (true: run args[0] with /bin/sh -c, further args as $1...).
+//           cwd (a directory), shell (true: run args[0] with /bin/sh -c, further args as $1...),
+//           check (false: any exit status is a result, {"stdout": bytes, "status": int}).
 //   result: the command's standard output, as bytes. Its standard error (the last 64 KiB) is kept
 //           for `brisk logs`. A non-zero exit status or a signal fails the task with the status
 //           and the tail of standard error. Cancelling or timing out kills the whole group.

@@ -33,8 +33,72 @@ std::string Time(double unix_seconds) {
                           absl::LocalTimeZone());
 }
 
+JsonValue JobJson(const v1::JobInfo& j) {
+  JsonValue jv;
+  auto& jf = *jv.mutable_struct_value()->mutable_fields();
+  jf["job"] = Number(static_cast<double>(j.id()));
+  jf["name"] = String(j.name());
+  jf["state"] = String(j.state());
+  jf["ntasks"] = Number(static_cast<double>(j.ntasks()));
+  jf["submitted"] = Number(j.submitted());
+  jf["ended"] = Number(j.ended());
+  auto& counts = *jf["tasks"].mutable_struct_value()->mutable_fields();
+  for (const auto& [state, n] : j.task_states()) counts[state] = Number(static_cast<double>(n));
+  auto* outputs = jf["outputs"].mutable_list_value();
+  for (const std::string& key : j.outputs()) *outputs->add_values() = String(key);
+  return jv;
+}
+
 class JsonOutput : public Output {
  public:
+  void Run(const RunReport& r) override {
+    JsonValue out;
+    auto& f = *out.mutable_struct_value()->mutable_fields();
+    f["job"] = Number(static_cast<double>(r.job));
+    f["key"] = String(r.key);
+    f["exit_status"] = Number(r.exit_status);
+    f["stdout"] = String(r.stdout_text);
+    f["stderr"] = String(r.stderr_text);
+    if (!r.error.empty()) f["error"] = String(r.error);
+    Print(out);
+  }
+
+  void Map(const MapReport& r) override {
+    JsonValue out;
+    auto& f = *out.mutable_struct_value()->mutable_fields();
+    f["job"] = Number(static_cast<double>(r.job));
+    f["items"] = Number(static_cast<double>(r.items));
+    auto* failed = f["failed"].mutable_list_value();
+    for (const auto& x : r.failed) {
+      JsonValue fv;
+      auto& ff = *fv.mutable_struct_value()->mutable_fields();
+      ff["index"] = Number(static_cast<double>(x.index));
+      ff["item"] = String(x.item);
+      ff["error"] = String(x.error);
+      *failed->add_values() = fv;
+    }
+    if (r.output_dir.empty()) {
+      auto* outputs = f["outputs"].mutable_list_value();
+      for (const std::string& o : r.outputs) *outputs->add_values() = String(o);
+    } else {
+      f["output_dir"] = String(r.output_dir);
+    }
+    Print(out);
+  }
+
+  void Log(const v1::TaskLog& log) override {
+    JsonValue out;
+    auto& f = *out.mutable_struct_value()->mutable_fields();
+    f["key"] = String(log.key());
+    f["state"] = String(log.state());
+    f["worker"] = String(log.worker());
+    f["log"] = String(log.log());
+    f["error"] = String(log.error());
+    Print(out);
+  }
+
+  void JobInfo(const v1::JobInfo& job) override { Print(JobJson(job)); }
+
   void Job(const JobReport& r) override {
     JsonValue out;
     auto& f = *out.mutable_struct_value()->mutable_fields();
@@ -103,19 +167,7 @@ class JsonOutput : public Output {
   void Jobs(const v1::ListJobsReply& jobs) override {
     JsonValue out;
     auto* list = out.mutable_list_value();
-    for (const v1::JobInfo& j : jobs.jobs()) {
-      JsonValue jv;
-      auto& jf = *jv.mutable_struct_value()->mutable_fields();
-      jf["job"] = Number(static_cast<double>(j.id()));
-      jf["name"] = String(j.name());
-      jf["state"] = String(j.state());
-      jf["ntasks"] = Number(static_cast<double>(j.ntasks()));
-      jf["submitted"] = Number(j.submitted());
-      jf["ended"] = Number(j.ended());
-      auto& counts = *jf["tasks"].mutable_struct_value()->mutable_fields();
-      for (const auto& [state, n] : j.task_states()) counts[state] = Number(static_cast<double>(n));
-      *list->add_values() = jv;
-    }
+    for (const v1::JobInfo& j : jobs.jobs()) *list->add_values() = JobJson(j);
     Print(out);
   }
 
@@ -145,6 +197,38 @@ class JsonOutput : public Output {
 
 class TextOutput : public Output {
  public:
+  void Run(const RunReport& r) override {
+    std::cout << r.stdout_text << std::flush;
+    std::cerr << r.stderr_text;
+    if (!r.error.empty()) std::cerr << "brisk run: " << r.error << "\n";
+  }
+
+  void Map(const MapReport& r) override {
+    for (const std::string& o : r.outputs) std::cout << o;
+    std::cout.flush();
+    for (const auto& x : r.failed) {
+      std::cerr << "failed: item " << x.item << " (index " << x.index << "): " << x.error << "\n";
+    }
+    std::cerr << "job " << r.job << ": " << r.items - r.failed.size() << " of " << r.items
+              << " items succeeded";
+    if (!r.output_dir.empty()) std::cerr << ", outputs in " << r.output_dir << "/INDEX.out";
+    std::cerr << "\n";
+  }
+
+  void Log(const v1::TaskLog& log) override {
+    std::cout << log.log() << std::flush;
+    if (!log.error().empty()) std::cerr << "error: " << log.error() << "\n";
+    std::cerr << "task \"" << log.key() << "\" " << log.state()
+              << (log.worker().empty() ? "" : " on " + log.worker()) << "\n";
+  }
+
+  void JobInfo(const v1::JobInfo& j) override {
+    std::cout << "job " << j.id() << (j.name().empty() ? "" : " (" + j.name() + ")") << " "
+              << j.state() << ": " << j.ntasks() << " tasks";
+    for (const auto& [state, n] : j.task_states()) std::cout << " " << state << "=" << n;
+    std::cout << "\nsubmitted " << Time(j.submitted()) << ", ended " << Time(j.ended()) << "\n";
+  }
+
   void Job(const JobReport& r) override {
     for (const auto& [key, value] : r.results) std::cout << key << ": " << ValueText(*value) << "\n";
     std::cout.flush();

@@ -20,8 +20,34 @@ struct JobReport {
   double seconds = 0;   // submit to results in hand (0: not measured)
 };
 
+struct RunReport {
+  JobId job = 0;
+  std::string key;
+  int exit_status = 0;
+  std::string stdout_text;
+  std::string stderr_text;
+  std::string error;  // why the task failed, when it did
+};
+
+struct MapReport {
+  struct Failure {
+    size_t index = 0;
+    std::string item;
+    std::string error;
+  };
+  JobId job = 0;
+  size_t items = 0;
+  std::vector<Failure> failed;       // by index
+  std::vector<std::string> outputs;  // in item order, without the failed ones
+  std::string output_dir;            // set when outputs went to files
+};
+
 class Output {
  public:
+  virtual void Run(const RunReport& report) = 0;
+  virtual void Map(const MapReport& report) = 0;
+  virtual void Log(const v1::TaskLog& log) = 0;
+  virtual void JobInfo(const v1::JobInfo& job) = 0;
   virtual ~Output() = default;
   virtual void Job(const JobReport& report) = 0;
   virtual void Submitted(JobId job) = 0;

@@ -97,6 +97,8 @@ class Client {
   absl::StatusOr<v1::StatusReply> Status();
   absl::StatusOr<v1::JobInfo> GetJob(JobId job, bool include_tasks);
   absl::StatusOr<v1::ListJobsReply> ListJobs();
+  // A task's log (the shell op's standard error) and error.
+  absl::StatusOr<v1::TaskLog> GetLog(const std::string& key);
   // Stops the scheduler and every worker.
   absl::Status ShutdownCluster();
 

@@ -1,0 +1,90 @@
+#include "client/cli/cli_common.h"
+
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "common/auth.h"
+
+namespace brisk {
+
+int Fail(const absl::Status& status) {
+  std::cerr << "brisk: " << status.message() << "\n";
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+      return kExitUnavailable;
+    case absl::StatusCode::kAborted:
+      return kExitFailed;
+    default:
+      return kExitBadInput;
+  }
+}
+
+absl::StatusOr<std::unique_ptr<Client>> Connect(const Globals& g) {
+  std::string address = g.scheduler;
+  if (address.empty()) {
+    const char* env = std::getenv("BRISK_SCHEDULER");
+    if (env != nullptr) address = env;
+  }
+  if (address.empty()) {
+    LocalClusterOptions local;
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    local.workers = g.local_workers > 0 ? g.local_workers : std::min(cores, 8);
+    return Client::StartLocal(local);
+  }
+  ConnectOptions options;
+  std::string token_file = g.token_file;
+  if (token_file.empty()) {
+    const char* env_file = std::getenv("BRISK_AUTH_TOKEN_FILE");
+    if (env_file != nullptr) token_file = env_file;
+  }
+  if (!token_file.empty()) {
+    auto token = ReadTokenFile(token_file);
+    if (!token.ok()) return token.status();
+    options.auth_token = *token;
+  }
+  return Client::Connect(address, options);
+}
+
+absl::StatusOr<JobId> ParseJob(const std::string& text) {
+  JobId id;
+  if (!absl::SimpleAtoi(text, &id)) {
+    return absl::InvalidArgumentError("a job id is a number, got \"" + text + "\"");
+  }
+  return id;
+}
+
+int ReportJob(Client& client, const Job& job, Output& out, size_t ntasks,
+              std::chrono::steady_clock::time_point started) {
+  auto state = client.Wait(job.id);
+  if (!state.ok()) return Fail(state.status());
+  JobReport report;
+  report.job = job.id;
+  report.state = *state;
+  std::vector<Future> in_memory;
+  for (const Future& f : job.outputs) {
+    auto status = client.WaitKey(f);
+    if (!status.ok()) return Fail(status.status());
+    if (status->state == v1::KEY_STATE_MEMORY) {
+      in_memory.push_back(f);
+    } else {
+      report.errors.emplace_back(f.key, status->error);
+    }
+  }
+  auto values = client.Gather(in_memory);
+  if (!values.ok()) return Fail(values.status());
+  for (size_t i = 0; i < in_memory.size(); ++i) {
+    report.results.emplace_back(in_memory[i].key, (*values)[i]);
+  }
+  report.ntasks = ntasks;
+  if (ntasks > 0) {
+    report.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  }
+  out.Job(report);
+  return report.state == "finished" && report.errors.empty() ? kExitOk : kExitFailed;
+}
+
+}  // namespace brisk

@@ -1,0 +1,41 @@
+// What every `brisk` subcommand shares: global options, connecting (or starting the embedded
+// cluster), exit statuses and turning errors into messages.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "brisk/client.h"
+#include "client/cli/output.h"
+
+namespace brisk {
+
+// Exit statuses of the `brisk` command (also listed in the README).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;       // a task or job failed or was cancelled
+inline constexpr int kExitBadInput = 2;     // usage, invalid graph, unknown job or key, refused token
+inline constexpr int kExitUnavailable = 3;  // no scheduler reachable
+
+struct Globals {
+  std::string scheduler;
+  std::string token_file;
+  std::string output = "text";
+  int local_workers = 0;
+};
+
+// Prints `status` to standard error; returns the exit status it stands for.
+int Fail(const absl::Status& status);
+
+// --scheduler, else $BRISK_SCHEDULER, else an embedded local cluster.
+absl::StatusOr<std::unique_ptr<Client>> Connect(const Globals& globals);
+
+absl::StatusOr<JobId> ParseJob(const std::string& text);
+
+// Waits for the job, fetches its outputs and prints them; returns the exit status.
+// `ntasks` > 0 adds the submit-to-results timing measured from `started`.
+int ReportJob(Client& client, const Job& job, Output& out, size_t ntasks,
+              std::chrono::steady_clock::time_point started);
+
+}  // namespace brisk
