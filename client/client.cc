@@ -414,6 +414,37 @@ absl::StatusOr<v1::ListJobsReply> Client::ListJobs() {
   return reply;
 }
 
+absl::Status Client::Publish(const std::string& key, const std::string& name) {
+  v1::PublishRequest request;
+  request.set_name(name);
+  request.set_key(key);
+  v1::PublishReply reply;
+  grpc::ClientContext context;
+  AddAuth(context, impl_->token);
+  return FromGrpcStatus(impl_->stub->Publish(&context, request, &reply));
+}
+
+absl::Status Client::Unpublish(const std::string& name) {
+  v1::PublishRequest request;
+  request.set_name(name);
+  request.set_unpublish(true);
+  v1::PublishReply reply;
+  grpc::ClientContext context;
+  AddAuth(context, impl_->token);
+  return FromGrpcStatus(impl_->stub->Publish(&context, request, &reply));
+}
+
+absl::StatusOr<std::string> Client::Published(const std::string& name) {
+  v1::GetPublishedRequest request;
+  request.set_name(name);
+  v1::GetPublishedReply reply;
+  grpc::ClientContext context;
+  AddAuth(context, impl_->token);
+  grpc::Status status = impl_->stub->GetPublished(&context, request, &reply);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return reply.key();
+}
+
 absl::StatusOr<v1::TaskLog> Client::GetLog(const std::string& key) {
   v1::GetLogRequest request;
   request.set_key(key);

@@ -108,71 +108,64 @@ SchedulerService::ClientStream(grpc::CallbackServerContext* context) {
 grpc::ServerUnaryReactor* SchedulerService::Status(grpc::CallbackServerContext* context,
                                                    const v1::StatusRequest*,
                                                    v1::StatusReply* reply) {
-  auto* reactor = context->DefaultReactor();
-  if (!Authorized(context, reactor)) return reactor;
-  loop_->Post([reply, reactor](SchedulerState& state) {
-    *reply = state.Status();
-    reactor->Finish(grpc::Status::OK);
+  return Query(context, reply, [](SchedulerState& state) -> absl::StatusOr<v1::StatusReply> {
+    return state.Status();
   });
-  return reactor;
 }
 
 grpc::ServerUnaryReactor* SchedulerService::GetJob(grpc::CallbackServerContext* context,
                                                    const v1::GetJobRequest* request,
                                                    v1::JobInfo* reply) {
-  auto* reactor = context->DefaultReactor();
-  if (!Authorized(context, reactor)) return reactor;
-  loop_->Post([request, reply, reactor](SchedulerState& state) {
-    auto info = state.GetJob(request->job(), request->include_tasks());
-    if (!info.ok()) {
-      reactor->Finish(ToGrpcStatus(info.status()));
-      return;
-    }
-    *reply = std::move(*info);
-    reactor->Finish(grpc::Status::OK);
+  return Query(context, reply, [request](SchedulerState& state) {
+    return state.GetJob(request->job(), request->include_tasks());
   });
-  return reactor;
 }
 
 grpc::ServerUnaryReactor* SchedulerService::ListJobs(grpc::CallbackServerContext* context,
                                                      const v1::ListJobsRequest*,
                                                      v1::ListJobsReply* reply) {
-  auto* reactor = context->DefaultReactor();
-  if (!Authorized(context, reactor)) return reactor;
-  loop_->Post([reply, reactor](SchedulerState& state) {
-    *reply = state.ListJobs();
-    reactor->Finish(grpc::Status::OK);
+  return Query(context, reply, [](SchedulerState& state) -> absl::StatusOr<v1::ListJobsReply> {
+    return state.ListJobs();
   });
-  return reactor;
 }
 
 grpc::ServerUnaryReactor* SchedulerService::WhoHas(grpc::CallbackServerContext* context,
                                                    const v1::WhoHasRequest* request,
                                                    v1::WhoHasReply* reply) {
-  auto* reactor = context->DefaultReactor();
-  if (!Authorized(context, reactor)) return reactor;
-  loop_->Post([request, reply, reactor](SchedulerState& state) {
-    *reply = state.WhoHas(*request);
-    reactor->Finish(grpc::Status::OK);
+  return Query(context, reply, [request](SchedulerState& state) -> absl::StatusOr<v1::WhoHasReply> {
+    return state.WhoHas(*request);
   });
-  return reactor;
 }
 
 grpc::ServerUnaryReactor* SchedulerService::GetLog(grpc::CallbackServerContext* context,
                                                    const v1::GetLogRequest* request,
                                                    v1::TaskLog* reply) {
-  auto* reactor = context->DefaultReactor();
-  if (!Authorized(context, reactor)) return reactor;
-  loop_->Post([request, reply, reactor](SchedulerState& state) {
-    auto log = state.GetLog(request->key());
-    if (!log.ok()) {
-      reactor->Finish(ToGrpcStatus(log.status()));
-      return;
-    }
-    *reply = std::move(*log);
-    reactor->Finish(grpc::Status::OK);
+  return Query(context, reply,
+               [request](SchedulerState& state) { return state.GetLog(request->key()); });
+}
+
+grpc::ServerUnaryReactor* SchedulerService::Publish(grpc::CallbackServerContext* context,
+                                                    const v1::PublishRequest* request,
+                                                    v1::PublishReply* reply) {
+  return Query(context, reply, [request](SchedulerState& state) -> absl::StatusOr<v1::PublishReply> {
+    absl::Status done = request->unpublish() ? state.Unpublish(request->name())
+                                             : state.Publish(request->name(), request->key());
+    if (!done.ok()) return done;
+    return v1::PublishReply();
   });
-  return reactor;
+}
+
+grpc::ServerUnaryReactor* SchedulerService::GetPublished(grpc::CallbackServerContext* context,
+                                                         const v1::GetPublishedRequest* request,
+                                                         v1::GetPublishedReply* reply) {
+  return Query(context, reply,
+               [request](SchedulerState& state) -> absl::StatusOr<v1::GetPublishedReply> {
+                 auto key = state.Published(request->name());
+                 if (!key.ok()) return key.status();
+                 v1::GetPublishedReply out;
+                 out.set_key(*key);
+                 return out;
+               });
 }
 
 grpc::ServerUnaryReactor* SchedulerService::Shutdown(grpc::CallbackServerContext* context,

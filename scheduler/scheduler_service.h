@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "brisk/v1/scheduler.grpc.pb.h"
+#include "common/grpc_status.h"
 #include "common/server_stream.h"
 #include "scheduler/event_loop.h"
 #include "scheduler/scheduler_comm.h"
@@ -45,6 +46,12 @@ class SchedulerService final : public v1::Scheduler::CallbackService, public Sch
                                    v1::WhoHasReply* reply) override;
   grpc::ServerUnaryReactor* GetLog(grpc::CallbackServerContext* context,
                                    const v1::GetLogRequest* request, v1::TaskLog* reply) override;
+  grpc::ServerUnaryReactor* Publish(grpc::CallbackServerContext* context,
+                                    const v1::PublishRequest* request,
+                                    v1::PublishReply* reply) override;
+  grpc::ServerUnaryReactor* GetPublished(grpc::CallbackServerContext* context,
+                                         const v1::GetPublishedRequest* request,
+                                         v1::GetPublishedReply* reply) override;
   grpc::ServerUnaryReactor* Shutdown(grpc::CallbackServerContext* context,
                                      const v1::ShutdownRequest* request,
                                      v1::ShutdownReply* reply) override;
@@ -55,6 +62,19 @@ class SchedulerService final : public v1::Scheduler::CallbackService, public Sch
 
   // Checks the call's token; on failure finishes `reactor` and returns false.
   bool Authorized(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor);
+
+  // A unary query: `fn` runs on the event loop and its result (or error) is the reply.
+  template <typename Reply, typename Fn>
+  grpc::ServerUnaryReactor* Query(grpc::CallbackServerContext* context, Reply* reply, Fn fn) {
+    auto* reactor = context->DefaultReactor();
+    if (!Authorized(context, reactor)) return reactor;
+    loop_->Post([reply, reactor, fn = std::move(fn)](SchedulerState& state) {
+      absl::StatusOr<Reply> result = fn(state);
+      if (result.ok()) *reply = std::move(*result);
+      reactor->Finish(ToGrpcStatus(result.status()));
+    });
+    return reactor;
+  }
 
   const std::string token_;
   EventLoop* loop_ = nullptr;

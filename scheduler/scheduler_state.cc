@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/builtin_op_names.h"
 #include "common/graph_validate.h"
 #include "spdlog/spdlog.h"
@@ -110,6 +111,11 @@ void SchedulerState::RemoveWorker(WorkerId wid) {
   // Its running tasks run again elsewhere. The worker is gone, so placement will not pick it.
   for (TaskId id : w.processing) {
     Task& t = tasks_[id];
+    if (t.stealing_to != kNoWorker) {
+      auto thief = workers_.find(t.stealing_to);
+      if (thief != workers_.end()) --thief->second.incoming_steals;
+      t.stealing_to = kNoWorker;
+    }
     t.processing_on = kNoWorker;
     t.assigned_estimate = 0;
     TransitionProcessingToReady(id);
@@ -124,6 +130,7 @@ void SchedulerState::HandleWorkerMessage(WorkerId wid, const v1::WorkerToSchedul
     it->second.executing = message.heartbeat().executing();
   }
   for (const v1::TaskDone& done : message.done()) OnTaskDone(wid, done);
+  for (const v1::StealResponse& response : message.stolen()) OnStealResponse(wid, response);
 }
 
 void SchedulerState::OnTaskDone(WorkerId wid, const v1::TaskDone& done) {
@@ -178,6 +185,7 @@ void SchedulerState::OnTaskDone(WorkerId wid, const v1::TaskDone& done) {
     LeaveProcessing(id);
     if (t.retries_left > 0) {
       --t.retries_left;
+      t.failed_on = wid;
       spdlog::info("task {} failed on {}, retrying ({} retries left): {}", t.key,
                    worker_names_[wid], t.retries_left, done.error());
       TransitionProcessingToReady(id);
@@ -500,6 +508,12 @@ void SchedulerState::TransitionWaitingToReady(TaskId id) {
   if (t.restricted) {
     bool possible = false;
     for (const auto& [wid, w] : workers_) possible = possible || CanEverRun(w, id);
+    if (!possible && !workers_.empty() && !ResourcesExistFor(id)) {
+      // Reported at once rather than left hanging. A task waiting for a named worker, or for
+      // any worker at all, waits: that worker may be restarting.
+      TransitionToErred(id, absl::StrCat("no connected worker can ever run it (", Requirements(id), ")"));
+      return;
+    }
     if (!possible) {
       SetState(t, TaskState::kNoWorker);
       no_worker_.insert(KeyFor(t, id));
@@ -880,6 +894,39 @@ const char* SchedulerState::JobStateName(JobState state) {
 
 // ------------------------------------------------------------------------------------ placement
 
+bool SchedulerState::ResourcesExistFor(TaskId id) const {
+  auto it = restrictions_.find(id);
+  if (it == restrictions_.end()) return true;
+  for (const auto& [wid, w] : workers_) {
+    bool enough = true;
+    for (const auto& [name, amount] : it->second.resources) {
+      auto have = w.resources.find(name);
+      enough = enough && have != w.resources.end() && have->second + 1e-9 >= amount;
+    }
+    if (enough) return true;
+  }
+  return false;
+}
+
+std::string SchedulerState::Requirements(TaskId id) const {
+  std::vector<std::string> parts;
+  auto it = restrictions_.find(id);
+  if (it != restrictions_.end()) {
+    for (const auto& [name, amount] : it->second.resources) {
+      double most = 0;
+      for (const auto& [wid, w] : workers_) {
+        auto have = w.resources.find(name);
+        if (have != w.resources.end()) most = std::max(most, have->second);
+      }
+      parts.push_back(absl::StrCat("needs ", name, "=", amount, ", the most any worker has is ", most));
+    }
+    if (!it->second.workers.empty()) {
+      parts.push_back(absl::StrCat("may run only on ", absl::StrJoin(it->second.workers, ", ")));
+    }
+  }
+  return absl::StrJoin(parts, "; ");
+}
+
 double SchedulerState::Estimate(const Task& t) const {
   const double learned = op_duration_[t.op];
   return std::max(learned < 0 ? options_.default_task_duration_s : learned, 5e-6);
@@ -930,6 +977,7 @@ WorkerId SchedulerState::DecideWorker(TaskId id, bool root) const {
     if (t.restricted && !HasRoomFor(w, id)) continue;
     if (root && RootSaturated(w)) continue;
     double cost = w.occupancy / w.nthreads;
+    if (wid == t.failed_on) cost += 1e9;  // a retry prefers any other worker
     if (total_bytes > 0) {
       uint64_t local = 0;
       for (TaskId dep : t.deps) {
@@ -968,8 +1016,63 @@ void SchedulerState::ScheduleQueued() {
   }
 }
 
+void SchedulerState::StealWork() {
+  if (workers_.size() < 2) return;
+  for (auto& [tid, thief] : workers_) {
+    while (thief.processing.size() + thief.incoming_steals < static_cast<size_t>(thief.nthreads)) {
+      // The victim: the worker with the most expected work per thread beyond what it can run now.
+      Worker* victim = nullptr;
+      for (auto& [vid, w] : workers_) {
+        if (vid == tid || w.processing.size() <= static_cast<size_t>(w.nthreads)) continue;
+        if (victim == nullptr || w.occupancy / w.nthreads > victim->occupancy / victim->nthreads) {
+          victim = &w;
+        }
+      }
+      if (victim == nullptr) return;
+      // Its task that would run last, if moving its inputs costs less than running it.
+      TaskId best = kNoTask;
+      for (TaskId id : victim->processing) {
+        const Task& t = tasks_[id];
+        if (t.stealing_to != kNoWorker || !CanEverRun(thief, id)) continue;
+        if (best != kNoTask && KeyFor(t, id) < KeyFor(tasks_[best], best)) continue;
+        uint64_t missing = 0;
+        for (TaskId dep : t.deps) {
+          const Task& d = tasks_[dep];
+          if (std::find(d.who_has.begin(), d.who_has.end(), tid) == d.who_has.end()) missing += d.nbytes;
+        }
+        if (missing / options_.bandwidth_bytes_per_s > Estimate(t)) continue;
+        best = id;
+      }
+      if (best == kNoTask) break;
+      tasks_[best].stealing_to = tid;
+      ++thief.incoming_steals;
+      WorkerBatch(victim->id).add_steal(tasks_[best].key);
+    }
+  }
+}
+
+void SchedulerState::OnStealResponse(WorkerId victim, const v1::StealResponse& response) {
+  auto found = key_index_.find(response.key());
+  if (found == key_index_.end()) return;
+  const TaskId id = found->second;
+  Task& t = tasks_[id];
+  const WorkerId thief = t.stealing_to;
+  if (thief == kNoWorker) return;
+  t.stealing_to = kNoWorker;
+  auto thief_it = workers_.find(thief);
+  if (thief_it != workers_.end()) --thief_it->second.incoming_steals;
+  if (!response.ok() || t.state != TaskState::kProcessing || t.processing_on != victim) return;
+  LeaveProcessing(id);
+  if (thief_it != workers_.end() && HasRoomFor(thief_it->second, id)) {
+    TransitionReadyToProcessing(id, thief);
+  } else {
+    TransitionWaitingToReady(id);
+  }
+}
+
 void SchedulerState::Flush() {
   ScheduleQueued();
+  StealWork();
   for (auto& [wid, batch] : worker_out_) comm_.SendToWorker(wid, std::move(batch));
   worker_out_.clear();
   for (auto& [cid, batch] : client_out_) comm_.SendToClient(cid, std::move(batch));
@@ -1068,6 +1171,41 @@ v1::WhoHasReply SchedulerState::WhoHas(const v1::WhoHasRequest& request) const {
     if (err != errors_.end()) loc->set_error(err->second);
   }
   return reply;
+}
+
+absl::Status SchedulerState::Publish(const std::string& name, const std::string& key) {
+  if (name.empty()) return absl::InvalidArgumentError("a published name cannot be empty");
+  auto it = key_index_.find(key);
+  if (it == key_index_.end() || tasks_[it->second].state != TaskState::kMemory) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot publish \"", key, "\": it is not in memory"));
+  }
+  if (published_.contains(name)) {
+    return absl::AlreadyExistsError(absl::StrCat("the name \"", name, "\" is already published"));
+  }
+  published_[name] = it->second;
+  ++tasks_[it->second].holders;
+  return absl::OkStatus();
+}
+
+absl::Status SchedulerState::Unpublish(const std::string& name) {
+  auto it = published_.find(name);
+  if (it == published_.end()) {
+    return absl::NotFoundError(absl::StrCat("nothing is published as \"", name, "\""));
+  }
+  const TaskId id = it->second;
+  published_.erase(it);
+  --tasks_[id].holders;
+  MaybeRelease(id);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> SchedulerState::Published(const std::string& name) const {
+  auto it = published_.find(name);
+  if (it == published_.end()) {
+    return absl::NotFoundError(absl::StrCat("nothing is published as \"", name, "\""));
+  }
+  return tasks_[it->second].key;
 }
 
 absl::StatusOr<v1::TaskLog> SchedulerState::GetLog(absl::string_view key) const {

@@ -90,6 +90,10 @@ class SchedulerState {
   absl::StatusOr<v1::JobInfo> GetJob(JobId job, bool include_tasks) const;
   v1::ListJobsReply ListJobs() const;
   v1::WhoHasReply WhoHas(const v1::WhoHasRequest& request) const;
+  // Named results: the key stays in memory while published under `name`.
+  absl::Status Publish(const std::string& name, const std::string& key);
+  absl::Status Unpublish(const std::string& name);
+  absl::StatusOr<std::string> Published(const std::string& name) const;
   absl::StatusOr<v1::TaskLog> GetLog(absl::string_view key) const;
   // Tells every worker to exit.
   void Shutdown();
@@ -137,6 +141,8 @@ class SchedulerState {
     float assigned_estimate = 0;  // expected seconds added to the worker's occupancy
     WorkerId processing_on = kNoWorker;
     WorkerId ran_on = kNoWorker;
+    WorkerId failed_on = kNoWorker;  // retries go elsewhere when they can
+    WorkerId stealing_to = kNoWorker;  // a steal request is out; the victim must confirm
     TaskState state = TaskState::kReleased;
     bool restricted = false;
     bool free = false;  // slot on the free list
@@ -155,6 +161,7 @@ class SchedulerState {
     absl::flat_hash_set<TaskId> processing;
     absl::flat_hash_set<TaskId> has_what;
     double occupancy = 0;  // expected seconds of assigned work
+    int incoming_steals = 0;  // steal requests out on its behalf
     std::vector<std::string> ops;
   };
 
@@ -231,7 +238,12 @@ class SchedulerState {
   bool RootSaturated(const Worker& w) const;
   WorkerId DecideWorker(TaskId id, bool root) const;
   void ScheduleQueued();
+  // Work stealing: idle workers take not-yet-started tasks from workers with a backlog.
+  void StealWork();
+  void OnStealResponse(WorkerId victim, const v1::StealResponse& response);
   double Estimate(const Task& t) const;
+  std::string Requirements(TaskId id) const;  // what a restricted task needs, in words
+  bool ResourcesExistFor(TaskId id) const;    // some connected worker declares enough
 
   v1::SchedulerToWorker& WorkerBatch(WorkerId w) { return worker_out_[w]; }
   v1::SchedulerToClient& ClientBatch(ClientId c) { return client_out_[c]; }
@@ -263,6 +275,7 @@ class SchedulerState {
   absl::flat_hash_map<WorkerId, std::string> worker_names_;  // also of departed workers
   uint64_t state_counts_[kStateCount] = {};
 
+  absl::flat_hash_map<std::string, TaskId> published_;
   std::map<JobId, Job> jobs_;
   JobId next_job_ = 1;
   std::deque<JobId> ended_jobs_;  // in the order they ended, for history trimming

@@ -129,6 +129,16 @@ void Worker::HandleMessage(const v1::SchedulerToWorker& message) {
     absl::MutexLock lock(&mu_);
     for (const v1::ComputeTask& compute : message.compute()) AddTask(compute, fetches);
     for (const std::string& key : message.cancel()) CancelTask(key);
+    for (const std::string& key : message.steal()) {
+      // Only a task that has not started may go: it must never run in two places at once.
+      auto it = tasks_.find(key);
+      const bool ok = it != tasks_.end() && it->second.phase != Phase::kExecuting;
+      if (ok) DropTask(key);
+      v1::StealResponse response;
+      response.set_key(key);
+      response.set_ok(ok);
+      stolen_.push_back(std::move(response));
+    }
     for (auto& [address, job] : fetches) fetch_queue_.push_back(std::move(job));
   }
   if (message.shutdown()) {
@@ -345,13 +355,15 @@ void Worker::SendLoop() {
       absl::MutexLock lock(&mu_);
       mu_.AwaitWithDeadline(absl::Condition(
                                 +[](Worker* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
-                                  return w->stopping_ || !w->outbox_.empty();
+                                  return w->stopping_ || !w->outbox_.empty() || !w->stolen_.empty();
                                 },
                                 this),
                             next_heartbeat);
       if (stopping_) return;
       for (v1::TaskDone& done : outbox_) *message.add_done() = std::move(done);
       outbox_.clear();
+      for (v1::StealResponse& response : stolen_) *message.add_stolen() = std::move(response);
+      stolen_.clear();
       if (absl::Now() >= next_heartbeat) {
         v1::WorkerHeartbeat* hb = message.mutable_heartbeat();
         hb->set_memory(store_.bytes());

@@ -121,6 +121,7 @@ class Worker {
   absl::flat_hash_map<std::string, std::vector<std::string>> fetching_ ABSL_GUARDED_BY(mu_);
   std::vector<FetchJob> fetch_queue_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::TaskDone> outbox_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::StealResponse> stolen_ ABSL_GUARDED_BY(mu_);
   int executing_ ABSL_GUARDED_BY(mu_) = 0;
 
   absl::Notification stopped_;

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
       "Exit status: 0 success, 1 a task or job failed, 2 bad input, 3 no scheduler reachable;\n"
       "`brisk run` exits with the command's own status."};
   app.require_subcommand(1);
+  app.fallthrough();  // global options also after the subcommand: `brisk wait 3 -o json`
   Globals g;
   app.add_option("--scheduler", g.scheduler, "Scheduler address host:port");
   app.add_option("--output,-o", g.output, "text or json")
@@ -48,8 +49,16 @@ int main(int argc, char** argv) {
   auto* job = app.add_subcommand("job", "One job: state, task counts, times");
   job->add_option("job", job_text, "Job id")->required();
   std::vector<std::string> keys;
+  std::string published_name;
   auto* gather = app.add_subcommand("gather", "Print the values of keys held in the cluster");
-  gather->add_option("keys", keys, "Keys")->required();
+  auto* keys_opt = gather->add_option("keys", keys, "Keys");
+  gather->add_option("--name", published_name, "The key published under this name")
+      ->excludes(keys_opt);
+  auto* publish = app.add_subcommand("publish", "Keep a key in memory under a name, for anyone");
+  publish->add_option("key", key, "Key (in memory)")->required();
+  publish->add_option("name", published_name, "Name")->required();
+  auto* unpublish = app.add_subcommand("unpublish", "Drop a published name (and its value)");
+  unpublish->add_option("name", published_name, "Name")->required();
   auto* logs = app.add_subcommand("logs", "A task's log (a shell task's stderr) and its error");
   logs->add_option("key", key, "Task key")->required();
   auto* cancel = app.add_subcommand("cancel", "Cancel a job: stop its tasks and free its data");
@@ -79,7 +88,12 @@ int main(int argc, char** argv) {
   map_cmd->add_option("--max-fails", map.max_fails, "Cancel the rest once more than N items failed");
   map_cmd->add_option("--output-dir", map.output_dir, "Write each item's output to DIR/INDEX.out");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every usage error is bad input (2), not CLI11's own codes.
+    return app.exit(e) == 0 ? kExitOk : kExitBadInput;
+  }
   std::unique_ptr<Output> out = MakeOutput(g.output);
   if (!resources.empty()) {
     auto parsed = ParseResources(resources);
@@ -135,7 +149,19 @@ int main(int argc, char** argv) {
     out->Jobs(*reply);
     return kExitOk;
   }
+  if (publish->parsed() || unpublish->parsed()) {
+    absl::Status done = publish->parsed() ? c.Publish(key, published_name) : c.Unpublish(published_name);
+    if (!done.ok()) return Fail(done);
+    out->Done(publish->parsed() ? "published" : "unpublished");
+    return kExitOk;
+  }
   if (gather->parsed()) {
+    if (!published_name.empty()) {
+      auto published = c.Published(published_name);
+      if (!published.ok()) return Fail(published.status());
+      keys = {*published};
+    }
+    if (keys.empty()) return Fail(absl::InvalidArgumentError("gather needs KEY... or --name NAME"));
     auto values = c.GatherKeys(keys);
     if (!values.ok()) return Fail(values.status());
     std::vector<std::pair<std::string, ValuePtr>> pairs;

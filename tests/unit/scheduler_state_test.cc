@@ -1,3 +1,1530 @@
+// Unit tests of the scheduler's state machine, driven exactly as the gRPC adapter drives it:
+// registrations, client and worker batches in, Flush(), then what was sent to whom.
 #include "scheduler/scheduler_state.h"
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
-TEST(Placeholder, Builds) {}
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "brisk/v1/graph.pb.h"
+#include "brisk/v1/scheduler.pb.h"
+#include "scheduler/scheduler_comm.h"
+
+namespace brisk {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+
+// Stores every batch the scheduler sends, per destination, in order.
+class RecordingComm : public SchedulerComm {
+ public:
+  void SendToWorker(WorkerId worker, v1::SchedulerToWorker batch) override {
+    to_worker[worker].push_back(std::move(batch));
+  }
+  void SendToClient(ClientId client, v1::SchedulerToClient batch) override {
+    to_client[client].push_back(std::move(batch));
+  }
+  std::map<WorkerId, std::vector<v1::SchedulerToWorker>> to_worker;
+  std::map<ClientId, std::vector<v1::SchedulerToClient>> to_client;
+};
+
+class FakeClock : public Clock {
+ public:
+  absl::Time Now() const override { return now; }
+  absl::Time now = absl::FromUnixSeconds(1700000000);
+};
+
+// ---- graph builders
+
+// A task running `op` on the results of `deps` (on a literal when it has none).
+v1::Task T(const std::string& key, const std::vector<std::string>& deps = {},
+           const std::string& op = "inc") {
+  v1::Task task;
+  task.set_key(key);
+  task.set_op(op);
+  if (deps.empty()) task.add_args()->set_int_(1);
+  for (const std::string& dep : deps) task.add_args()->set_ref(dep);
+  return task;
+}
+
+v1::Task Needs(v1::Task task, const std::string& resource, double amount) {
+  (*task.mutable_resources())[resource] = amount;
+  return task;
+}
+
+v1::Task OnlyOn(v1::Task task, const std::vector<std::string>& workers) {
+  for (const std::string& w : workers) task.add_workers(w);
+  return task;
+}
+
+v1::Task Retries(v1::Task task, int retries) {
+  task.set_retries(retries);
+  return task;
+}
+
+v1::Task Priority(v1::Task task, int priority) {
+  task.set_priority(priority);
+  return task;
+}
+
+std::string Addr(const std::string& worker) { return worker + ".test:7000"; }
+
+std::string KeyOf(const v1::ComputeTask& compute) {
+  v1::Task spec;
+  EXPECT_TRUE(spec.ParseFromString(compute.spec()));
+  return spec.key();
+}
+
+constexpr ClientId kClient = 1;
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  SchedulerTest() { Start(SchedulerOptions()); }
+
+  // (Re)creates the state machine with `options`; client kClient is connected.
+  void Start(SchedulerOptions options) {
+    state_.reset();
+    comm_.to_worker.clear();
+    comm_.to_client.clear();
+    worker_cursor_.clear();
+    client_cursor_.clear();
+    ids_.clear();
+    state_ = std::make_unique<SchedulerState>(comm_, clock_, options);
+    state_->AddClient(kClient);
+  }
+
+  void Flush() { state_->Flush(); }
+
+  // ---- workers
+
+  WorkerId AddWorker(const std::string& name, int nthreads = 1,
+                     const std::map<std::string, double>& resources = {},
+                     const std::vector<std::string>& ops = {}) {
+    v1::RegisterWorker reg;
+    reg.set_name(name);
+    reg.set_address(Addr(name));
+    reg.set_nthreads(nthreads);
+    reg.mutable_resources()->insert(resources.begin(), resources.end());
+    for (const std::string& op : ops) reg.add_ops(op);
+    const WorkerId id = next_worker_++;
+    absl::Status status = state_->AddWorker(id, reg);
+    EXPECT_TRUE(status.ok()) << status;
+    ids_[name] = id;
+    Flush();
+    return id;
+  }
+
+  WorkerId IdOf(const std::string& name) const { return ids_.at(name); }
+
+  void KillWorker(const std::string& name) {
+    state_->RemoveWorker(ids_.at(name));
+    Flush();
+  }
+
+  void Report(const std::string& worker, v1::TaskDone done) {
+    v1::WorkerToScheduler message;
+    *message.add_done() = std::move(done);
+    state_->HandleWorkerMessage(ids_.at(worker), message);
+    Flush();
+  }
+
+  void ExpectProcessingOn(const std::string& worker, const std::string& key) {
+    EXPECT_EQ(State(key), "processing") << key;
+    EXPECT_EQ(state_->WorkerOf(key), worker) << key;
+  }
+
+  // The worker reports `key` done: `nbytes` of result after `seconds` of running.
+  void Complete(const std::string& worker, const std::string& key, uint64_t nbytes = 8,
+                double seconds = 0.5) {
+    ExpectProcessingOn(worker, key);
+    v1::TaskDone done;
+    done.set_key(key);
+    done.set_nbytes(nbytes);
+    done.set_start(100);
+    done.set_end(100 + seconds);
+    Report(worker, std::move(done));
+  }
+
+  void Fail(const std::string& worker, const std::string& key, const std::string& error) {
+    ExpectProcessingOn(worker, key);
+    v1::TaskDone done;
+    done.set_key(key);
+    done.set_start(100);
+    done.set_end(100.5);
+    done.set_error(error);
+    Report(worker, std::move(done));
+  }
+
+  void ReportMissing(const std::string& worker, const std::string& key,
+                     const std::vector<std::string>& missing) {
+    ExpectProcessingOn(worker, key);
+    v1::TaskDone done;
+    done.set_key(key);
+    for (const std::string& m : missing) done.add_missing(m);
+    Report(worker, std::move(done));
+  }
+
+  // ---- clients
+
+  void AddClient(ClientId client) { state_->AddClient(client); }
+
+  void Send(v1::ClientToScheduler message, ClientId client = kClient) {
+    state_->HandleClientMessage(client, message);
+    Flush();
+  }
+
+  v1::SubmitResult Submit(std::vector<v1::Task> tasks, const std::vector<std::string>& outputs = {},
+                          ClientId client = kClient, bool keep = false) {
+    v1::ClientToScheduler message;
+    v1::SubmitGraph* submit = message.mutable_submit();
+    const uint64_t request = ++next_request_;
+    submit->set_request_id(request);
+    for (v1::Task& task : tasks) *submit->add_tasks() = std::move(task);
+    for (const std::string& out : outputs) submit->add_outputs(out);
+    submit->set_keep(keep);
+    submit->set_last(true);
+    Send(std::move(message), client);
+    for (const v1::SchedulerToClient& batch : comm_.to_client[client]) {
+      for (const v1::SubmitResult& result : batch.submitted()) {
+        if (result.request_id() == request) return result;
+      }
+    }
+    ADD_FAILURE() << "no SubmitResult for request " << request;
+    return {};
+  }
+
+  // Submits a graph that must be accepted; returns its job.
+  JobId Run(std::vector<v1::Task> tasks, const std::vector<std::string>& outputs = {},
+            ClientId client = kClient, bool keep = false) {
+    v1::SubmitResult result = Submit(std::move(tasks), outputs, client, keep);
+    EXPECT_EQ(result.error(), "");
+    EXPECT_NE(result.job(), 0u);
+    return result.job();
+  }
+
+  void Cancel(JobId job, ClientId client = kClient) {
+    v1::ClientToScheduler message;
+    message.add_cancel_jobs(job);
+    Send(std::move(message), client);
+  }
+
+  void Release(JobId job, ClientId client = kClient) {
+    v1::ClientToScheduler message;
+    message.add_release_jobs(job);
+    Send(std::move(message), client);
+  }
+
+  void Watch(JobId job, ClientId client) {
+    v1::ClientToScheduler message;
+    message.add_watch_jobs(job);
+    Send(std::move(message), client);
+  }
+
+  // ---- what the state machine says
+
+  std::string State(const std::string& key) const {
+    absl::StatusOr<TaskState> state = state_->StateOf(key);
+    return state.ok() ? TaskStateName(*state) : "forgotten";
+  }
+
+  std::string JobState(JobId job) const {
+    absl::StatusOr<v1::JobInfo> info = state_->GetJob(job, false);
+    return info.ok() ? info->state() : info.status().ToString();
+  }
+
+  // Error recorded for `key` in the job's task list.
+  std::string TaskError(JobId job, const std::string& key) const {
+    absl::StatusOr<v1::JobInfo> info = state_->GetJob(job, true);
+    if (!info.ok()) return info.status().ToString();
+    for (const v1::TaskInfo& task : info->tasks()) {
+      if (task.key() == key) return task.error();
+    }
+    return "<not in job>";
+  }
+
+  int Processing(const std::string& worker) const {
+    const v1::StatusReply status = state_->Status();
+    for (const v1::WorkerInfo& w : status.workers()) {
+      if (w.name() == worker) return w.processing();
+    }
+    return -1;
+  }
+
+  uint64_t Count(const std::string& task_state) const {
+    const v1::StatusReply status = state_->Status();
+    auto it = status.tasks().find(task_state);
+    return it == status.tasks().end() ? 0 : it->second;
+  }
+
+  // ---- what was sent, since the previous call of the same kind
+
+  std::vector<v1::ComputeTask> TakeComputes(const std::string& worker) {
+    std::vector<v1::ComputeTask> out;
+    for (const v1::SchedulerToWorker* batch : NewWorkerBatches(worker, 0)) {
+      out.insert(out.end(), batch->compute().begin(), batch->compute().end());
+    }
+    return out;
+  }
+
+  // Keys of the tasks sent to `worker` to compute.
+  std::vector<std::string> Sent(const std::string& worker) {
+    std::vector<std::string> keys;
+    for (const v1::ComputeTask& compute : TakeComputes(worker)) keys.push_back(KeyOf(compute));
+    return keys;
+  }
+
+  std::vector<std::string> Released(const std::string& worker) {
+    std::vector<std::string> keys;
+    for (const v1::SchedulerToWorker* batch : NewWorkerBatches(worker, 1)) {
+      keys.insert(keys.end(), batch->release().begin(), batch->release().end());
+    }
+    return keys;
+  }
+
+  std::vector<std::string> Cancelled(const std::string& worker) {
+    std::vector<std::string> keys;
+    for (const v1::SchedulerToWorker* batch : NewWorkerBatches(worker, 2)) {
+      keys.insert(keys.end(), batch->cancel().begin(), batch->cancel().end());
+    }
+    return keys;
+  }
+
+  std::vector<v1::KeyUpdate> KeyUpdates(ClientId client = kClient) {
+    std::vector<v1::KeyUpdate> out;
+    for (const v1::SchedulerToClient* batch : NewClientBatches(client, 0)) {
+      out.insert(out.end(), batch->keys().begin(), batch->keys().end());
+    }
+    return out;
+  }
+
+  std::vector<v1::JobUpdate> JobUpdates(ClientId client = kClient) {
+    std::vector<v1::JobUpdate> out;
+    for (const v1::SchedulerToClient* batch : NewClientBatches(client, 1)) {
+      out.insert(out.end(), batch->jobs().begin(), batch->jobs().end());
+    }
+    return out;
+  }
+
+  FakeClock clock_;
+  RecordingComm comm_;
+  std::unique_ptr<SchedulerState> state_;
+
+ private:
+  std::vector<const v1::SchedulerToWorker*> NewWorkerBatches(const std::string& worker, int kind) {
+    const WorkerId id = ids_.at(worker);
+    size_t& cursor = worker_cursor_[{id, kind}];
+    const auto& all = comm_.to_worker[id];
+    std::vector<const v1::SchedulerToWorker*> out;
+    for (; cursor < all.size(); ++cursor) out.push_back(&all[cursor]);
+    return out;
+  }
+
+  std::vector<const v1::SchedulerToClient*> NewClientBatches(ClientId client, int kind) {
+    size_t& cursor = client_cursor_[{client, kind}];
+    const auto& all = comm_.to_client[client];
+    std::vector<const v1::SchedulerToClient*> out;
+    for (; cursor < all.size(); ++cursor) out.push_back(&all[cursor]);
+    return out;
+  }
+
+  WorkerId next_worker_ = 1;
+  uint64_t next_request_ = 0;
+  std::map<std::string, WorkerId> ids_;
+  std::map<std::pair<WorkerId, int>, size_t> worker_cursor_;
+  std::map<std::pair<ClientId, int>, size_t> client_cursor_;
+};
+
+// One fixture name per area, so test names read as behaviour.
+class Workers : public SchedulerTest {};
+class Validation : public SchedulerTest {};
+class Lifecycle : public SchedulerTest {};
+class Jobs : public SchedulerTest {};
+class RetriesTest : public SchedulerTest {};
+class Placement : public SchedulerTest {};
+class Queuing : public SchedulerTest {};
+class Resources : public SchedulerTest {};
+class Restrictions : public SchedulerTest {};
+class WorkerLoss : public SchedulerTest {};
+class Missing : public SchedulerTest {};
+class Cancelling : public SchedulerTest {};
+class Clients : public SchedulerTest {};
+class Dedup : public SchedulerTest {};
+class Durations : public SchedulerTest {};
+class History : public SchedulerTest {};
+
+// ------------------------------------------------------------------------------------ workers
+
+TEST_F(Workers, RefusesUnusableRegistrations) {
+  v1::RegisterWorker reg;
+  reg.set_name("w");
+  reg.set_nthreads(1);
+  EXPECT_EQ(state_->AddWorker(1, reg).code(), absl::StatusCode::kInvalidArgument);  // no address
+  reg.set_address(Addr("w"));
+  reg.set_nthreads(0);
+  EXPECT_EQ(state_->AddWorker(1, reg).code(), absl::StatusCode::kInvalidArgument);
+  reg.set_nthreads(2);
+  EXPECT_TRUE(state_->AddWorker(1, reg).ok());
+  reg.set_address(Addr("other"));
+  EXPECT_EQ(state_->AddWorker(2, reg).code(), absl::StatusCode::kAlreadyExists);  // same name
+  ASSERT_EQ(state_->Status().workers_size(), 1);
+  EXPECT_EQ(state_->Status().workers(0).nthreads(), 2);
+}
+
+TEST_F(Workers, RegisteredWorkerIsToldItsId) {
+  const WorkerId id = AddWorker("w1");
+  ASSERT_EQ(comm_.to_worker[id].size(), 1u);
+  EXPECT_EQ(comm_.to_worker[id][0].registered().worker_id(), id);
+}
+
+// ------------------------------------------------------------------------------------ validation
+
+TEST_F(Validation, RefusesACycleNamingItsKeys) {
+  v1::SubmitResult result = Submit({T("a", {"b"}), T("b", {"a"})});
+  EXPECT_EQ(result.job(), 0u);
+  EXPECT_THAT(result.error(), HasSubstr("cycle"));
+  EXPECT_THAT(result.error(), HasSubstr("\"a\""));
+  EXPECT_EQ(state_->TaskCount(), 0u);
+}
+
+TEST_F(Validation, RefusesAMissingReferenceNamingTheKey) {
+  v1::SubmitResult result = Submit({T("a"), T("b", {"nope"})});
+  EXPECT_EQ(result.job(), 0u);
+  EXPECT_EQ(result.error(), "task \"b\" depends on missing key \"nope\"");
+}
+
+TEST_F(Validation, RefusesADuplicateKey) {
+  v1::SubmitResult result = Submit({T("x"), T("x", {}, "noop")});
+  EXPECT_EQ(result.job(), 0u);
+  EXPECT_EQ(result.error(), "duplicate key \"x\"");
+}
+
+TEST_F(Validation, RefusesAnUnknownOpNamingTheKey) {
+  v1::SubmitResult result = Submit({T("x", {}, "frobnicate")});
+  EXPECT_EQ(result.job(), 0u);
+  EXPECT_EQ(result.error(), "task \"x\": unknown op \"frobnicate\"");
+}
+
+TEST_F(Validation, AcceptsAPluginOpOnceAWorkerProvidesIt) {
+  EXPECT_NE(Submit({T("x", {}, "myplugin.op")}).error(), "");
+  AddWorker("w1", 1, {}, {"myplugin.op"});
+  Run({T("x", {}, "myplugin.op")});
+  EXPECT_THAT(Sent("w1"), ElementsAre("x"));
+}
+
+TEST_F(Validation, KeepsServingAfterRefusingGraphs) {
+  AddWorker("w1");
+  EXPECT_NE(Submit({T("a", {"b"}), T("b", {"a"})}).error(), "");
+  EXPECT_NE(Submit({T("a"), T("b", {"nope"})}).error(), "");
+  EXPECT_NE(Submit({T("a"), T("a")}).error(), "");
+  EXPECT_NE(Submit({T("a", {}, "frobnicate")}).error(), "");
+  EXPECT_THAT(Sent("w1"), IsEmpty());
+  EXPECT_EQ(state_->TaskCount(), 0u);
+  EXPECT_EQ(state_->Status().jobs(), 0u);
+
+  const JobId job = Run({T("a"), T("b", {"a"})});
+  Complete("w1", "a");
+  Complete("w1", "b");
+  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(State("b"), "memory");
+}
+
+// ------------------------------------------------------------------------------------ lifecycle
+
+TEST_F(Lifecycle, ChainGoesWaitingProcessingMemoryAndFreesIntermediates) {
+  AddWorker("w1");
+  const JobId job = Run({T("a"), T("b", {"a"}), T("c", {"b"})});
+  EXPECT_EQ(State("a"), "processing");
+  EXPECT_EQ(State("b"), "waiting");
+  EXPECT_EQ(State("c"), "waiting");
+  EXPECT_THAT(Sent("w1"), ElementsAre("a"));
+
+  Complete("w1", "a");
+  EXPECT_EQ(State("a"), "memory");
+  EXPECT_EQ(State("b"), "processing");
+  EXPECT_THAT(Sent("w1"), ElementsAre("b"));
+  EXPECT_THAT(Released("w1"), IsEmpty());  // b still needs a
+
+  Complete("w1", "b");
+  EXPECT_EQ(State("a"), "finished");
+  EXPECT_THAT(Released("w1"), ElementsAre("a"));
+  EXPECT_THAT(state_->WhoHasKey("a"), IsEmpty());
+  EXPECT_EQ(State("b"), "memory");
+  EXPECT_EQ(State("c"), "processing");
+  EXPECT_THAT(Sent("w1"), ElementsAre("c"));
+
+  Complete("w1", "c");
+  EXPECT_EQ(State("b"), "finished");
+  EXPECT_THAT(Released("w1"), ElementsAre("b"));
+  EXPECT_EQ(State("c"), "memory");  // the job holds its output
+  EXPECT_THAT(state_->WhoHasKey("c"), ElementsAre("w1"));
+  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_THAT(Sent("w1"), IsEmpty());
+}
+
+TEST_F(Lifecycle, ComputeTaskCarriesTheSpecAndWhereDependenciesAre) {
+  AddWorker("w1");
+  AddWorker("w2");
+  Run({T("a"), T("b", {"a"}, "add")});
+  std::vector<v1::ComputeTask> first = TakeComputes("w1");
+  ASSERT_EQ(first.size(), 1u);
+  v1::Task spec;
+  ASSERT_TRUE(spec.ParseFromString(first[0].spec()));
+  EXPECT_EQ(spec.key(), "a");
+  EXPECT_EQ(spec.op(), "inc");
+  EXPECT_EQ(first[0].deps_size(), 0);
+
+  Complete("w1", "a", 1234);
+  std::vector<v1::ComputeTask> second = TakeComputes("w1");
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(KeyOf(second[0]), "b");
+  EXPECT_GT(second[0].order(), first[0].order());
+  ASSERT_EQ(second[0].deps_size(), 1);
+  EXPECT_EQ(second[0].deps(0).key(), "a");
+  EXPECT_EQ(second[0].deps(0).nbytes(), 1234u);
+  EXPECT_THAT(second[0].deps(0).who_has(), ElementsAre(Addr("w1")));
+}
+
+TEST_F(Lifecycle, OutputStaysInMemoryUntilTheJobIsReleased) {
+  AddWorker("w1");
+  const JobId job = Run({T("a"), T("b", {"a"})});
+  Complete("w1", "a");
+  Complete("w1", "b");
+  EXPECT_THAT(Released("w1"), ElementsAre("a"));
+  EXPECT_EQ(State("b"), "memory");
+
+  Release(job);
+  EXPECT_EQ(State("b"), "finished");
+  EXPECT_THAT(Released("w1"), ElementsAre("b"));
+  EXPECT_EQ(JobState(job), "finished");  // the record stays
+}
+
+TEST_F(Lifecycle, OutputsDefaultToSinkTasks) {
+  AddWorker("w1", 4);
+  const JobId job = Run({T("a"), T("b", {"a"}), T("c", {"a"})});
+  absl::StatusOr<v1::JobInfo> info = state_->GetJob(job, false);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_THAT(info->outputs(), ElementsAre("b", "c"));
+
+  Complete("w1", "a");
+  Complete("w1", "b");
+  Complete("w1", "c");
+  EXPECT_EQ(State("a"), "finished");
+  EXPECT_EQ(State("b"), "memory");
+  EXPECT_EQ(State("c"), "memory");
+  EXPECT_EQ(JobState(job), "finished");
+}
+
+TEST_F(Lifecycle, OnlyTasksTheOutputsNeedArePartOfTheJob) {
+  AddWorker("w1", 4);
+  const JobId job = Run({T("a"), T("b", {"a"}), T("c", {"b"}), T("x")}, {"b"});
+  absl::StatusOr<v1::JobInfo> info = state_->GetJob(job, false);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->ntasks(), 2u);
+  EXPECT_THAT(Sent("w1"), ElementsAre("a"));
+  EXPECT_EQ(State("c"), "forgotten");
+  EXPECT_EQ(State("x"), "forgotten");
+
+  Complete("w1", "a");
+  Complete("w1", "b");
+  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_THAT(Sent("w1"), ElementsAre("b"));
+}
+
+// ------------------------------------------------------------------------------------ jobs
+
+TEST_F(Jobs, FinishedJobSendsEachOutputsLocationAndThenFinished) {
+  AddWorker("w1");
+  AddWorker("w2");
+  const JobId job = Run({T("x"), T("y")});
+  EXPECT_THAT(Sent("w1"), ElementsAre("x"));
+  EXPECT_THAT(Sent("w2"), ElementsAre("y"));
+
+  Complete("w1", "x", 100);
+  std::vector<v1::KeyUpdate> keys = KeyUpdates();
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys[0].job(), job);
+  EXPECT_EQ(keys[0].key(), "x");
+  EXPECT_EQ(keys[0].state(), v1::KEY_STATE_MEMORY);
+  EXPECT_EQ(keys[0].nbytes(), 100u);
+  EXPECT_THAT(keys[0].who_has(), ElementsAre(Addr("w1")));
+  EXPECT_THAT(JobUpdates(), IsEmpty());
+
+  Complete("w2", "y", 200);
+  keys = KeyUpdates();
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys[0].key(), "y");
+  EXPECT_THAT(keys[0].who_has(), ElementsAre(Addr("w2")));
+  std::vector<v1::JobUpdate> jobs = JobUpdates();
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].job(), job);
+  EXPECT_EQ(jobs[0].state(), "finished");
+}
+
+TEST_F(Jobs, FailedTaskErrsItsDependentsAndTheJob) {
+  AddWorker("w1");
+  const JobId job = Run({T("a"), T("b", {"a"}), T("c", {"b"})});
+  Fail("w1", "a", "boom");
+  EXPECT_EQ(State("a"), "erred");
+  EXPECT_EQ(State("b"), "erred");
+  EXPECT_EQ(State("c"), "erred");
+  EXPECT_EQ(TaskError(job, "a"), "boom");
+  EXPECT_EQ(TaskError(job, "b"), "dependency \"a\" failed: boom");
+  EXPECT_EQ(TaskError(job, "c"), "dependency \"a\" failed: boom");
+  EXPECT_THAT(Sent("w1"), ElementsAre("a"));
+
+  std::vector<v1::KeyUpdate> keys = KeyUpdates();
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys[0].key(), "c");
+  EXPECT_EQ(keys[0].state(), v1::KEY_STATE_ERRED);
+  EXPECT_EQ(keys[0].error(), "dependency \"a\" failed: boom");
+  std::vector<v1::JobUpdate> jobs = JobUpdates();
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].state(), "erred");
+  EXPECT_EQ(JobState(job), "erred");
+}
+
+TEST_F(Jobs, FailureReachesADependentStillWaitingOnOtherInputs) {
+  AddWorker("w1", 4);
+  const JobId job = Run({T("a"), T("slow"), T("b", {"a", "slow"})});
+  Fail("w1", "a", "boom");
+  EXPECT_EQ(State("b"), "erred");
+  EXPECT_EQ(JobState(job), "erred");
+  Complete("w1", "slow");  // nobody needs it any more
+  EXPECT_EQ(State("slow"), "finished");
+  EXPECT_THAT(Released("w1"), ElementsAre("slow"));
+}
+
+TEST_F(Jobs, ClientWatchingAFinishedJobGetsItsResults) {
+  AddWorker("w1");
+  const JobId job = Run({T("x")});
+  Complete("w1", "x", 42);
+  AddClient(2);
+  Watch(job, 2);
+  std::vector<v1::KeyUpdate> keys = KeyUpdates(2);
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys[0].key(), "x");
+  EXPECT_THAT(keys[0].who_has(), ElementsAre(Addr("w1")));
+  std::vector<v1::JobUpdate> jobs = JobUpdates(2);
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].state(), "finished");
+
+  Watch(999, 2);
+  jobs = JobUpdates(2);
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_THAT(jobs[0].error(), HasSubstr("no job 999"));
+}
+
+TEST_F(Jobs, GraphSentInChunksStartsWithTheLastChunk) {
+  AddWorker("w1");
+  v1::ClientToScheduler first;
+  first.mutable_submit()->set_request_id(7);
+  *first.mutable_submit()->add_tasks() = T("a");
+  first.mutable_submit()->set_name("chunked");
+  Send(first);
+  EXPECT_THAT(Sent("w1"), IsEmpty());
+  EXPECT_TRUE(comm_.to_client[kClient].empty());
+
+  v1::ClientToScheduler last;
+  last.mutable_submit()->set_request_id(7);
+  *last.mutable_submit()->add_tasks() = T("b", {"a"});
+  last.mutable_submit()->set_last(true);
+  Send(last);
+  ASSERT_EQ(comm_.to_client[kClient].size(), 1u);
+  ASSERT_EQ(comm_.to_client[kClient][0].submitted_size(), 1);
+  const v1::SubmitResult& result = comm_.to_client[kClient][0].submitted(0);
+  EXPECT_EQ(result.request_id(), 7u);
+  EXPECT_EQ(result.error(), "");
+  absl::StatusOr<v1::JobInfo> info = state_->GetJob(result.job(), false);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->name(), "chunked");
+  EXPECT_EQ(info->ntasks(), 2u);
+  EXPECT_THAT(Sent("w1"), ElementsAre("a"));
+}
+
+TEST_F(Jobs, GraphMayUseAKeyAnEarlierJobHolds) {
+  AddWorker("w1");
+  const JobId first = Run({T("a")});
+  Complete("w1", "a");
+  const JobId second = Run({T("b", {"a"})});
+  EXPECT_THAT(Sent("w1"), ElementsAre("a", "b"));
+  Release(first);
+  EXPECT_THAT(Released("w1"), IsEmpty());  // b still needs it
+  EXPECT_EQ(State("a"), "memory");
+  Complete("w1", "b");
+  EXPECT_THAT(Released("w1"), ElementsAre("a"));
+  EXPECT_EQ(JobState(second), "finished");
+}
+
+TEST_F(Jobs, GraphUsingAReleasedKeyRecomputesIt) {
+  AddWorker("w1");
+  const JobId first = Run({T("a")});
+  Complete("w1", "a");
+  Release(first);
+  EXPECT_EQ(State("a"), "finished");
+  Sent("w1");
+  const JobId second = Run({T("b", {"a"})});
+  EXPECT_THAT(Sent("w1"), ElementsAre("a"));
+  Complete("w1", "a");
+  Complete("w1", "b");
+  EXPECT_EQ(JobState(second), "finished");
+}
+
+TEST_F(Jobs, FailedKeySubmittedAgainRunsAgain) {
+  AddWorker("w1");
+  const JobId first = Run({T("a"), T("b", {"a"})});
+  Fail("w1", "a", "boom");
+  EXPECT_EQ(JobState(first), "erred");
+  Sent("w1");
+  const JobId second = Run({T("a"), T("b", {"a"})});
+  EXPECT_EQ(State("a"), "processing");
+  EXPECT_EQ(State("b"), "waiting");
+  EXPECT_THAT(Sent("w1"), ElementsAre("a"));
+  Complete("w1", "a");
+  Complete("w1", "b");
+  EXPECT_EQ(JobState(second), "finished");
+  EXPECT_EQ(TaskError(second, "b"), "");
+}
+
+TEST_F(Jobs, DuplicateOutputsAreCountedOnce) {
+  AddWorker("w1");
+  const JobId job = Run({T("a")}, {"a", "a"});
+  Complete("w1", "a");
+  EXPECT_EQ(JobState(job), "finished");
+  ASSERT_EQ(JobUpdates().size(), 1u);
+  Release(job);
+  EXPECT_THAT(Released("w1"), ElementsAre("a"));
+}
+
+// ------------------------------------------------------------------------------------ retries
+
+TEST_F(RetriesTest, FailedTaskWithRetriesIsResentAndThenSucceeds) {
+  AddWorker("w1");
+  const JobId job = Run({Retries(T("a"), 1)});
+  EXPECT_THAT(Sent("w1"), ElementsAre("a"));
+  Fail("w1", "a", "flaky");
+  EXPECT_EQ(State("a"), "processing");
+  EXPECT_THAT(Sent("w1"), ElementsAre("a"));
+  EXPECT_THAT(JobUpdates(), IsEmpty());
+
+  Complete("w1", "a");
+  EXPECT_EQ(State("a"), "memory");
+  EXPECT_EQ(JobState(job), "finished");
+}
+
+TEST_F(RetriesTest, TaskErrsOnceItsRetriesAreUsedUp) {
+  AddWorker("w1");
+  const JobId job = Run({Retries(T("a"), 1)});
+  Fail("w1", "a", "first");
+  EXPECT_THAT(Sent("w1"), ElementsAre("a", "a"));
+  Fail("w1", "a", "second");
+  EXPECT_THAT(Sent("w1"), IsEmpty());
+  EXPECT_EQ(State("a"), "erred");
+  EXPECT_EQ(TaskError(job, "a"), "second");
+  EXPECT_EQ(JobState(job), "erred");
+}
+
+// ------------------------------------------------------------------------------------ placement
+
+TEST_F(Placement, PrefersWorkerHoldingLargestDependency) {
+  AddWorker("A");
+  AddWorker("B");
+  const JobId job = Run({T("small"), T("big"), T("c", {"small", "big"})});
+  EXPECT_THAT(Sent("A"), ElementsAre("small"));
+  EXPECT_THAT(Sent("B"), ElementsAre("big"));
+  Complete("A", "small", 1000);
+  Complete("B", "big", 1000000000);
+  ExpectProcessingOn("B", "c");
+  EXPECT_THAT(Sent("B"), ElementsAre("c"));
+  EXPECT_THAT(Sent("A"), IsEmpty());
+  Complete("B", "c");
+  EXPECT_EQ(JobState(job), "finished");
+}
+
+TEST_F(Placement, FollowsALargeDependencyEvenToABusierWorker) {
+  AddWorker("A");
+  AddWorker("B");
+  Run({T("big")});
+  EXPECT_THAT(Sent("A"), ElementsAre("big"));
+  Complete("A", "big", 1000000000);  // 10 s to move at 100 MB/s
+  Run({OnlyOn(T("busy"), {"A"})});
+  EXPECT_THAT(Sent("A"), ElementsAre("busy"));
+  Run({T("c", {"big"})});
+  ExpectProcessingOn("A", "c");
+}
+
+TEST_F(Placement, EqualDependencyBytesGoToTheLessOccupiedWorker) {
+  AddWorker("A");
+  AddWorker("B");
+  Run({T("d1"), T("d2")});
+  EXPECT_THAT(Sent("A"), ElementsAre("d1"));
+  EXPECT_THAT(Sent("B"), ElementsAre("d2"));
+  Complete("A", "d1", 100);
+  Complete("B", "d2", 100);
+  Run({OnlyOn(T("busy"), {"A"})});
+  ExpectProcessingOn("A", "busy");
+  Run({T("c", {"d1", "d2"})});
+  ExpectProcessingOn("B", "c");
+}
+
+TEST_F(Placement, EqualCostGoesToTheWorkerWithFewerTasks) {
+  AddWorker("A");
+  AddWorker("B");
+  Run({T("s0", {}, "sleep"), T("d")});
+  Complete("A", "s0", 8, 1.0);  // sleep: 1 s
+  Complete("B", "d", 0, 0.5);   // inc: 0.5 s; no bytes, so no locality
+  // A: two inc tasks, 1 s of work; B: one sleep task, 1 s of work.
+  Run({OnlyOn(T("i1"), {"A"}), OnlyOn(T("i2"), {"A"}), OnlyOn(T("s1", {}, "sleep"), {"B"})});
+  EXPECT_EQ(Processing("A"), 2);
+  EXPECT_EQ(Processing("B"), 1);
+  Run({T("c", {"d"})});
+  ExpectProcessingOn("B", "c");
+}
+
+// ------------------------------------------------------------------------------------ queuing
+
+TEST_F(Queuing, RootTasksGoToWorkersOnlyUpToSaturationInSubmissionOrder) {
+  AddWorker("w1");
+  AddWorker("w2");
+  std::vector<v1::Task> tasks;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 100; ++i) {
+    expected.push_back(absl::StrFormat("r%03d", i));
+    tasks.push_back(T(expected.back()));
+  }
+  const JobId job = Run(std::move(tasks));
+
+  std::vector<std::string> dispatched;
+  std::map<std::string, std::deque<std::string>> running;
+  auto collect = [&] {
+    for (const std::string w : {"w1", "w2"}) {
+      for (const std::string& key : Sent(w)) {
+        dispatched.push_back(key);
+        running[w].push_back(key);
+      }
+      EXPECT_LE(running[w].size(), 2u) << w;
+      EXPECT_LE(Processing(w), 2) << w;
+    }
+  };
+  collect();
+  EXPECT_THAT(running["w1"], ElementsAre("r000", "r002"));
+  EXPECT_THAT(running["w2"], ElementsAre("r001", "r003"));
+  EXPECT_EQ(Count("queued"), 96u);
+  EXPECT_EQ(Count("processing"), 4u);
+  dispatched.clear();  // sent in one pass; from here on, one at a time
+  expected.erase(expected.begin(), expected.begin() + 4);
+
+  for (int step = 0; step < 200 && !(running["w1"].empty() && running["w2"].empty()); ++step) {
+    for (const std::string w : {"w1", "w2"}) {
+      if (running[w].empty()) continue;
+      Complete(w, running[w].front());
+      running[w].pop_front();
+      collect();
+    }
+  }
+  EXPECT_EQ(dispatched, expected);
+  EXPECT_EQ(Count("memory"), 100u);
+  EXPECT_EQ(JobState(job), "finished");
+}
+
+TEST_F(Queuing, SaturationScalesWithThreads) {
+  AddWorker("w1", 4);
+  std::vector<v1::Task> tasks;
+  for (int i = 0; i < 20; ++i) tasks.push_back(T(absl::StrFormat("r%02d", i)));
+  Run(std::move(tasks));
+  EXPECT_EQ(Processing("w1"), 5);  // ceil(4 × 1.1)
+  EXPECT_EQ(Count("queued"), 15u);
+}
+
+TEST_F(Queuing, VeryShortTasksAreSentAheadToKeepTheWorkerBusy) {
+  AddWorker("w1");
+  Run({T("warm")});
+  Complete("w1", "warm", 8, 0.0001);  // inc takes 100 µs
+  std::vector<v1::Task> tasks;
+  for (int i = 0; i < 100; ++i) tasks.push_back(T(absl::StrFormat("r%03d", i)));
+  Run(std::move(tasks));
+  // Enough to cover min_queued_seconds (2 ms) of work, not all 100.
+  EXPECT_GE(Processing("w1"), 20);
+  EXPECT_LE(Processing("w1"), 21);
+}
+
+TEST_F(Queuing, RootsOfOneReductionRunBeforeThoseOfTheNext) {
+  AddWorker("w1");
+  Run({T("a1"), T("b1"), T("a2"), T("b2"), T("sa", {"a1", "a2"}, "add"),
+       T("sb", {"b1", "b2"}, "add")});
+  EXPECT_THAT(Sent("w1"), ElementsAre("a1", "a2"));
+  Complete("w1", "a1");
+  EXPECT_THAT(Sent("w1"), ElementsAre("b1"));
+  Complete("w1", "a2");
+  EXPECT_THAT(Sent("w1"), ElementsAre("sa"));  // the worker is saturated again: b1 and sa
+  Complete("w1", "b1");
+  EXPECT_THAT(Sent("w1"), ElementsAre("b2"));
+}
+
+TEST_F(Queuing, HigherPriorityRootsGoFirst) {
+  AddWorker("w1");
+  Run({T("p0"), T("p1"), T("p2"), Priority(T("urgent"), 10)});
+  EXPECT_THAT(Sent("w1"), ElementsAre("urgent", "p0"));
+}
+
+// ------------------------------------------------------------------------------------ resources
+
+TEST_F(Resources, GpuTasksRunOnlyOnTheGpuWorkerOneAtATime) {
+  AddWorker("cpu", 4);
+  AddWorker("gpu", 4, {{"GPU", 1}});
+  const JobId job =
+      Run({Needs(T("g1"), "GPU", 1), Needs(T("g2"), "GPU", 1), Needs(T("g3"), "GPU", 1)});
+  EXPECT_THAT(Sent("gpu"), ElementsAre("g1"));
+  EXPECT_EQ(State("g2"), "queued");
+  EXPECT_EQ(State("g3"), "queued");
+  Complete("gpu", "g1");
+  EXPECT_THAT(Sent("gpu"), ElementsAre("g2"));
+  EXPECT_EQ(Processing("gpu"), 1);
+  Complete("gpu", "g2");
+  EXPECT_THAT(Sent("gpu"), ElementsAre("g3"));
+  EXPECT_EQ(Processing("gpu"), 1);
+  Complete("gpu", "g3");
+  EXPECT_THAT(Sent("cpu"), IsEmpty());
+  EXPECT_EQ(JobState(job), "finished");
+}
+
+TEST_F(Resources, TaskNoConnectedWorkerCanHostFailsAtOnce) {
+  AddWorker("gpu1", 1, {{"GPU", 1}});
+  const JobId job = Run({Needs(T("big"), "GPU", 5), T("after", {"big"})});
+  EXPECT_EQ(State("big"), "erred");
+  EXPECT_EQ(State("after"), "erred");
+  EXPECT_THAT(Sent("gpu1"), IsEmpty());
+  EXPECT_EQ(JobState(job), "erred");
+  const auto updates = KeyUpdates();
+  ASSERT_FALSE(updates.empty());
+  EXPECT_THAT(updates.back().error(), HasSubstr("needs GPU=5, the most any worker has is 1"));
+}
+
+TEST_F(Resources, TaskSubmittedBeforeAnyWorkerWaitsForOne) {
+  const JobId job = Run({Needs(T("big"), "GPU", 5)});
+  EXPECT_EQ(State("big"), "no-worker");
+  AddWorker("gpu8", 1, {{"GPU", 8}});
+  ExpectProcessingOn("gpu8", "big");
+  Complete("gpu8", "big");
+  EXPECT_EQ(JobState(job), "finished");
+}
+
+TEST_F(Resources, DependentTaskNeedingAResourceWaitsForIt) {
+  AddWorker("cpu", 4);
+  AddWorker("gpu", 1, {{"GPU", 1}});
+  Run({Needs(T("g0"), "GPU", 1), T("a"), Needs(T("g1", {"a"}), "GPU", 1)});
+  ExpectProcessingOn("gpu", "g0");
+  ExpectProcessingOn("cpu", "a");
+  Complete("cpu", "a", 1000000000);  // a large value on cpu does not pull g1 there
+  EXPECT_EQ(State("g1"), "queued");
+  Complete("gpu", "g0");
+  ExpectProcessingOn("gpu", "g1");
+}
+
+// ------------------------------------------------------------------------------------ restrictions
+
+TEST_F(Restrictions, TaskRunsOnlyOnTheNamedWorker) {
+  AddWorker("w1", 4);
+  AddWorker("w2", 4);
+  const JobId job = Run({OnlyOn(T("a"), {"w2"}), OnlyOn(T("b"), {"w2"})});
+  EXPECT_THAT(Sent("w2"), ElementsAre("a", "b"));
+  EXPECT_THAT(Sent("w1"), IsEmpty());
+  Complete("w2", "a");
+  Complete("w2", "b");
+  EXPECT_EQ(JobState(job), "finished");
+}
+
+TEST_F(Restrictions, TaskForAnAbsentWorkerWaitsUntilItJoins) {
+  AddWorker("w1");
+  Run({OnlyOn(T("a"), {"w3"})});
+  EXPECT_EQ(State("a"), "no-worker");
+  AddWorker("w3");
+  ExpectProcessingOn("w3", "a");
+}
+
+TEST_F(Restrictions, QueuedTasksForADepartedWorkerRunWhenItComesBack) {
+  AddWorker("w1");
+  AddWorker("w2");
+  const JobId job = Run({OnlyOn(T("a"), {"w2"}), OnlyOn(T("b"), {"w2"}), OnlyOn(T("c"), {"w2"})});
+  EXPECT_THAT(Sent("w2"), ElementsAre("a", "b"));
+  KillWorker("w2");
+  EXPECT_THAT(Sent("w1"), IsEmpty());
+  EXPECT_EQ(State("a"), "no-worker");
+  AddWorker("w2");
+  EXPECT_THAT(Sent("w2"), UnorderedElementsAre("a", "b"));
+  Complete("w2", "a");
+  EXPECT_THAT(Sent("w2"), ElementsAre("c"));
+  Complete("w2", "b");
+  Complete("w2", "c");
+  EXPECT_EQ(JobState(job), "finished");
+}
+
+// ------------------------------------------------------------------------------------ worker loss
+
+TEST_F(WorkerLoss, ProcessingTaskIsResentToAnotherWorker) {
+  AddWorker("w1");
+  AddWorker("w2");
+  const JobId job = Run({T("a")});
+  EXPECT_THAT(Sent("w1"), ElementsAre("a"));
+  KillWorker("w1");
+  ExpectProcessingOn("w2", "a");
+  EXPECT_THAT(Sent("w2"), ElementsAre("a"));
+  Complete("w2", "a");
+  EXPECT_THAT(state_->WhoHasKey("a"), ElementsAre("w2"));
+  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(state_->Status().workers_size(), 1);
+}
+
+TEST_F(WorkerLoss, LostOnlyCopyOfANeededValueIsRecomputed) {
+  AddWorker("w1");
+  AddWorker("w2");
+  const JobId job = Run({T("a"), T("x"), T("b", {"a", "x"})});
+  EXPECT_THAT(Sent("w1"), ElementsAre("a"));
+  EXPECT_THAT(Sent("w2"), ElementsAre("x"));
+  Complete("w1", "a", 1000);
+  KillWorker("w1");
+  ExpectProcessingOn("w2", "a");  // recomputed from its lineage
+  EXPECT_THAT(Sent("w2"), ElementsAre("a"));
+  EXPECT_EQ(State("b"), "waiting");
+
+  Complete("w2", "x", 10);
+  EXPECT_EQ(State("b"), "waiting");  // a is not back yet
+  Complete("w2", "a", 1000);
+  std::vector<v1::ComputeTask> computes = TakeComputes("w2");
+  ASSERT_EQ(computes.size(), 1u);
+  EXPECT_EQ(KeyOf(computes[0]), "b");
+  ASSERT_EQ(computes[0].deps_size(), 2);
+  EXPECT_EQ(computes[0].deps(0).key(), "a");
+  EXPECT_THAT(computes[0].deps(0).who_has(), ElementsAre(Addr("w2")));
+  EXPECT_THAT(computes[0].deps(1).who_has(), ElementsAre(Addr("w2")));
+
+  Complete("w2", "b");
+  EXPECT_THAT(Released("w2"), UnorderedElementsAre("a", "x"));
+  EXPECT_EQ(JobState(job), "finished");
+}
+
+TEST_F(WorkerLoss, DependentFetchingFromTheLostWorkerRunsAgainOnceTheValueIsBack) {
+  AddWorker("w1");
+  AddWorker("w2");
+  const JobId job = Run({T("a"), T("x"), T("b", {"a", "x"})});
+  Complete("w1", "a", 10);
+  Complete("w2", "x", 1000);
+  ExpectProcessingOn("w2", "b");  // fetching a from w1
+  Sent("w2");
+  KillWorker("w1");
+  ExpectProcessingOn("w2", "a");
+  ReportMissing("w2", "b", {"a"});
+  EXPECT_EQ(State("b"), "waiting");
+  Complete("w2", "a", 10);
+  std::vector<v1::ComputeTask> computes = TakeComputes("w2");
+  ASSERT_EQ(computes.size(), 2u);
+  EXPECT_EQ(KeyOf(computes[0]), "a");
+  EXPECT_EQ(KeyOf(computes[1]), "b");
+  EXPECT_THAT(computes[1].deps(0).who_has(), ElementsAre(Addr("w2")));
+  Complete("w2", "b");
+  EXPECT_EQ(JobState(job), "finished");
+}
+
+TEST_F(WorkerLoss, LostOutputIsRecomputedBeforeTheJobFinishes) {
+  AddWorker("w1");
+  AddWorker("w2");
+  const JobId job = Run({T("a"), T("b")});
+  Complete("w1", "a");
+  KeyUpdates();
+  KillWorker("w1");
+  ExpectProcessingOn("w2", "a");
+  Complete("w2", "b");
+  EXPECT_THAT(JobUpdates(), IsEmpty());
+  EXPECT_EQ(JobState(job), "running");
+  Complete("w2", "a");
+  std::vector<v1::KeyUpdate> keys = KeyUpdates();
+  ASSERT_EQ(keys.size(), 2u);
+  EXPECT_EQ(keys[1].key(), "a");
+  EXPECT_THAT(keys[1].who_has(), ElementsAre(Addr("w2")));
+  std::vector<v1::JobUpdate> jobs = JobUpdates();
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].state(), "finished");
+}
+
+TEST_F(WorkerLoss, WorkWaitsForANewWorkerWhenAllAreGone) {
+  AddWorker("w1");
+  const JobId job = Run({T("a"), T("b", {"a"})});
+  Complete("w1", "a");
+  KillWorker("w1");
+  EXPECT_EQ(State("a"), "queued");
+  EXPECT_EQ(State("b"), "waiting");
+  AddWorker("w2");
+  Complete("w2", "a");
+  Complete("w2", "b");
+  EXPECT_EQ(JobState(job), "finished");
+}
+
+TEST_F(WorkerLoss, RecomputingALostValueRecomputesItsReleasedInputs) {
+  AddWorker("w1");
+  AddWorker("w2");
+  const JobId job = Run({T("a"), T("b", {"a"}), T("x"), T("c", {"b", "x"})});
+  EXPECT_THAT(Sent("w1"), ElementsAre("a"));
+  EXPECT_THAT(Sent("w2"), ElementsAre("x"));
+  Complete("w1", "a", 1000);
+  Complete("w1", "b", 1000);
+  EXPECT_EQ(State("a"), "finished");
+  KillWorker("w1");
+  EXPECT_EQ(State("b"), "waiting");
+  ExpectProcessingOn("w2", "a");
+  Complete("w2", "a", 1000);
+  ExpectProcessingOn("w2", "b");
+  Complete("w2", "b", 1000);
+  EXPECT_EQ(State("a"), "finished");
+  EXPECT_EQ(State("c"), "waiting");
+  Complete("w2", "x");
+  Complete("w2", "c");
+  EXPECT_EQ(JobState(job), "finished");
+}
+
+// ------------------------------------------------------------------------------------ missing data
+
+TEST_F(Missing, TaskWhoseDependencyCouldNotBeFetchedIsRescheduled) {
+  AddWorker("w1");
+  AddWorker("w2");
+  const JobId job = Run({T("a"), T("x"), T("b", {"a", "x"})});
+  Complete("w1", "a", 10);
+  Complete("w2", "x", 1000);
+  EXPECT_THAT(Sent("w2"), ElementsAre("x", "b"));
+  ReportMissing("w2", "b", {"a"});
+  // Sent again, once a is available again.
+  for (int i = 0; i < 3 && State("b") != "processing"; ++i) {
+    if (State("a") == "processing") Complete(state_->WorkerOf("a"), "a", 10);
+  }
+  EXPECT_EQ(State("b"), "processing");
+  EXPECT_THAT(Sent("w2"), testing::Contains("b"));
+  Complete(state_->WorkerOf("b"), "b");
+  EXPECT_EQ(JobState(job), "finished");
+}
+
+TEST_F(Missing, TaskErrsAfterMaxFetchAttempts) {
+  SchedulerOptions options;
+  options.max_fetch_attempts = 3;
+  Start(options);
+  AddWorker("w1");
+  const JobId job = Run({T("a"), T("b", {"a"})});
+  Complete("w1", "a", 10);
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    // a may have been recomputed meanwhile.
+    for (int i = 0; i < 3 && State("b") != "processing"; ++i) {
+      if (State("a") == "processing") Complete("w1", "a", 10);
+    }
+    ASSERT_EQ(State("b"), "processing") << attempt;
+    ReportMissing("w1", "b", {"a"});
+  }
+  EXPECT_EQ(State("b"), "erred");
+  EXPECT_EQ(TaskError(job, "b"), "could not fetch dependency \"a\" from any worker holding it");
+  EXPECT_EQ(JobState(job), "erred");
+}
+
+TEST_F(Missing, ValueItsHolderNoLongerHasIsRecomputed) {
+  AddWorker("w1");
+  AddWorker("w2");
+  const JobId job = Run({T("a"), T("x"), T("b", {"a", "x"})});
+  Complete("w1", "a", 10);
+  Complete("w2", "x", 1000);
+  ExpectProcessingOn("w2", "b");
+  Sent("w1");
+  Sent("w2");
+  // w1 is alive but lost a (say its spill file went away): b cannot get it from anyone.
+  ReportMissing("w2", "b", {"a"});
+  EXPECT_EQ(State("a"), "processing");  // recomputed, not fetched from w1 again
+  EXPECT_EQ(State("b"), "waiting");
+  EXPECT_THAT(Released("w1"), ElementsAre("a"));
+  Complete(state_->WorkerOf("a"), "a", 10);
+  ExpectProcessingOn("w2", "b");
+  Complete("w2", "b");
+  EXPECT_EQ(JobState(job), "finished");
+}
+
+// ------------------------------------------------------------------------------------ cancel
+
+TEST_F(Cancelling, StopsQueuedAndProcessingTasksAndFreesTheirData) {
+  AddWorker("w1");
+  const JobId job = Run({T("a"), T("b"), T("c"), T("d"), T("s", {"a", "b", "c", "d"}, "sum")});
+  EXPECT_THAT(Sent("w1"), ElementsAre("a", "b"));
+  Complete("w1", "a");
+  EXPECT_THAT(Sent("w1"), ElementsAre("c"));
+  EXPECT_EQ(State("d"), "queued");
+
+  Cancel(job);
+  EXPECT_THAT(Cancelled("w1"), UnorderedElementsAre("b", "c"));
+  EXPECT_THAT(Released("w1"), ElementsAre("a"));
+  EXPECT_EQ(State("a"), "finished");
+  for (const char* key : {"b", "c", "d", "s"}) EXPECT_EQ(State(key), "cancelled") << key;
+  EXPECT_EQ(Processing("w1"), 0);
+  EXPECT_EQ(JobState(job), "cancelled");
+  std::vector<v1::JobUpdate> jobs = JobUpdates();
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].state(), "cancelled");
+  std::vector<v1::KeyUpdate> keys = KeyUpdates();
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys[0].key(), "s");
+  EXPECT_EQ(keys[0].state(), v1::KEY_STATE_CANCELLED);
+
+  Flush();
+  EXPECT_THAT(Sent("w1"), IsEmpty());
+}
+
+TEST_F(Cancelling, LateResultOfACancelledTaskIsReleasedOnTheWorker) {
+  AddWorker("w1");
+  const JobId job = Run({T("a")});
+  Cancel(job);
+  EXPECT_THAT(Cancelled("w1"), ElementsAre("a"));
+  v1::TaskDone done;
+  done.set_key("a");
+  done.set_nbytes(8);
+  Report("w1", done);
+  EXPECT_THAT(Released("w1"), ElementsAre("a"));
+  EXPECT_EQ(State("a"), "cancelled");
+  EXPECT_EQ(JobState(job), "cancelled");
+}
+
+TEST_F(Cancelling, TaskSharedWithAnotherRunningJobKeepsRunning) {
+  AddWorker("w1");
+  const JobId first = Run({T("x"), T("y", {"x"})});
+  const JobId second = Run({T("x"), T("z", {"x"})});
+  EXPECT_THAT(Sent("w1"), ElementsAre("x"));
+  Cancel(first);
+  EXPECT_THAT(Cancelled("w1"), IsEmpty());
+  EXPECT_EQ(State("x"), "processing");
+  EXPECT_EQ(State("y"), "cancelled");
+  EXPECT_EQ(JobState(first), "cancelled");
+
+  Complete("w1", "x");
+  EXPECT_THAT(Sent("w1"), ElementsAre("z"));
+  Complete("w1", "z");
+  EXPECT_THAT(Released("w1"), ElementsAre("x"));
+  EXPECT_EQ(JobState(second), "finished");
+}
+
+// ------------------------------------------------------------------------------------ clients
+
+TEST_F(Clients, DisconnectCancelsRunningJobsAndReleasesFinishedOnes) {
+  AddWorker("w1", 4);
+  AddClient(2);
+  const JobId done = Run({T("d")}, {}, 2);
+  Complete("w1", "d");
+  const JobId running = Run({T("r")}, {}, 2);
+  const JobId others = Run({T("o")});  // another client's job
+  EXPECT_THAT(Sent("w1"), ElementsAre("d", "r", "o"));
+
+  state_->RemoveClient(2);
+  Flush();
+  EXPECT_THAT(Cancelled("w1"), ElementsAre("r"));
+  EXPECT_THAT(Released("w1"), ElementsAre("d"));
+  EXPECT_EQ(JobState(running), "cancelled");
+  EXPECT_EQ(JobState(done), "finished");
+  EXPECT_EQ(State("d"), "finished");
+  EXPECT_EQ(State("r"), "cancelled");
+  EXPECT_EQ(State("o"), "processing");
+  EXPECT_EQ(JobState(others), "running");
+}
+
+TEST_F(Clients, KeepJobSurvivesItsClientsDisconnect) {
+  AddWorker("w1", 4);
+  AddClient(2);
+  const JobId kept = Run({T("k")}, {}, 2, /*keep=*/true);
+  Complete("w1", "k");
+  const JobId kept_running = Run({T("r")}, {}, 2, /*keep=*/true);
+  state_->RemoveClient(2);
+  Flush();
+  EXPECT_THAT(Cancelled("w1"), IsEmpty());
+  EXPECT_THAT(Released("w1"), IsEmpty());
+  EXPECT_EQ(State("k"), "memory");
+  Complete("w1", "r");
+  EXPECT_EQ(JobState(kept_running), "finished");
+  EXPECT_EQ(State("r"), "memory");
+
+  Release(kept);  // from another client
+  EXPECT_THAT(Released("w1"), ElementsAre("k"));
+}
+
+// ------------------------------------------------------------------------------------ dedup
+
+TEST_F(Dedup, KeyInMemoryIsReusedWithoutComputingAnything) {
+  AddWorker("w1");
+  Run({T("a"), T("b", {"a"})});
+  Complete("w1", "a");
+  Complete("w1", "b");
+  Sent("w1");
+  KeyUpdates();
+  JobUpdates();
+
+  const JobId again = Run({T("a"), T("b", {"a"})});
+  EXPECT_THAT(Sent("w1"), IsEmpty());
+  EXPECT_EQ(State("a"), "finished");
+  std::vector<v1::KeyUpdate> keys = KeyUpdates();
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys[0].job(), again);
+  EXPECT_EQ(keys[0].key(), "b");
+  EXPECT_THAT(keys[0].who_has(), ElementsAre(Addr("w1")));
+  std::vector<v1::JobUpdate> jobs = JobUpdates();
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].job(), again);
+  EXPECT_EQ(jobs[0].state(), "finished");
+}
+
+TEST_F(Dedup, ResubmittingAfterReleaseRecomputes) {
+  AddWorker("w1");
+  const JobId first = Run({T("a"), T("b", {"a"})});
+  Complete("w1", "a");
+  Complete("w1", "b");
+  Sent("w1");
+  Release(first);
+  EXPECT_EQ(State("b"), "finished");
+
+  const JobId again = Run({T("a"), T("b", {"a"})});
+  EXPECT_THAT(Sent("w1"), ElementsAre("a"));
+  Complete("w1", "a");
+  EXPECT_THAT(Sent("w1"), ElementsAre("b"));
+  Complete("w1", "b");
+  EXPECT_EQ(JobState(again), "finished");
+  EXPECT_EQ(JobState(first), "finished");
+}
+
+TEST_F(Dedup, RunningKeyIsSharedNotRunTwice) {
+  AddWorker("w1");
+  AddClient(2);
+  const JobId first = Run({T("a")});
+  const JobId second = Run({T("a")}, {}, 2);
+  EXPECT_THAT(Sent("w1"), ElementsAre("a"));
+  Complete("w1", "a");
+  EXPECT_EQ(JobState(first), "finished");
+  EXPECT_EQ(JobState(second), "finished");
+  ASSERT_EQ(KeyUpdates(2).size(), 1u);
+  ASSERT_EQ(JobUpdates(2).size(), 1u);
+  Release(first);
+  EXPECT_THAT(Released("w1"), IsEmpty());  // the second job still holds it
+  Release(second, 2);
+  EXPECT_THAT(Released("w1"), ElementsAre("a"));
+}
+
+// ------------------------------------------------------------------------------------ durations
+
+TEST_F(Durations, ExpectedDurationMovesTowardMeasuredTimes) {
+  AddWorker("w1");
+  EXPECT_DOUBLE_EQ(state_->ExpectedDuration("inc"), 0.5);  // never seen: the default
+  Run({T("a")});
+  Complete("w1", "a", 8, 0.1);
+  EXPECT_NEAR(state_->ExpectedDuration("inc"), 0.1, 1e-9);
+  Run({T("b")});
+  Complete("w1", "b", 8, 0.3);
+  const double after_two = state_->ExpectedDuration("inc");
+  EXPECT_GT(after_two, 0.1);
+  EXPECT_LT(after_two, 0.3);
+  for (int i = 0; i < 20; ++i) {
+    const std::string key = absl::StrFormat("c%d", i);
+    Run({T(key)});
+    Complete("w1", key, 8, 0.3);
+  }
+  EXPECT_NEAR(state_->ExpectedDuration("inc"), 0.3, 1e-3);
+  EXPECT_DOUBLE_EQ(state_->ExpectedDuration("add"), 0.5);  // other ops are unaffected
+}
+
+// ------------------------------------------------------------------------------------ history
+
+TEST_F(History, JobRecordOutlivesItsRelease) {
+  AddWorker("w1");
+  const JobId job = Run({T("a"), T("b", {"a"})});
+  Complete("w1", "a");
+  Complete("w1", "b");
+  Release(job);
+  absl::StatusOr<v1::JobInfo> info = state_->GetJob(job, true);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->state(), "finished");
+  ASSERT_EQ(info->tasks_size(), 2);
+  EXPECT_EQ(info->tasks(0).key(), "a");
+  EXPECT_EQ(info->tasks(0).worker(), "w1");
+  EXPECT_EQ(info->task_states().at("finished"), 2u);
+}
+
+TEST_F(History, OldestReleasedJobIsDroppedBeyondTheHistoryLimit) {
+  SchedulerOptions options;
+  options.job_history = 1;
+  Start(options);
+  AddWorker("w1");
+  const JobId first = Run({T("a1"), T("b1", {"a1"})});
+  Complete("w1", "a1");
+  Complete("w1", "b1");
+  Release(first);
+  EXPECT_TRUE(state_->GetJob(first, false).ok());
+  EXPECT_EQ(state_->TaskCount(), 2u);
+
+  const JobId unreleased = Run({T("u")});
+  Complete("w1", "u");
+  const JobId second = Run({T("a2")});
+  Complete("w1", "a2");
+  EXPECT_EQ(state_->TaskCount(), 4u);
+  Release(second);
+  EXPECT_EQ(state_->GetJob(first, false).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(State("a1"), "forgotten");
+  EXPECT_EQ(State("b1"), "forgotten");
+  EXPECT_EQ(state_->TaskCount(), 2u);
+  EXPECT_TRUE(state_->GetJob(second, false).ok());
+  EXPECT_TRUE(state_->GetJob(unreleased, false).ok());  // still holds its output
+  EXPECT_EQ(State("u"), "memory");
+
+  // A forgotten key can be submitted again.
+  const JobId third = Run({T("a1")});
+  Complete("w1", "a1");
+  EXPECT_EQ(JobState(third), "finished");
+}
+
+// ------------------------------------------------------------------------------------ status
+
+TEST_F(SchedulerTest, StatusCountsTasksPerStateAndWorkerLoad) {
+  AddWorker("w1", 1, {{"GPU", 2}});
+  Run({T("a"), T("b"), T("c"), T("s", {"a", "b", "c"}, "sum")});
+  const v1::StatusReply status = state_->Status();
+  ASSERT_EQ(status.workers_size(), 1);
+  EXPECT_EQ(status.workers(0).name(), "w1");
+  EXPECT_EQ(status.workers(0).address(), Addr("w1"));
+  EXPECT_EQ(status.workers(0).processing(), 2);
+  EXPECT_EQ(status.workers(0).resources().at("GPU"), 2);
+  EXPECT_EQ(status.tasks().at("processing"), 2u);
+  EXPECT_EQ(status.tasks().at("queued"), 1u);
+  EXPECT_EQ(status.tasks().at("waiting"), 1u);
+  EXPECT_EQ(status.jobs(), 1u);
+}
+
+TEST_F(SchedulerTest, HeartbeatUpdatesTheWorkersReportedLoad) {
+  AddWorker("w1");
+  v1::WorkerToScheduler message;
+  message.mutable_heartbeat()->set_memory(12345);
+  message.mutable_heartbeat()->set_executing(1);
+  state_->HandleWorkerMessage(1, message);
+  const v1::StatusReply status = state_->Status();
+  ASSERT_EQ(status.workers_size(), 1);
+  EXPECT_EQ(status.workers(0).memory(), 12345u);
+  EXPECT_EQ(status.workers(0).running(), 1);
+}
+
+TEST_F(SchedulerTest, WhoHasReportsStateLocationAndError) {
+  AddWorker("w1");
+  AddWorker("w2");
+  Run({T("a"), T("b")});
+  Complete("w1", "a", 77);
+  Fail("w2", "b", "boom");
+  v1::WhoHasRequest request;
+  request.add_keys("a");
+  request.add_keys("b");
+  request.add_keys("zzz");
+  const v1::WhoHasReply reply = state_->WhoHas(request);
+  ASSERT_EQ(reply.keys_size(), 3);
+  EXPECT_EQ(reply.keys(0).state(), "memory");
+  EXPECT_EQ(reply.keys(0).nbytes(), 77u);
+  EXPECT_THAT(reply.keys(0).who_has(), ElementsAre(Addr("w1")));
+  EXPECT_EQ(reply.keys(1).state(), "erred");
+  EXPECT_EQ(reply.keys(1).error(), "boom");
+  EXPECT_EQ(reply.keys(2).state(), "unknown");
+}
+
+TEST_F(SchedulerTest, ShutdownTellsEveryWorkerToExit) {
+  const WorkerId w1 = AddWorker("w1");
+  const WorkerId w2 = AddWorker("w2");
+  state_->Shutdown();
+  Flush();
+  EXPECT_TRUE(comm_.to_worker[w1].back().shutdown());
+  EXPECT_TRUE(comm_.to_worker[w2].back().shutdown());
+}
+
+// ------------------------------------------------------------------------------------ stealing
+
+class Stealing : public SchedulerTest {
+ protected:
+  // Steal requests sent to `worker` so far.
+  std::vector<std::string> StealRequests(const std::string& worker) {
+    std::vector<std::string> keys;
+    for (const v1::SchedulerToWorker& batch : comm_.to_worker[IdOf(worker)]) {
+      keys.insert(keys.end(), batch.steal().begin(), batch.steal().end());
+    }
+    return keys;
+  }
+
+  void AnswerSteal(const std::string& victim, const std::string& key, bool ok) {
+    v1::WorkerToScheduler message;
+    v1::StealResponse* response = message.add_stolen();
+    response->set_key(key);
+    response->set_ok(ok);
+    state_->HandleWorkerMessage(IdOf(victim), message);
+    Flush();
+  }
+
+  // w1 holds r and every task depending on it when w2 joins idle.
+  void Backlog() {
+    AddWorker("w1");
+    std::vector<v1::Task> tasks = {T("r")};
+    for (int i = 0; i < 5; ++i) tasks.push_back(T("d" + std::to_string(i), {"r"}));
+    Run(tasks);
+    Complete("w1", "r");
+    for (int i = 0; i < 5; ++i) ExpectProcessingOn("w1", "d" + std::to_string(i));
+    AddWorker("w2");
+  }
+};
+
+TEST_F(Stealing, IdleWorkerAsksForTheTaskThatWouldRunLast) {
+  Backlog();
+  EXPECT_THAT(StealRequests("w1"), ElementsAre("d4"));
+  ExpectProcessingOn("w1", "d4");  // nothing moves before the victim confirms
+  AnswerSteal("w1", "d4", /*ok=*/true);
+  ExpectProcessingOn("w2", "d4");
+  std::vector<v1::ComputeTask> sent = TakeComputes("w2");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(KeyOf(sent[0]), "d4");
+  ASSERT_EQ(sent[0].deps_size(), 1);
+  EXPECT_THAT(sent[0].deps(0).who_has(), ElementsAre(Addr("w1")));  // fetched from the holder
+}
+
+TEST_F(Stealing, TaskAlreadyStartedStaysWithItsWorker) {
+  Backlog();
+  AnswerSteal("w1", "d4", /*ok=*/false);
+  ExpectProcessingOn("w1", "d4");
+  EXPECT_THAT(Sent("w2"), IsEmpty());
+  Complete("w1", "d4");
+  EXPECT_EQ(State("d4"), "memory");
+}
+
+TEST_F(Stealing, VictimFinishingTheTaskFirstWins) {
+  Backlog();
+  Complete("w1", "d4");
+  AnswerSteal("w1", "d4", /*ok=*/false);
+  EXPECT_EQ(State("d4"), "memory");
+  EXPECT_THAT(state_->WhoHasKey("d4"), ElementsAre("w1"));
+}
+
+TEST_F(Stealing, NoStealWhenMovingTheInputsCostsMoreThanRunning) {
+  AddWorker("w1");
+  std::vector<v1::Task> tasks = {T("r")};
+  for (int i = 0; i < 3; ++i) tasks.push_back(T("d" + std::to_string(i), {"r"}));
+  Run(tasks);
+  Complete("w1", "r", /*nbytes=*/1'000'000'000);  // 10 s to move at 100 MB/s; tasks take 0.5 s
+  AddWorker("w2");
+  EXPECT_THAT(StealRequests("w1"), IsEmpty());
+}
+
+TEST_F(Stealing, StolenRestrictedTaskOnlyGoesWhereItMayRun) {
+  AddWorker("w1");
+  Run({T("r"), OnlyOn(T("a", {"r"}), {"w1"}), OnlyOn(T("b", {"r"}), {"w1"})});
+  Complete("w1", "r");
+  AddWorker("w2");
+  EXPECT_THAT(StealRequests("w1"), IsEmpty());
+}
+
+}  // namespace
+}  // namespace brisk

@@ -97,6 +97,11 @@ class Client {
   absl::StatusOr<v1::StatusReply> Status();
   absl::StatusOr<v1::JobInfo> GetJob(JobId job, bool include_tasks);
   absl::StatusOr<v1::ListJobsReply> ListJobs();
+  // Named results: `key` (in memory) stays held under `name` until unpublished, for any client.
+  absl::Status Publish(const std::string& key, const std::string& name);
+  absl::Status Unpublish(const std::string& name);
+  // The key published under `name`.
+  absl::StatusOr<std::string> Published(const std::string& name);
   // A task's log (the shell op's standard error) and error.
   absl::StatusOr<v1::TaskLog> GetLog(const std::string& key);
   // Stops the scheduler and every worker.
