@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,7 +22,7 @@ extern char** environ;
 namespace brisk {
 namespace {
 
-constexpr size_t kLogBytes = 64 << 10;     // stderr kept for `brisk logs`
+constexpr size_t kLogBytes = 64 << 10;    // stderr kept for `brisk logs`
 constexpr size_t kErrorTailBytes = 2000;  // stderr quoted in the task's error
 
 // A private directory for one task's input files, removed with everything in it.
@@ -93,15 +94,15 @@ absl::StatusOr<Run> Spawn(OpContext& ctx, const std::vector<std::string>& argv,
   }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, stdin_path.empty() ? "/dev/null" : stdin_path.c_str(),
-                                   O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(
+      &actions, 0, stdin_path.empty() ? "/dev/null" : stdin_path.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
   if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   posix_spawnattr_setpgroup(&attr, 0);
   sigset_t none, all;
   sigemptyset(&none);
@@ -126,7 +127,8 @@ absl::StatusOr<Run> Spawn(OpContext& ctx, const std::vector<std::string>& argv,
   if (rc != 0) {
     close(out_pipe[0]);
     close(err_pipe[0]);
-    return absl::NotFoundError(absl::StrCat("shell: cannot run \"", argv[0], "\": ", std::strerror(rc)));
+    return absl::NotFoundError(
+        absl::StrCat("shell: cannot run \"", argv[0], "\": ", std::strerror(rc)));
   }
 
   Run run;
@@ -169,6 +171,10 @@ absl::StatusOr<Run> Spawn(OpContext& ctx, const std::vector<std::string>& argv,
     if (p.fd >= 0) close(p.fd);
   }
   if (!exited) waitpid(pid, &run.status, 0);
+  // Reap what was left in the group: as a subreaper this process adopted it when its parent died.
+  kill(-pid, SIGKILL);
+  while (waitpid(-pid, nullptr, 0) > 0) {
+  }
   if (run.err.size() > kLogBytes) run.err.erase(0, run.err.size() - kLogBytes);
   return run;
 }
@@ -178,6 +184,10 @@ absl::StatusOr<v1::Value> ShellOp(OpContext& ctx, const OpArgs& args) {
     return absl::InvalidArgumentError("shell: needs the command to run as its first argument");
   }
   for (const auto& [name, value] : args.kwargs) {
+    if (value == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("shell: keyword argument \"", name, "\" is missing"));
+    }
     if (name != "stdin" && name != "env" && name != "cwd" && name != "shell" && name != "check") {
       return absl::InvalidArgumentError(absl::StrCat("shell: unknown keyword argument \"", name,
                                                      "\" (known: stdin, env, cwd, shell, check)"));
@@ -189,6 +199,8 @@ absl::StatusOr<v1::Value> ShellOp(OpContext& ctx, const OpArgs& args) {
   std::vector<std::string> argv;
   for (size_t i = 0; i < args.args.size(); ++i) {
     const std::string what = absl::StrCat("argument ", i);
+    if (args.args[i] == nullptr)
+      return absl::InvalidArgumentError(absl::StrCat("shell: ", what, " is missing"));
     auto bytes = ValueBytes(*args.args[i], what);
     if (!bytes.ok()) return bytes.status();
     if (i < args.arg_is_ref.size() && args.arg_is_ref[i]) {
@@ -248,15 +260,15 @@ absl::StatusOr<v1::Value> ShellOp(OpContext& ctx, const OpArgs& args) {
     return result;
   }
   if (WIFSIGNALED(run->status)) {
-    return absl::AbortedError(absl::StrCat("command \"", argv[0], "\" killed by signal ",
-                                           WTERMSIG(run->status), "; stderr: ",
-                                           Tail(run->err, kErrorTailBytes)));
+    return absl::AbortedError(absl::StrCat("shell: command \"", argv[0], "\" killed by signal ",
+                                           WTERMSIG(run->status),
+                                           "; stderr: ", Tail(run->err, kErrorTailBytes)));
   }
   const int code = WIFEXITED(run->status) ? WEXITSTATUS(run->status) : -1;
   if (code != 0) {
-    return absl::AbortedError(absl::StrCat("command \"", argv[0], "\" exited with status ", code,
-                                           run->err.empty() ? "" : "; stderr: ",
-                                           Tail(run->err, kErrorTailBytes)));
+    return absl::AbortedError(
+        absl::StrCat("shell: command \"", argv[0], "\" exited with status ", code,
+                     run->err.empty() ? "" : "; stderr: ", Tail(run->err, kErrorTailBytes)));
   }
   v1::Value result;
   result.set_bytes(std::move(run->out));
@@ -265,6 +277,12 @@ absl::StatusOr<v1::Value> ShellOp(OpContext& ctx, const OpArgs& args) {
 
 }  // namespace
 
-void RegisterShellOp(OpRegistry& registry) { registry.Register("shell", ShellOp); }
+void RegisterShellOp(OpRegistry& registry) {
+  // Orphaned descendants of commands are re-parented to this process rather than to init, so
+  // the op can kill and reap all of them (and a worker running as PID 1 in a container leaves no
+  // zombies).
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  registry.Register("shell", ShellOp);
+}
 
 }  // namespace brisk

@@ -7,7 +7,9 @@
 //           check (false: any exit status is a result, {"stdout": bytes, "status": int}).
 //   result: the command's standard output, as bytes. Its standard error (the last 64 KiB) is kept
 //           for `brisk logs`. A non-zero exit status or a signal fails the task with the status
-//           and the tail of standard error. Cancelling or timing out kills the whole group.
+//           and the tail of standard error. Cancelling or timing out kills the whole group, and
+//           so does the command's own exit; registering makes this process a child subreaper
+//           so that what a command leaves behind is adopted, killed and reaped here.
 #pragma once
 
 #include "worker/op_registry.h"
