@@ -36,9 +36,13 @@ absl::Status CheckArg(const std::string& key, const std::string& where, const v1
 
 }  // namespace
 
-void ForEachDependency(const v1::Task& task, const std::function<void(const std::string&)>& fn) {
+void ForEachRef(const v1::Task& task, const std::function<void(const std::string&)>& fn) {
   for (const v1::Arg& arg : task.args()) ForEachRefInArg(arg, fn);
   for (const auto& [name, arg] : task.kwargs()) ForEachRefInArg(arg, fn);
+}
+
+void ForEachDependency(const v1::Task& task, const std::function<void(const std::string&)>& fn) {
+  ForEachRef(task, fn);
   for (const std::string& key : task.after()) fn(key);
 }
 

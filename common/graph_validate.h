@@ -15,6 +15,9 @@ namespace brisk {
 // and the keys in `after`. A key may be reported more than once.
 void ForEachDependency(const v1::Task& task, const std::function<void(const std::string&)>& fn);
 
+// Calls `fn(key)` for every ref in the task's args and kwargs (the values it takes; not `after`).
+void ForEachRef(const v1::Task& task, const std::function<void(const std::string&)>& fn);
+
 // Returns the distinct keys `task` depends on, in first-seen order.
 std::vector<std::string> Dependencies(const v1::Task& task);
 

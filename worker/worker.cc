@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/auth.h"
 #include "common/clock.h"
+#include "common/graph_validate.h"
 #include "common/grpc_status.h"
 #include "spdlog/spdlog.h"
 #include "worker/arg_resolver.h"
@@ -161,7 +162,11 @@ void Worker::AddTask(const v1::ComputeTask& compute,
   if (tasks_.contains(key)) return;
   task.priority = compute.priority();
   task.order = compute.order();
+  absl::flat_hash_set<std::string> refs;
+  if (!task.spec.after().empty()) ForEachRef(task.spec, [&](const std::string& k) { refs.insert(k); });
   for (const v1::Dependency& dep : compute.deps()) {
+    // A key in `after` only orders the task: its value is not needed here.
+    if (!task.spec.after().empty() && !refs.contains(dep.key())) continue;
     task.deps.push_back(dep.key());
     if (store_.Contains(dep.key())) continue;
     if (auto b = borrowed_.find(dep.key()); b != borrowed_.end()) {
