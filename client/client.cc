@@ -1,9 +1,9 @@
 #include "brisk/client.h"
 
+#include <grpcpp/grpcpp.h>
+
 #include <future>
 #include <thread>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -40,6 +40,8 @@ struct Client::Impl {
   absl::Mutex mu;
   absl::Mutex write_mu;
   bool closed ABSL_GUARDED_BY(mu) = false;
+  // How the scheduler ended the stream, once `closed` (e.g. a message over its size limit).
+  grpc::Status end_status ABSL_GUARDED_BY(mu);
   uint64_t next_request ABSL_GUARDED_BY(mu) = 1;
   absl::flat_hash_map<uint64_t, v1::SubmitResult> submit_results ABSL_GUARDED_BY(mu);
   absl::flat_hash_map<JobId, JobTrack> jobs ABSL_GUARDED_BY(mu);
@@ -54,8 +56,14 @@ struct Client::Impl {
     args.SetMaxReceiveMessageSize(-1);
     args.SetMaxSendMessageSize(-1);
     channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
-    if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
-      return absl::UnavailableError(absl::StrCat("cannot reach the scheduler at ", address));
+    // Connect, but give up at the first refused attempt rather than retrying for the deadline.
+    const auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(10);
+    for (grpc_connectivity_state state = channel->GetState(true); state != GRPC_CHANNEL_READY;
+         state = channel->GetState(true)) {
+      if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN ||
+          !channel->WaitForStateChange(state, deadline)) {
+        return absl::UnavailableError(absl::StrCat("cannot reach the scheduler at ", address));
+      }
     }
     stub = v1::Scheduler::NewStub(channel);
     {
@@ -99,20 +107,34 @@ struct Client::Impl {
         job.error = u.error();
       }
     }
+    grpc::Status status = stream->Finish();  // Read failed: the call is over, this returns at once
     absl::MutexLock lock(&mu);
+    end_status = std::move(status);
     closed = true;
   }
 
   absl::Status Send(const v1::ClientToScheduler& message) {
     absl::MutexLock lock(&write_mu);
     if (!stream->Write(message)) {
-      return absl::UnavailableError(absl::StrCat("lost the connection to the scheduler at ", address));
+      // The stream is over; the reader learns why from the scheduler's final status.
+      absl::MutexLock closed_lock(&mu);
+      mu.Await(absl::Condition(&closed));
+      return Closed();
     }
     return absl::OkStatus();
   }
 
   absl::Status Closed() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    return absl::UnavailableError(absl::StrCat("lost the connection to the scheduler at ", address));
+    const grpc::StatusCode code = end_status.error_code();
+    if (code != grpc::StatusCode::OK && code != grpc::StatusCode::UNAVAILABLE &&
+        code != grpc::StatusCode::CANCELLED) {
+      // The scheduler ended the stream on purpose, e.g. a message over its size limit.
+      return absl::Status(FromGrpcStatus(end_status).code(),
+                          absl::StrCat("the scheduler at ", address,
+                                       " closed the connection: ", end_status.error_message()));
+    }
+    return absl::UnavailableError(
+        absl::StrCat("lost the connection to the scheduler at ", address));
   }
 };
 
@@ -211,8 +233,8 @@ absl::StatusOr<std::string> Client::Wait(JobId id, absl::Duration timeout) {
   absl::MutexLock lock(&impl_->mu);
   auto done = [this, id]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(impl_->mu) {
     auto it = impl_->jobs.find(id);
-    return impl_->closed || (it != impl_->jobs.end() && (!it->second.state.empty() ||
-                                                         !it->second.error.empty()));
+    return impl_->closed ||
+           (it != impl_->jobs.end() && (!it->second.state.empty() || !it->second.error.empty()));
   };
   if (!impl_->mu.AwaitWithTimeout(absl::Condition(&done), timeout)) {
     return absl::DeadlineExceededError(absl::StrCat("job ", id, " still running"));
@@ -259,9 +281,9 @@ absl::StatusOr<std::vector<ValuePtr>> Client::Gather(const std::vector<Future>& 
     auto status = WaitKey(f);
     if (!status.ok()) return status.status();
     if (status->state != v1::KEY_STATE_MEMORY) {
-      return absl::AbortedError(absl::StrCat("task \"", f.key, "\" ",
-                                             status->state == v1::KEY_STATE_ERRED ? "failed" : "was cancelled",
-                                             ": ", status->error));
+      return absl::AbortedError(absl::StrCat(
+          "task \"", f.key, "\" ",
+          status->state == v1::KEY_STATE_ERRED ? "failed" : "was cancelled", ": ", status->error));
     }
     if (status->who_has.empty()) {
       return absl::UnavailableError(absl::StrCat("no worker holds \"", f.key, "\""));
@@ -271,7 +293,8 @@ absl::StatusOr<std::vector<ValuePtr>> Client::Gather(const std::vector<Future>& 
   absl::flat_hash_map<std::string, ValuePtr> values;
   std::vector<std::pair<std::string, std::future<absl::StatusOr<FetchResult>>>> fetches;
   for (auto& [address, keys] : by_worker) {
-    fetches.emplace_back(address, std::async(std::launch::async, [this, address = address, keys = keys] {
+    fetches.emplace_back(address,
+                         std::async(std::launch::async, [this, address = address, keys = keys] {
                            return impl_->data->Fetch(address, keys);
                          }));
   }

@@ -1,0 +1,247 @@
+// The `brisk` command line against real brisk-scheduler and brisk-worker processes.
+#include <gmock/gmock.h>
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "tests/integration/cluster.h"
+
+namespace brisk::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+using JsonValue = google::protobuf::Value;
+
+constexpr absl::Duration kDaemonExit = absl::Seconds(15);
+
+// Parses one line of JSON output into a google.protobuf.Value (object, array, ...).
+JsonValue ParseJson(const std::string& text) {
+  JsonValue value;
+  auto status = google::protobuf::util::JsonStringToMessage(text, &value);
+  EXPECT_TRUE(status.ok()) << status.ToString() << "\nin: " << text;
+  return value;
+}
+
+// Field `name` of a JSON object; a test failure (and null) when absent.
+const JsonValue& Field(const JsonValue& object, const std::string& name) {
+  static const JsonValue* const kNull = new JsonValue();
+  EXPECT_EQ(object.kind_case(), JsonValue::kStructValue) << object.DebugString();
+  const auto& fields = object.struct_value().fields();
+  auto it = fields.find(name);
+  EXPECT_NE(it, fields.end()) << "no \"" << name << "\" in " << object.DebugString();
+  return it == fields.end() ? *kNull : it->second;
+}
+
+bool HasField(const JsonValue& object, const std::string& name) {
+  return object.struct_value().fields().contains(name);
+}
+
+// A number field; checks that it is a JSON number (not a string).
+double Number(const JsonValue& object, const std::string& name) {
+  const JsonValue& v = Field(object, name);
+  EXPECT_EQ(v.kind_case(), JsonValue::kNumberValue) << name << ": " << v.DebugString();
+  return v.number_value();
+}
+
+std::string String(const JsonValue& object, const std::string& name) {
+  const JsonValue& v = Field(object, name);
+  EXPECT_EQ(v.kind_case(), JsonValue::kStringValue) << name << ": " << v.DebugString();
+  return v.string_value();
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto cluster = TestCluster::Start(2);
+    ASSERT_TRUE(cluster.ok()) << cluster.status();
+    cluster_ = std::move(*cluster);
+    hello_ = cluster_->WriteFile("hello.json", kHelloGraph);
+  }
+
+  CliResult Cli(const std::vector<std::string>& args, const std::string& stdin_text = "") {
+    return cluster_->RunCli(args, stdin_text);
+  }
+
+  // Submits `graph_json` with --no-wait; returns the job id printed (a test failure if none).
+  std::string SubmitNoWait(const std::string& graph_json, const std::string& file) {
+    const std::string path = cluster_->WriteFile(file, graph_json);
+    CliResult r = Cli({"submit", "--no-wait", path});
+    EXPECT_EQ(r.exit_code, 0) << r.ToString();
+    std::string id(absl::StripAsciiWhitespace(r.out));
+    uint64_t parsed;
+    EXPECT_TRUE(absl::SimpleAtoi(id, &parsed)) << "not a job id: " << r.ToString();
+    return id;
+  }
+
+  std::unique_ptr<TestCluster> cluster_;
+  std::string hello_;
+};
+
+TEST_F(CliTest, SubmitPrintsTheOutputsAndExitsZero) {
+  CliResult r = Cli({"submit", hello_});
+  EXPECT_EQ(r.exit_code, 0) << r.ToString();
+  EXPECT_EQ(r.out, "c: 6.5\n") << r.ToString();
+  EXPECT_THAT(r.err, HasSubstr("finished")) << "the summary goes to standard error";
+}
+
+TEST_F(CliTest, SubmitJsonHasJobStateAndResultsAsNumbers) {
+  CliResult r = Cli({"-o", "json", "submit", hello_});
+  ASSERT_EQ(r.exit_code, 0) << r.ToString();
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << "one line: " << r.out;
+  const JsonValue out = ParseJson(r.out);
+  EXPECT_GE(Number(out, "job"), 1);
+  EXPECT_EQ(String(out, "state"), "finished");
+  EXPECT_DOUBLE_EQ(Number(Field(out, "results"), "c"), 6.5);
+  EXPECT_EQ(Field(out, "results").struct_value().fields_size(), 1);
+  EXPECT_EQ(Number(out, "tasks"), 3);
+  EXPECT_FALSE(HasField(out, "errors")) << r.out;
+}
+
+TEST_F(CliTest, SubmitDashReadsTheGraphFromStandardInput) {
+  CliResult r = Cli({"submit", "-"}, kHelloGraph);
+  EXPECT_EQ(r.exit_code, 0) << r.ToString();
+  EXPECT_EQ(r.out, "c: 6.5\n") << r.ToString();
+}
+
+TEST_F(CliTest, NoWaitJobCanBeWaitedListedGatheredAndReleased) {
+  // Outputs x and y (kept after the submitting command exits) and an intermediate `base`.
+  const std::string id = SubmitNoWait(R"json({"tasks": [
+      {"key": "base", "op": "range", "args": [{"int": 5}]},
+      {"key": "x", "op": "sum", "args": [{"ref": "base"}]},
+      {"key": "y", "op": "len", "args": [{"ref": "base"}]}]})json",
+                                      "job.json");
+  ASSERT_FALSE(id.empty());
+
+  CliResult wait = Cli({"wait", id, "-o", "json"});
+  ASSERT_EQ(wait.exit_code, 0) << wait.ToString();
+  const JsonValue waited = ParseJson(wait.out);
+  EXPECT_EQ(Number(waited, "job"), std::stod(id));
+  EXPECT_EQ(String(waited, "state"), "finished");
+  EXPECT_EQ(Number(Field(waited, "results"), "x"), 10);
+  EXPECT_EQ(Number(Field(waited, "results"), "y"), 5);
+
+  CliResult tasks = Cli({"-o", "json", "tasks", id});
+  ASSERT_EQ(tasks.exit_code, 0) << tasks.ToString();
+  const JsonValue list = ParseJson(tasks.out);
+  ASSERT_EQ(list.kind_case(), JsonValue::kListValue) << tasks.out;
+  std::set<std::string> keys;
+  for (const JsonValue& t : list.list_value().values()) {
+    const std::string key = String(t, "key");
+    keys.insert(key);
+    EXPECT_EQ(String(t, "state"), key == "base" ? "finished" : "memory") << key;
+    EXPECT_THAT(String(t, "worker"), MatchesRegex("w[01]")) << key;
+    const double start = Number(t, "start"), end = Number(t, "end");
+    EXPECT_GT(start, 1.6e9) << key << ": Unix seconds";
+    EXPECT_LE(start, end) << key;
+  }
+  EXPECT_EQ(keys, (std::set<std::string>{"base", "x", "y"}));
+
+  CliResult status = Cli({"status", "-o", "json"});
+  ASSERT_EQ(status.exit_code, 0) << status.ToString();
+  const JsonValue s = ParseJson(status.out);
+  const JsonValue& workers = Field(s, "workers");
+  ASSERT_EQ(workers.list_value().values_size(), 2) << status.out;
+  std::set<std::string> names;
+  for (const JsonValue& w : workers.list_value().values()) {
+    names.insert(String(w, "name"));
+    EXPECT_THAT(String(w, "address"), MatchesRegex("127\\.0\\.0\\.1:[0-9]+"));
+    EXPECT_EQ(Number(w, "nthreads"), 1);
+    EXPECT_GE(Number(w, "memory"), 0);
+    EXPECT_GE(Number(w, "running"), 0);
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"w0", "w1"}));
+  const JsonValue& counts = Field(s, "tasks");
+  ASSERT_EQ(counts.kind_case(), JsonValue::kStructValue) << status.out;
+  EXPECT_EQ(Number(counts, "memory"), 2) << "x and y are held for the --no-wait job";
+
+  CliResult gather = Cli({"gather", "x", "y"});
+  EXPECT_EQ(gather.exit_code, 0) << gather.ToString();
+  EXPECT_EQ(gather.out, "x: 10\ny: 5\n");
+  CliResult gather_json = Cli({"-o", "json", "gather", "y"});
+  ASSERT_EQ(gather_json.exit_code, 0) << gather_json.ToString();
+  EXPECT_EQ(Number(Field(ParseJson(gather_json.out), "results"), "y"), 5);
+
+  CliResult jobs = Cli({"-o", "json", "jobs"});
+  ASSERT_EQ(jobs.exit_code, 0) << jobs.ToString();
+  const JsonValue job_list = ParseJson(jobs.out);
+  ASSERT_EQ(job_list.list_value().values_size(), 1) << jobs.out;
+  const JsonValue& job = job_list.list_value().values(0);
+  EXPECT_EQ(Number(job, "job"), std::stod(id));
+  EXPECT_EQ(String(job, "state"), "finished");
+  EXPECT_EQ(Number(job, "ntasks"), 3);
+  CliResult jobs_text = Cli({"jobs"});
+  EXPECT_EQ(jobs_text.exit_code, 0) << jobs_text.ToString();
+  EXPECT_THAT(jobs_text.out, MatchesRegex(absl::StrCat("(.|\n)*\n", id, " +- +finished(.|\n)*")));
+
+  CliResult release = Cli({"release", id});
+  EXPECT_EQ(release.exit_code, 0) << release.ToString();
+  EXPECT_EQ(release.out, absl::StrCat("job ", id, " finished\n"));
+  CliResult gone = Cli({"gather", "x"});
+  EXPECT_EQ(gone.exit_code, 2) << "released: " << gone.ToString();
+  EXPECT_THAT(gone.err, HasSubstr("\"x\""));
+}
+
+TEST_F(CliTest, CancelStopsARunningNoWaitJob) {
+  const std::string id = SubmitNoWait(R"json({"tasks": [
+      {"key": "nap", "op": "sleep", "args": [{"float": 120}, {"int": 1}]}]})json",
+                                      "nap.json");
+  ASSERT_FALSE(id.empty());
+  CliResult cancel = Cli({"-o", "json", "cancel", id});
+  ASSERT_EQ(cancel.exit_code, 0) << cancel.ToString();
+  const JsonValue out = ParseJson(cancel.out);
+  EXPECT_EQ(Number(out, "job"), std::stod(id));
+  EXPECT_EQ(String(out, "state"), "cancelled");
+
+  CliResult wait = Cli({"wait", id});
+  EXPECT_EQ(wait.exit_code, 1) << "a cancelled job is a failure: " << wait.ToString();
+  EXPECT_THAT(wait.err, HasSubstr("cancelled"));
+}
+
+constexpr char kFailingGraph[] = R"json({"tasks": [
+  {"key": "fine", "op": "inc", "args": [{"int": 1}]},
+  {"key": "bad", "op": "fail", "args": [{"str": "boom"}]}]})json";
+
+TEST_F(CliTest, FailingTaskExitsOneAndNamesTheKeyAndError) {
+  const std::string path = cluster_->WriteFile("fail.json", kFailingGraph);
+  CliResult r = Cli({"submit", path});
+  EXPECT_EQ(r.exit_code, 1) << r.ToString();
+  EXPECT_THAT(r.err, HasSubstr("\"bad\"")) << r.ToString();
+  EXPECT_THAT(r.err, HasSubstr("boom")) << r.ToString();
+  EXPECT_EQ(r.out, "fine: 2\n") << "the outputs that succeeded are still printed";
+}
+
+TEST_F(CliTest, FailingTaskJsonHasErredStateAndTheError) {
+  const std::string path = cluster_->WriteFile("fail.json", kFailingGraph);
+  CliResult r = Cli({"-o", "json", "submit", path});
+  EXPECT_EQ(r.exit_code, 1) << r.ToString();
+  const JsonValue out = ParseJson(r.out);
+  EXPECT_EQ(String(out, "state"), "erred");
+  EXPECT_THAT(String(Field(out, "errors"), "bad"), HasSubstr("boom"));
+  EXPECT_EQ(Number(Field(out, "results"), "fine"), 2);
+}
+
+TEST_F(CliTest, ShutdownStopsTheSchedulerAndEveryWorker) {
+  CliResult r = Cli({"shutdown"});
+  EXPECT_EQ(r.exit_code, 0) << r.ToString();
+  EXPECT_EQ(r.out, "shutdown\n");
+  auto scheduler = cluster_->WaitSchedulerExit(kDaemonExit);
+  ASSERT_TRUE(scheduler.ok()) << scheduler.status();
+  EXPECT_TRUE(scheduler->ok()) << scheduler->ToString();
+  for (size_t i = 0; i < cluster_->worker_count(); ++i) {
+    auto worker = cluster_->WaitWorkerExit(i, kDaemonExit);
+    ASSERT_TRUE(worker.ok()) << worker.status();
+    EXPECT_TRUE(worker->ok()) << "w" << i << ": " << worker->ToString();
+  }
+}
+
+}  // namespace
+}  // namespace brisk::testing

@@ -1,0 +1,165 @@
+// TestCluster: the real brisk-scheduler and brisk-worker executables, started as child processes
+// on loopback ports the OS chooses, for end-to-end tests. Readiness is polled (the scheduler's
+// address file, then Status() until the workers registered), never slept for.
+//
+//   auto cluster = TestCluster::Start({WorkerSpec("w0"), WorkerSpec("w1", /*nthreads=*/2)});
+//   ASSERT_TRUE(cluster.ok()) << cluster.status();
+//   CliResult r = (*cluster)->RunCli({"submit", graph_path});
+//
+// Everything lives under one mkdtemp directory (address file, daemon logs, files the test writes),
+// removed when the cluster is destroyed. The daemons' logs are printed when the test failed.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "brisk/client.h"
+#include "brisk/v1/graph.pb.h"
+
+namespace brisk::testing {
+
+// Directory of brisk, brisk-scheduler and brisk-worker: $BRISK_BIN_DIR, else this test binary's.
+std::string BinDir();
+
+// How a child process ended.
+struct ExitInfo {
+  bool exited = false;  // false: killed by a signal
+  int code = 0;         // exit status, or the signal number
+  bool ok() const { return exited && code == 0; }
+  std::string ToString() const;
+};
+
+// One daemon the cluster started.
+struct Daemon {
+  std::string name;  // "scheduler", or the worker's name
+  pid_t pid = -1;
+  std::string log_path;  // its standard output and error
+  bool reaped = false;
+  ExitInfo exit;
+  // The test killed it or waited for its exit: Stop() does not report how it ended.
+  bool exit_expected = false;
+};
+
+struct WorkerSpec {
+  WorkerSpec() = default;
+  explicit WorkerSpec(std::string name, int nthreads = 1)
+      : name(std::move(name)), nthreads(nthreads) {}
+  std::string name;
+  int nthreads = 1;
+  std::string resources;  // e.g. "GPU=1"; empty: none
+  std::vector<std::string> extra_args;
+};
+
+struct ClusterOptions {
+  std::vector<std::string> scheduler_args = {};  // beyond --port 0 --address-file F
+  absl::Duration start_timeout = absl::Seconds(20);
+};
+
+struct CliResult {
+  int exit_code = -1;  // 128 + signal when killed
+  std::string out;
+  std::string err;
+  std::string ToString() const;  // for assertion messages
+};
+
+class TestCluster {
+ public:
+  // Starts the scheduler and one worker per spec, and returns once they all registered.
+  static absl::StatusOr<std::unique_ptr<TestCluster>> Start(std::vector<WorkerSpec> workers,
+                                                            ClusterOptions options = {});
+  // `n` single-threaded workers named w0, w1, ...
+  static absl::StatusOr<std::unique_ptr<TestCluster>> Start(int n, ClusterOptions options = {});
+  ~TestCluster();
+  TestCluster(const TestCluster&) = delete;
+  TestCluster& operator=(const TestCluster&) = delete;
+
+  const std::string& address() const { return address_; }
+  int port() const;
+  const std::string& dir() const { return dir_; }
+  // Writes `text` to a file in the cluster's directory; returns its path.
+  std::string WriteFile(const std::string& name, const std::string& text) const;
+
+  pid_t scheduler_pid() const { return daemons_.front().pid; }
+  size_t worker_count() const { return daemons_.size() - 1; }
+  pid_t worker_pid(size_t i) const { return daemons_.at(i + 1).pid; }
+
+  // Starts one more worker (it may be refused); returns its index. With `wait_registered` also
+  // waits until Status() lists it.
+  absl::StatusOr<size_t> AddWorker(const WorkerSpec& spec, bool wait_registered = true);
+  // SIGKILLs worker i and reaps it.
+  absl::Status KillWorker(size_t i);
+  // Whether the daemon has not exited (reaps it if it has).
+  bool WorkerAlive(size_t i) { return Alive(daemons_.at(i + 1)); }
+  bool SchedulerAlive() { return Alive(daemons_.front()); }
+  // Waits for worker i (or the scheduler) to exit by itself.
+  absl::StatusOr<ExitInfo> WaitWorkerExit(size_t i, absl::Duration timeout);
+  absl::StatusOr<ExitInfo> WaitSchedulerExit(absl::Duration timeout);
+  // The text the worker (or scheduler) printed so far.
+  std::string WorkerLog(size_t i) const;
+  std::string SchedulerLog() const;
+
+  // A new client connected to the scheduler.
+  absl::StatusOr<std::unique_ptr<Client>> Connect() const;
+  // Polls Status() until exactly `n` workers are registered.
+  absl::Status WaitForWorkers(size_t n, absl::Duration timeout = absl::Seconds(20));
+
+  // Runs the `brisk` command line with `--scheduler <address>` and `args`, feeding `stdin_text`.
+  CliResult RunCli(const std::vector<std::string>& args, const std::string& stdin_text = "",
+                   absl::Duration timeout = absl::Seconds(60)) const;
+
+  // SIGTERM to every daemon still running, then waits for them (SIGKILL after a deadline). A
+  // daemon that did not stop in time, or that crashed or failed unexpectedly, is a test failure.
+  void Stop(absl::Duration grace = absl::Seconds(10));
+  // Prints every daemon's log to standard error.
+  void DumpLogs() const;
+
+ private:
+  TestCluster() = default;
+  absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const std::string& log_path);
+  bool Alive(Daemon& d);
+  absl::StatusOr<ExitInfo> WaitExit(Daemon& d, absl::Duration timeout);
+
+  std::string dir_;
+  std::string address_;
+  std::vector<Daemon> daemons_;  // [0] is the scheduler
+  bool stopped_ = false;
+};
+
+// Runs `argv` (argv[0] a path) with `stdin_text` on its standard input and collects its output.
+// Kills it (SIGKILL) when it outlives `timeout`.
+CliResult RunProcess(const std::vector<std::string>& argv, const std::string& stdin_text,
+                     absl::Duration timeout);
+
+// Polls `condition` every few milliseconds until it is true or `timeout` passed.
+bool PollUntil(const std::function<bool()>& condition, absl::Duration timeout);
+
+// ---- graph building, for tests
+v1::Arg IntArg(int64_t i);
+v1::Arg FloatArg(double f);
+v1::Arg StrArg(const std::string& s);
+v1::Arg BytesArg(const std::string& b);
+v1::Arg RefArg(const std::string& key);
+v1::Arg ListArg(const std::vector<v1::Arg>& items);
+// A list of refs to `keys`.
+v1::Arg RefList(const std::vector<std::string>& keys);
+// Appends a task to `graph`; returns it for further settings.
+v1::Task* AddTask(v1::Graph& graph, const std::string& key, const std::string& op,
+                  const std::vector<v1::Arg>& args, const std::vector<std::string>& workers = {});
+
+// The graph of the README's example: c = sum([a, b]) = 6.5.
+constexpr char kHelloGraph[] = R"json({"tasks": [
+   {"key": "a", "op": "inc", "args": [{"int": 1}]},
+   {"key": "b", "op": "add", "args": [{"ref": "a"}, {"float": 2.5}]},
+   {"key": "c", "op": "sum", "args": [{"list": {"items": [{"ref": "a"}, {"ref": "b"}]}}]}
+ ],
+ "outputs": ["c"]})json";
+
+}  // namespace brisk::testing
