@@ -170,6 +170,7 @@ void SchedulerState::OnTaskDone(WorkerId wid, const v1::TaskDone& done) {
       d.who_has.clear();
       TransitionMemoryToLost(dep->second);
     }
+    TakeBackSpeculation(id);
     TransitionProcessingToReady(id);
     return;
   }
@@ -188,6 +189,7 @@ void SchedulerState::OnTaskDone(WorkerId wid, const v1::TaskDone& done) {
       t.failed_on = wid;
       spdlog::info("task {} failed on {}, retrying ({} retries left): {}", t.key,
                    worker_names_[wid], t.retries_left, done.error());
+      TakeBackSpeculation(id);
       TransitionProcessingToReady(id);
       return;
     }
@@ -542,6 +544,7 @@ void SchedulerState::TransitionReadyToProcessing(TaskId id, WorkerId wid) {
   Worker& w = workers_[wid];
   SetState(t, TaskState::kProcessing);
   t.processing_on = wid;
+  if (t.speculative > 0) ++w.speculative;
   t.assigned_estimate = static_cast<float>(Estimate(t));
   w.occupancy += t.assigned_estimate;
   w.processing.insert(id);
@@ -557,7 +560,52 @@ void SchedulerState::TransitionReadyToProcessing(TaskId id, WorkerId wid) {
     v1::Dependency* out = compute->add_deps();
     out->set_key(d.key);
     out->set_nbytes(d.nbytes);
+    if (d.state != TaskState::kMemory) {
+      out->set_pending_here(true);  // only for speculative tasks: computed on this worker
+      continue;
+    }
     for (WorkerId holder : d.who_has) out->add_who_has(workers_[holder].address);
+  }
+  SendAhead(id);
+}
+
+void SchedulerState::SendAhead(TaskId id) {
+  const Task& t = tasks_[id];
+  if (t.speculative >= options_.speculation_depth) return;
+  const WorkerId wid = t.processing_on;
+  for (TaskId d : t.dependents) {
+    Task& dep = tasks_[d];
+    if (dep.state == TaskState::kProcessing && dep.speculative > 0 && dep.processing_on == wid) {
+      // Already sent ahead: keep the window sliding down the chain.
+      dep.speculative = static_cast<uint8_t>(t.speculative + 1);
+      SendAhead(d);
+      continue;
+    }
+    if (dep.state != TaskState::kWaiting || dep.waiting_on != 1 || dep.restricted) continue;
+    bool only_this = true;
+    for (TaskId other : dep.deps) {
+      only_this = only_this && (other == id || tasks_[other].state == TaskState::kMemory);
+    }
+    if (!only_this) continue;
+    dep.speculative = static_cast<uint8_t>(t.speculative + 1);
+    TransitionReadyToProcessing(d, wid);
+  }
+}
+
+void SchedulerState::TakeBackSpeculation(TaskId id) {
+  std::vector<TaskId> todo{id};
+  while (!todo.empty()) {
+    const TaskId cur = todo.back();
+    todo.pop_back();
+    for (TaskId d : tasks_[cur].dependents) {
+      Task& dep = tasks_[d];
+      if (dep.state != TaskState::kProcessing || dep.speculative == 0) continue;
+      WorkerBatch(dep.processing_on).add_cancel(dep.key);
+      LeaveProcessing(d);
+      dep.speculative = 0;
+      SetState(dep, TaskState::kWaiting);  // waiting_on still counts `cur`
+      todo.push_back(d);
+    }
   }
 }
 
@@ -567,6 +615,7 @@ void SchedulerState::LeaveProcessing(TaskId id) {
   if (it != workers_.end()) {
     Worker& w = it->second;
     w.processing.erase(id);
+    if (t.speculative > 0) --w.speculative;
     w.occupancy = std::max(0.0, w.occupancy - t.assigned_estimate);
     if (w.processing.empty()) w.occupancy = 0;  // no drift from learned estimates
     if (t.restricted) {
@@ -575,6 +624,7 @@ void SchedulerState::LeaveProcessing(TaskId id) {
   }
   t.processing_on = kNoWorker;
   t.assigned_estimate = 0;
+  t.speculative = 0;
 }
 
 void SchedulerState::TransitionProcessingToMemory(TaskId id, WorkerId wid, const v1::TaskDone& done) {
@@ -592,6 +642,11 @@ void SchedulerState::TransitionProcessingToMemory(TaskId id, WorkerId wid, const
     Task& dep = tasks_[d];
     if (dep.state == TaskState::kWaiting && dep.waiting_on > 0 && --dep.waiting_on == 0) {
       TransitionWaitingToReady(d);
+    } else if (dep.state == TaskState::kProcessing && dep.speculative > 0 && dep.waiting_on > 0 &&
+               --dep.waiting_on == 0) {
+      dep.speculative = 0;  // its inputs are all in memory now: an ordinary assignment
+      --workers_[dep.processing_on].speculative;
+      SendAhead(d);
     }
   }
   for (TaskId dep : t.deps) DependentDone(dep);
@@ -608,7 +663,11 @@ void SchedulerState::TransitionToErred(TaskId root, const std::string& error) {
     Task& t = tasks_[id];
     if (!IsActive(t.state)) continue;
     RemoveFromQueues(id);
+    if (t.state == TaskState::kProcessing && t.speculative > 0) {
+      WorkerBatch(t.processing_on).add_cancel(t.key);  // it would wait there for ever
+    }
     if (t.state == TaskState::kProcessing) LeaveProcessing(id);
+    t.speculative = 0;
     SetState(t, TaskState::kErred);
     errors_[id] = message;
     for (TaskId dep : t.deps) DependentDone(dep);
@@ -1023,7 +1082,8 @@ void SchedulerState::StealWork() {
       // The victim: the worker with the most expected work per thread beyond what it can run now.
       Worker* victim = nullptr;
       for (auto& [vid, w] : workers_) {
-        if (vid == tid || w.processing.size() <= static_cast<size_t>(w.nthreads)) continue;
+        const size_t runnable = w.processing.size() - w.speculative;
+        if (vid == tid || runnable <= static_cast<size_t>(w.nthreads)) continue;
         if (victim == nullptr || w.occupancy / w.nthreads > victim->occupancy / victim->nthreads) {
           victim = &w;
         }
@@ -1033,7 +1093,7 @@ void SchedulerState::StealWork() {
       TaskId best = kNoTask;
       for (TaskId id : victim->processing) {
         const Task& t = tasks_[id];
-        if (t.stealing_to != kNoWorker || !CanEverRun(thief, id)) continue;
+        if (t.stealing_to != kNoWorker || t.speculative > 0 || !CanEverRun(thief, id)) continue;
         if (best != kNoTask && KeyFor(t, id) < KeyFor(tasks_[best], best)) continue;
         uint64_t missing = 0;
         for (TaskId dep : t.deps) {
@@ -1062,6 +1122,7 @@ void SchedulerState::OnStealResponse(WorkerId victim, const v1::StealResponse& r
   auto thief_it = workers_.find(thief);
   if (thief_it != workers_.end()) --thief_it->second.incoming_steals;
   if (!response.ok() || t.state != TaskState::kProcessing || t.processing_on != victim) return;
+  TakeBackSpeculation(id);
   LeaveProcessing(id);
   if (thief_it != workers_.end() && HasRoomFor(thief_it->second, id)) {
     TransitionReadyToProcessing(id, thief);

@@ -58,6 +58,9 @@ struct SchedulerOptions {
   double default_task_duration_s = 0.5;
   // Keep a worker this many seconds of expected work ahead, however small the tasks.
   double min_queued_seconds = 0.002;
+  // A task whose last missing input is being computed on a worker is sent to that worker ahead
+  // of time, up to this many links down a chain (0: never). See scheduler/README.md.
+  int speculation_depth = 3;
   // Assumed network bandwidth for transfer-cost estimates.
   double bandwidth_bytes_per_s = 100e6;
   // A task whose dependency cannot be fetched is retried this many times before it errs.
@@ -143,6 +146,7 @@ class SchedulerState {
     WorkerId ran_on = kNoWorker;
     WorkerId failed_on = kNoWorker;  // retries go elsewhere when they can
     WorkerId stealing_to = kNoWorker;  // a steal request is out; the victim must confirm
+    uint8_t speculative = 0;  // > 0: sent ahead of its last input, that many links down a chain
     TaskState state = TaskState::kReleased;
     bool restricted = false;
     bool free = false;  // slot on the free list
@@ -162,6 +166,7 @@ class SchedulerState {
     absl::flat_hash_set<TaskId> has_what;
     double occupancy = 0;  // expected seconds of assigned work
     int incoming_steals = 0;  // steal requests out on its behalf
+    int speculative = 0;      // tasks sent ahead of their last input (not runnable yet)
     std::vector<std::string> ops;
   };
 
@@ -210,6 +215,10 @@ class SchedulerState {
   void TransitionMemoryToLost(TaskId id);      // its last copy is gone: recompute it where needed
   void TransitionToCancelled(TaskId id);
   void TransitionProcessingToReady(TaskId id);  // worker lost, retry or fetch failed: run again
+  // Speculative assignment: send `id`'s dependents waiting only on it to the same worker.
+  void SendAhead(TaskId id);
+  // `id` will not complete where its speculative dependents were sent: take them back.
+  void TakeBackSpeculation(TaskId id);
   void SetState(Task& t, TaskState s);
 
   // ---- helpers

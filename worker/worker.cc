@@ -165,9 +165,11 @@ void Worker::AddTask(const v1::ComputeTask& compute,
   absl::flat_hash_set<std::string> refs;
   if (!task.spec.after().empty()) ForEachRef(task.spec, [&](const std::string& k) { refs.insert(k); });
   for (const v1::Dependency& dep : compute.deps()) {
-    // A key in `after` only orders the task: its value is not needed here.
-    if (!task.spec.after().empty() && !refs.contains(dep.key())) continue;
-    task.deps.push_back(dep.key());
+    // A key in `after` only orders the task: its value is not needed here, but a task sent
+    // ahead must still wait for it to finish.
+    const bool order_only = !task.spec.after().empty() && !refs.contains(dep.key());
+    if (order_only && !dep.pending_here()) continue;
+    if (!order_only) task.deps.push_back(dep.key());
     if (store_.Contains(dep.key())) continue;
     if (auto b = borrowed_.find(dep.key()); b != borrowed_.end()) {
       ++b->second.refs;
@@ -175,6 +177,10 @@ void Worker::AddTask(const v1::ComputeTask& compute,
       continue;
     }
     ++task.missing;
+    if (dep.pending_here()) {
+      awaiting_local_[dep.key()].push_back(key);  // starts when our own task stores it
+      continue;
+    }
     auto [waiters, first] = fetching_.try_emplace(dep.key());
     waiters->second.push_back(key);
     if (!first) continue;
@@ -350,6 +356,17 @@ void Worker::RunTask(const std::string& key) {
                                                      : std::string(result.status().message()));
   } else {
     done.set_nbytes(store_.Put(key, std::make_shared<v1::Value>(std::move(*result))));
+    // Tasks sent ahead for this value can start now, without a round trip to the scheduler.
+    if (auto node = awaiting_local_.extract(key); !node.empty()) {
+      for (const std::string& waiter : node.mapped()) {
+        auto it = tasks_.find(waiter);
+        if (it == tasks_.end() || it->second.phase != Phase::kFetching) continue;
+        if (--it->second.missing == 0) {
+          it->second.phase = Phase::kReady;
+          ready_.insert({-it->second.priority, it->second.order, waiter});
+        }
+      }
+    }
   }
   Report(std::move(done));
   DropTask(key);

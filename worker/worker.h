@@ -119,6 +119,8 @@ class Worker {
   std::set<ReadyKey> ready_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, Borrowed> borrowed_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, std::vector<std::string>> fetching_ ABSL_GUARDED_BY(mu_);
+  // Tasks sent ahead, waiting for a value this worker is computing: key -> waiting tasks.
+  absl::flat_hash_map<std::string, std::vector<std::string>> awaiting_local_ ABSL_GUARDED_BY(mu_);
   std::vector<FetchJob> fetch_queue_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::TaskDone> outbox_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::StealResponse> stolen_ ABSL_GUARDED_BY(mu_);

@@ -91,7 +91,15 @@ constexpr ClientId kClient = 1;
 
 class SchedulerTest : public ::testing::Test {
  protected:
-  SchedulerTest() { Start(SchedulerOptions()); }
+  // Most tests check the plain lifecycle, where a task is sent only once its inputs exist;
+  // the Speculation tests turn sending ahead on.
+  static SchedulerOptions Plain() {
+    SchedulerOptions options;
+    options.speculation_depth = 0;
+    return options;
+  }
+
+  SchedulerTest() { Start(Plain()); }
 
   // (Re)creates the state machine with `options`; client kClient is connected.
   void Start(SchedulerOptions options) {
@@ -1113,7 +1121,7 @@ TEST_F(Missing, TaskWhoseDependencyCouldNotBeFetchedIsRescheduled) {
 }
 
 TEST_F(Missing, TaskErrsAfterMaxFetchAttempts) {
-  SchedulerOptions options;
+  SchedulerOptions options = Plain();
   options.max_fetch_attempts = 3;
   Start(options);
   AddWorker("w1");
@@ -1355,7 +1363,7 @@ TEST_F(History, JobRecordOutlivesItsRelease) {
 }
 
 TEST_F(History, OldestReleasedJobIsDroppedBeyondTheHistoryLimit) {
-  SchedulerOptions options;
+  SchedulerOptions options = Plain();
   options.job_history = 1;
   Start(options);
   AddWorker("w1");
@@ -1522,6 +1530,93 @@ TEST_F(Stealing, StolenRestrictedTaskOnlyGoesWhereItMayRun) {
   AddWorker("w1");
   Run({T("r"), OnlyOn(T("a", {"r"}), {"w1"}), OnlyOn(T("b", {"r"}), {"w1"})});
   Complete("w1", "r");
+  AddWorker("w2");
+  EXPECT_THAT(StealRequests("w1"), IsEmpty());
+}
+
+// ------------------------------------------------------------------------------------ speculation
+
+class Speculation : public Stealing {
+ protected:
+  Speculation() {
+    SchedulerOptions options;  // default: sending ahead up to 3 links
+    Start(options);
+  }
+
+  bool PendingHere(const v1::ComputeTask& compute, const std::string& dep) {
+    for (const v1::Dependency& d : compute.deps()) {
+      if (d.key() == dep) return d.pending_here();
+    }
+    return false;
+  }
+};
+
+TEST_F(Speculation, ChainIsSentAheadToTheWorkerComputingItsInput) {
+  AddWorker("w1");
+  const JobId job = Run({T("a"), T("b", {"a"}), T("c", {"b"}), T("d", {"c"}), T("e", {"d"})});
+  std::vector<v1::ComputeTask> sent = TakeComputes("w1");
+  ASSERT_EQ(sent.size(), 4u);  // a, then b, c, d ahead of their inputs; e waits
+  EXPECT_EQ(KeyOf(sent[1]), "b");
+  EXPECT_TRUE(PendingHere(sent[1], "a"));
+  EXPECT_TRUE(sent[1].deps(0).who_has().empty());
+  EXPECT_EQ(State("e"), "waiting");
+  Complete("w1", "a");  // the window slides: e is sent ahead now
+  EXPECT_THAT(Sent("w1"), ElementsAre("e"));
+  Complete("w1", "b");
+  Complete("w1", "c");
+  Complete("w1", "d");
+  Complete("w1", "e");
+  EXPECT_EQ(JobState(job), "finished");
+}
+
+TEST_F(Speculation, TaskWithInputsElsewhereIsNotSentAhead) {
+  AddWorker("w1");
+  AddWorker("w2");
+  Run({T("a"), T("b"), T("c", {"a", "b"})});
+  EXPECT_EQ(State("c"), "waiting");  // two inputs still missing
+}
+
+TEST_F(Speculation, FailedInputCancelsTheTaskSentAhead) {
+  AddWorker("w1");
+  const JobId job = Run({T("a"), T("b", {"a"})});
+  Fail("w1", "a", "boom");
+  EXPECT_EQ(State("b"), "erred");
+  EXPECT_THAT(Cancelled("w1"), ElementsAre("b"));
+  EXPECT_EQ(JobState(job), "erred");
+  EXPECT_EQ(Processing("w1"), 0);
+}
+
+TEST_F(Speculation, RetryElsewhereTakesBackTheTaskSentAhead) {
+  AddWorker("w1");
+  AddWorker("w2");
+  const JobId job = Run({Retries(T("a"), 1), T("b", {"a"})});
+  const std::string first = state_->WorkerOf("a");
+  const std::string other = first == "w1" ? "w2" : "w1";
+  ExpectProcessingOn(first, "b");
+  Fail(first, "a", "flaky");
+  EXPECT_THAT(Cancelled(first), ElementsAre("b"));
+  ExpectProcessingOn(other, "a");
+  ExpectProcessingOn(other, "b");  // sent ahead again, to where a runs now
+  Complete(other, "a");
+  Complete(other, "b");
+  EXPECT_EQ(JobState(job), "finished");
+}
+
+TEST_F(Speculation, WorkerLossPlacesTheChainAgain) {
+  AddWorker("w1");
+  const JobId job = Run({T("a"), T("b", {"a"})});
+  AddWorker("w2");
+  KillWorker("w1");
+  ExpectProcessingOn("w2", "a");
+  ExpectProcessingOn("w2", "b");
+  Complete("w2", "a");
+  Complete("w2", "b");
+  EXPECT_EQ(JobState(job), "finished");
+}
+
+TEST_F(Speculation, TaskSentAheadIsNeverStolen) {
+  AddWorker("w1");
+  Run({T("a"), T("b", {"a"}), T("c", {"b"})});
   AddWorker("w2");
   EXPECT_THAT(StealRequests("w1"), IsEmpty());
 }
