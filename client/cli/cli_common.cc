@@ -5,6 +5,8 @@
 #include <thread>
 
 #include "absl/strings/numbers.h"
+#include "absl/time/clock.h"
+#include "client/cli/progress.h"
 #include "common/auth.h"
 
 namespace brisk {
@@ -56,9 +58,39 @@ absl::StatusOr<JobId> ParseJob(const std::string& text) {
   return id;
 }
 
+namespace {
+
+// Waits for the job; once it has run for a second, shows its progress on standard error.
+absl::StatusOr<std::string> WaitWithProgress(Client& client, JobId job) {
+  const absl::Time quiet_until = absl::Now() + absl::Seconds(1);
+  std::unique_ptr<Progress> progress;
+  while (true) {
+    auto state = client.Wait(job, absl::Milliseconds(200));
+    if (state.status().code() != absl::StatusCode::kDeadlineExceeded) {
+      if (state.ok() && progress != nullptr) {
+        auto info = client.GetJob(job, /*include_tasks=*/false);
+        if (info.ok()) progress->Update(info->ntasks(), 0);
+      }
+      return state;
+    }
+    if (absl::Now() < quiet_until) continue;
+    auto info = client.GetJob(job, /*include_tasks=*/false);
+    if (!info.ok()) continue;
+    size_t done = 0, failed = 0;
+    for (const auto& [name, count] : info->task_states()) {
+      if (name == "memory" || name == "finished") done += count;
+      if (name == "erred" || name == "cancelled") failed += count;
+    }
+    if (progress == nullptr) progress = std::make_unique<Progress>(info->ntasks());
+    progress->Update(done + failed, failed);
+  }
+}
+
+}  // namespace
+
 int ReportJob(Client& client, const Job& job, Output& out, size_t ntasks,
               std::chrono::steady_clock::time_point started) {
-  auto state = client.Wait(job.id);
+  auto state = WaitWithProgress(client, job.id);
   if (!state.ok()) return Fail(state.status());
   JobReport report;
   report.job = job.id;

@@ -13,6 +13,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "client/cli/cli_common.h"
+#include "client/cli/progress.h"
 
 namespace brisk {
 namespace {
@@ -39,29 +40,6 @@ v1::Task ShellTask(const std::string& key, const ShellTaskOptions& options,
 }
 
 const std::string& BytesOf(const v1::Value& v) { return v.kind_case() == v1::Value::kStr ? v.str() : v.bytes(); }
-
-// Progress on standard error: a bar on a terminal, a plain line every tenth otherwise.
-class Progress {
- public:
-  explicit Progress(size_t total) : total_(total), tty_(isatty(2)) {}
-  void Update(size_t done, size_t failed) {
-    if (tty_) {
-      const int width = 30;
-      const int filled = total_ == 0 ? width : static_cast<int>(width * done / total_);
-      std::cerr << "\r[" << std::string(filled, '#') << std::string(width - filled, ' ') << "] "
-                << done << "/" << total_ << " done, " << failed << " failed" << std::flush;
-      if (done == total_) std::cerr << "\n";
-    } else if (done == total_ || done * 10 / std::max<size_t>(total_, 1) > last_tenth_) {
-      last_tenth_ = done * 10 / std::max<size_t>(total_, 1);
-      std::cerr << "progress: " << done << "/" << total_ << " done, " << failed << " failed\n";
-    }
-  }
-
- private:
-  size_t total_;
-  bool tty_;
-  size_t last_tenth_ = 0;
-};
 
 }  // namespace
 
