@@ -262,6 +262,7 @@ absl::StatusOr<std::unique_ptr<TestCluster>> TestCluster::Start(std::vector<Work
     return absl::InternalError(absl::StrCat("mkdtemp: ", std::strerror(errno)));
   }
   cluster->dir_ = pattern;
+  cluster->auth_token_ = options.auth_token;
   const std::string address_file = absl::StrCat(cluster->dir_, "/scheduler.addr");
 
   std::vector<std::string> argv = {absl::StrCat(BinDir(), "/brisk-scheduler"), "--port", "0",
@@ -423,7 +424,9 @@ std::string TestCluster::WorkerLog(size_t i) const {
 std::string TestCluster::SchedulerLog() const { return ReadWholeFile(daemons_.front().log_path); }
 
 absl::StatusOr<std::unique_ptr<Client>> TestCluster::Connect() const {
-  return Client::Connect(address_);
+  ConnectOptions options;
+  options.auth_token = auth_token_;
+  return Client::Connect(address_, options);
 }
 
 absl::Status TestCluster::WaitForWorkers(size_t n, absl::Duration timeout) {

@@ -61,6 +61,9 @@ struct WorkerSpec {
 struct ClusterOptions {
   std::vector<std::string> scheduler_args = {};  // beyond --port 0 --address-file F
   absl::Duration start_timeout = absl::Seconds(20);
+  // The token Connect() (and so the readiness polling) presents, for a scheduler started with
+  // --auth-token-file; empty: none. RunCli does not add it.
+  std::string auth_token = {};
 };
 
 struct CliResult {
@@ -129,6 +132,7 @@ class TestCluster {
 
   std::string dir_;
   std::string address_;
+  std::string auth_token_;
   std::vector<Daemon> daemons_;  // [0] is the scheduler
   bool stopped_ = false;
 };
