@@ -47,6 +47,17 @@ struct Client::Impl {
   absl::flat_hash_map<JobId, JobTrack> jobs ABSL_GUARDED_BY(mu);
 
   ~Impl() {
+    if (stream) {
+      // Close our side and let the scheduler finish the stream, so it handles this client's
+      // departure (releasing its jobs) before anything else it hears from us — in particular
+      // before the embedded cluster's workers leave. Cancel if it does not answer in time.
+      {
+        absl::MutexLock lock(&write_mu);
+        stream->WritesDone();
+      }
+      absl::MutexLock lock(&mu);
+      mu.AwaitWithTimeout(absl::Condition(&closed), absl::Seconds(2));
+    }
     stream_context.TryCancel();
     if (reader.joinable()) reader.join();
   }
