@@ -135,6 +135,19 @@ struct Client::Impl {
     return absl::OkStatus();
   }
 
+  // One unary call to the scheduler, with the token.
+  template <typename Request, typename Reply>
+  absl::StatusOr<Reply> Unary(grpc::Status (v1::Scheduler::Stub::*method)(grpc::ClientContext*,
+                                                                          const Request&, Reply*),
+                              const Request& request) {
+    Reply reply;
+    grpc::ClientContext context;
+    AddAuth(context, token);
+    grpc::Status status = (stub.get()->*method)(&context, request, &reply);
+    if (!status.ok()) return FromGrpcStatus(status);
+    return reply;
+  }
+
   absl::Status Closed() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     const grpc::StatusCode code = end_status.error_code();
     if (code != grpc::StatusCode::OK && code != grpc::StatusCode::UNAVAILABLE &&
@@ -385,13 +398,10 @@ absl::Status Client::Release(JobId job) {
 absl::StatusOr<std::vector<ValuePtr>> Client::GatherKeys(const std::vector<std::string>& keys) {
   v1::WhoHasRequest request;
   for (const std::string& key : keys) request.add_keys(key);
-  v1::WhoHasReply reply;
-  grpc::ClientContext context;
-  AddAuth(context, impl_->token);
-  grpc::Status status = impl_->stub->WhoHas(&context, request, &reply);
-  if (!status.ok()) return FromGrpcStatus(status);
+  auto reply = impl_->Unary(&v1::Scheduler::Stub::WhoHas, request);
+  if (!reply.ok()) return reply.status();
   absl::flat_hash_map<std::string, std::vector<std::string>> by_worker;
-  for (const v1::KeyLocation& loc : reply.keys()) {
+  for (const v1::KeyLocation& loc : reply->keys()) {
     if (loc.state() == "unknown") {
       return absl::NotFoundError(absl::StrCat("no key \"", loc.key(), "\" at the scheduler"));
     }
@@ -419,82 +429,50 @@ absl::StatusOr<std::vector<ValuePtr>> Client::GatherKeys(const std::vector<std::
 }
 
 absl::StatusOr<v1::StatusReply> Client::Status() {
-  v1::StatusReply reply;
-  grpc::ClientContext context;
-  AddAuth(context, impl_->token);
-  grpc::Status status = impl_->stub->Status(&context, v1::StatusRequest(), &reply);
-  if (!status.ok()) return FromGrpcStatus(status);
-  return reply;
+  return impl_->Unary(&v1::Scheduler::Stub::Status, v1::StatusRequest());
 }
 
 absl::StatusOr<v1::JobInfo> Client::GetJob(JobId job, bool include_tasks) {
   v1::GetJobRequest request;
   request.set_job(job);
   request.set_include_tasks(include_tasks);
-  v1::JobInfo reply;
-  grpc::ClientContext context;
-  AddAuth(context, impl_->token);
-  grpc::Status status = impl_->stub->GetJob(&context, request, &reply);
-  if (!status.ok()) return FromGrpcStatus(status);
-  return reply;
+  return impl_->Unary(&v1::Scheduler::Stub::GetJob, request);
 }
 
 absl::StatusOr<v1::ListJobsReply> Client::ListJobs() {
-  v1::ListJobsReply reply;
-  grpc::ClientContext context;
-  AddAuth(context, impl_->token);
-  grpc::Status status = impl_->stub->ListJobs(&context, v1::ListJobsRequest(), &reply);
-  if (!status.ok()) return FromGrpcStatus(status);
-  return reply;
+  return impl_->Unary(&v1::Scheduler::Stub::ListJobs, v1::ListJobsRequest());
 }
 
 absl::Status Client::Publish(const std::string& key, const std::string& name) {
   v1::PublishRequest request;
   request.set_name(name);
   request.set_key(key);
-  v1::PublishReply reply;
-  grpc::ClientContext context;
-  AddAuth(context, impl_->token);
-  return FromGrpcStatus(impl_->stub->Publish(&context, request, &reply));
+  return impl_->Unary(&v1::Scheduler::Stub::Publish, request).status();
 }
 
 absl::Status Client::Unpublish(const std::string& name) {
   v1::PublishRequest request;
   request.set_name(name);
   request.set_unpublish(true);
-  v1::PublishReply reply;
-  grpc::ClientContext context;
-  AddAuth(context, impl_->token);
-  return FromGrpcStatus(impl_->stub->Publish(&context, request, &reply));
+  return impl_->Unary(&v1::Scheduler::Stub::Publish, request).status();
 }
 
 absl::StatusOr<std::string> Client::Published(const std::string& name) {
   v1::GetPublishedRequest request;
   request.set_name(name);
-  v1::GetPublishedReply reply;
-  grpc::ClientContext context;
-  AddAuth(context, impl_->token);
-  grpc::Status status = impl_->stub->GetPublished(&context, request, &reply);
-  if (!status.ok()) return FromGrpcStatus(status);
-  return reply.key();
+  auto reply = impl_->Unary(&v1::Scheduler::Stub::GetPublished, request);
+  if (!reply.ok()) return reply.status();
+  return reply->key();
 }
 
 absl::StatusOr<v1::TaskLog> Client::GetLog(const std::string& key) {
   v1::GetLogRequest request;
   request.set_key(key);
-  v1::TaskLog reply;
-  grpc::ClientContext context;
-  AddAuth(context, impl_->token);
-  grpc::Status status = impl_->stub->GetLog(&context, request, &reply);
-  if (!status.ok()) return FromGrpcStatus(status);
-  return reply;
+  return impl_->Unary(&v1::Scheduler::Stub::GetLog, request);
 }
 
 absl::Status Client::ShutdownCluster() {
-  v1::ShutdownReply reply;
-  grpc::ClientContext context;
-  AddAuth(context, impl_->token);
-  return FromGrpcStatus(impl_->stub->Shutdown(&context, v1::ShutdownRequest(), &reply));
+  return impl_->Unary(&v1::Scheduler::Stub::Shutdown, v1::ShutdownRequest()).status();
 }
 
 }  // namespace brisk
