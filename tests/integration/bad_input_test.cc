@@ -17,7 +17,6 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "tests/integration/cluster.h"
 
@@ -193,13 +192,6 @@ void SendRaw(int port, const std::string& bytes) {
     if (read(fd, buffer, sizeof buffer) <= 0) break;
   }
   close(fd);
-}
-
-int PortOf(const std::string& address) {
-  int port = 0;
-  const size_t colon = address.rfind(':');
-  if (colon != std::string::npos) (void)absl::SimpleAtoi(address.substr(colon + 1), &port);
-  return port;
 }
 
 TEST_F(BadInputTest, RandomBytesOnTheSchedulerAndWorkerPortsAreSurvived) {

@@ -1,7 +1,5 @@
 // The `brisk` command line against real brisk-scheduler and brisk-worker processes.
 #include <gmock/gmock.h>
-#include <google/protobuf/struct.pb.h>
-#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
 #include <set>
@@ -13,50 +11,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "tests/integration/cluster.h"
+#include "tests/integration/test_json.h"
 
 namespace brisk::testing {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
-using JsonValue = google::protobuf::Value;
 
 constexpr absl::Duration kDaemonExit = absl::Seconds(15);
-
-// Parses one line of JSON output into a google.protobuf.Value (object, array, ...).
-JsonValue ParseJson(const std::string& text) {
-  JsonValue value;
-  auto status = google::protobuf::util::JsonStringToMessage(text, &value);
-  EXPECT_TRUE(status.ok()) << status.ToString() << "\nin: " << text;
-  return value;
-}
-
-// Field `name` of a JSON object; a test failure (and null) when absent.
-const JsonValue& Field(const JsonValue& object, const std::string& name) {
-  static const JsonValue* const kNull = new JsonValue();
-  EXPECT_EQ(object.kind_case(), JsonValue::kStructValue) << object.DebugString();
-  const auto& fields = object.struct_value().fields();
-  auto it = fields.find(name);
-  EXPECT_NE(it, fields.end()) << "no \"" << name << "\" in " << object.DebugString();
-  return it == fields.end() ? *kNull : it->second;
-}
-
-bool HasField(const JsonValue& object, const std::string& name) {
-  return object.struct_value().fields().contains(name);
-}
-
-// A number field; checks that it is a JSON number (not a string).
-double Number(const JsonValue& object, const std::string& name) {
-  const JsonValue& v = Field(object, name);
-  EXPECT_EQ(v.kind_case(), JsonValue::kNumberValue) << name << ": " << v.DebugString();
-  return v.number_value();
-}
-
-std::string String(const JsonValue& object, const std::string& name) {
-  const JsonValue& v = Field(object, name);
-  EXPECT_EQ(v.kind_case(), JsonValue::kStringValue) << name << ": " << v.DebugString();
-  return v.string_value();
-}
 
 class CliTest : public ::testing::Test {
  protected:

@@ -25,13 +25,6 @@
 namespace brisk::testing {
 namespace {
 
-std::string ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 // The last `max_bytes` of `text`, cut at a line start.
 std::string Tail(const std::string& text, size_t max_bytes = 16 << 10) {
   if (text.size() <= max_bytes) return text;
@@ -83,6 +76,30 @@ void IgnoreSigpipe() {
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> MakeTempDir(const std::string& prefix) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern =
+      absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/", prefix, "-XXXXXX");
+  if (mkdtemp(pattern.data()) == nullptr) {
+    return absl::InternalError(absl::StrCat("mkdtemp: ", std::strerror(errno)));
+  }
+  return pattern;
+}
+
+std::string ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+int PortOf(const std::string& address) {
+  int port = 0;
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port)) return 0;
+  return port;
+}
 
 std::string BinDir() {
   if (const char* env = std::getenv("BRISK_BIN_DIR"); env != nullptr && *env != '\0') return env;
@@ -255,13 +272,9 @@ absl::StatusOr<std::unique_ptr<TestCluster>> TestCluster::Start(std::vector<Work
                                                                 ClusterOptions options) {
   IgnoreSigpipe();
   std::unique_ptr<TestCluster> cluster(new TestCluster());
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern =
-      absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/brisk-it-XXXXXX");
-  if (mkdtemp(pattern.data()) == nullptr) {
-    return absl::InternalError(absl::StrCat("mkdtemp: ", std::strerror(errno)));
-  }
-  cluster->dir_ = pattern;
+  auto dir = MakeTempDir("brisk-it");
+  if (!dir.ok()) return dir.status();
+  cluster->dir_ = *dir;
   cluster->auth_token_ = options.auth_token;
   const std::string address_file = absl::StrCat(cluster->dir_, "/scheduler.addr");
 
@@ -320,12 +333,7 @@ TestCluster::~TestCluster() {
   }
 }
 
-int TestCluster::port() const {
-  int port = 0;
-  const size_t colon = address_.rfind(':');
-  if (colon == std::string::npos || !absl::SimpleAtoi(address_.substr(colon + 1), &port)) return 0;
-  return port;
-}
+int TestCluster::port() const { return PortOf(address_); }
 
 std::string TestCluster::WriteFile(const std::string& name, const std::string& text) const {
   const std::string path = absl::StrCat(dir_, "/", name);
@@ -495,6 +503,35 @@ void TestCluster::DumpLogs() const {
               << "\n"
               << Tail(ReadWholeFile(d.log_path)) << "\n";
   }
+}
+
+// ------------------------------------------------------------------------------------ client
+
+void StartCluster(std::vector<WorkerSpec> workers, RunningCluster& out) {
+  auto cluster = TestCluster::Start(std::move(workers));
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  out.cluster = std::move(*cluster);
+  auto client = out.cluster->Connect();
+  ASSERT_TRUE(client.ok()) << client.status();
+  out.client = std::move(*client);
+}
+
+std::string WaitJob(Client& client, JobId job, absl::Duration timeout) {
+  auto state = client.Wait(job, timeout);
+  EXPECT_TRUE(state.ok()) << state.status();
+  return state.ok() ? *state : "";
+}
+
+bool PollStatus(Client& client, const std::function<bool(const v1::StatusReply&)>& condition,
+                absl::Duration timeout, v1::StatusReply* last) {
+  return PollUntil(
+      [&] {
+        auto status = client.Status();
+        if (!status.ok()) return false;
+        if (last != nullptr) *last = *status;
+        return condition(*status);
+      },
+      timeout);
 }
 
 }  // namespace brisk::testing

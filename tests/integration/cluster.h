@@ -137,6 +137,24 @@ class TestCluster {
   bool stopped_ = false;
 };
 
+// A cluster and a client connected to it, for tests that drive it through the C++ client.
+struct RunningCluster {
+  std::unique_ptr<TestCluster> cluster;
+  std::unique_ptr<Client> client;
+};
+
+// Starts a cluster with `workers` and connects a client to it; a fatal test failure when either
+// cannot start (so call it inside ASSERT_NO_FATAL_FAILURE).
+void StartCluster(std::vector<WorkerSpec> workers, RunningCluster& out);
+
+// Waits for the job to end and returns its final state ("" and a test failure on error).
+std::string WaitJob(Client& client, JobId job, absl::Duration timeout = absl::Seconds(60));
+
+// Polls client.Status() until `condition` holds for a reply or `timeout` passed; `last`, when
+// given, gets the last reply seen (for failure messages).
+bool PollStatus(Client& client, const std::function<bool(const v1::StatusReply&)>& condition,
+                absl::Duration timeout, v1::StatusReply* last = nullptr);
+
 // Runs `argv` (argv[0] a path) with `stdin_text` on its standard input and collects its output.
 // Kills it (SIGKILL) when it outlives `timeout`.
 CliResult RunProcess(const std::vector<std::string>& argv, const std::string& stdin_text,
@@ -144,6 +162,13 @@ CliResult RunProcess(const std::vector<std::string>& argv, const std::string& st
 
 // Polls `condition` every few milliseconds until it is true or `timeout` passed.
 bool PollUntil(const std::function<bool()>& condition, absl::Duration timeout);
+
+// A new directory $TMPDIR/<prefix>-XXXXXX (/tmp without TMPDIR); the caller removes it.
+absl::StatusOr<std::string> MakeTempDir(const std::string& prefix);
+// The contents of the file at `path`; empty when it cannot be read.
+std::string ReadWholeFile(const std::string& path);
+// The port of a "host:port" address; 0 when it has none.
+int PortOf(const std::string& address);
 
 // ---- graph building, for tests
 v1::Arg IntArg(int64_t i);

@@ -16,34 +16,10 @@ namespace {
 
 using ::testing::ElementsAre;
 
-constexpr absl::Duration kJobTimeout = absl::Seconds(60);
-
-struct Running {
-  std::unique_ptr<TestCluster> cluster;
-  std::unique_ptr<Client> client;
-};
-
-// A cluster with `workers` and a client connected to it; fails the test when either cannot start.
-void StartCluster(std::vector<WorkerSpec> workers, Running& out) {
-  auto cluster = TestCluster::Start(std::move(workers));
-  ASSERT_TRUE(cluster.ok()) << cluster.status();
-  out.cluster = std::move(*cluster);
-  auto client = out.cluster->Connect();
-  ASSERT_TRUE(client.ok()) << client.status();
-  out.client = std::move(*client);
-}
-
 std::vector<WorkerSpec> Workers(int n, int nthreads = 1) {
   std::vector<WorkerSpec> specs;
   for (int i = 0; i < n; ++i) specs.emplace_back(absl::StrCat("w", i), nthreads);
   return specs;
-}
-
-// Waits for the job to end and returns its final state ("" and a test failure on error).
-std::string WaitJob(Client& client, JobId job, absl::Duration timeout = kJobTimeout) {
-  auto state = client.Wait(job, timeout);
-  EXPECT_TRUE(state.ok()) << state.status();
-  return state.ok() ? *state : "";
 }
 
 // The int value of the future; a test failure when it is not one.
@@ -68,7 +44,7 @@ int64_t SumOfWorkerRunning(const v1::StatusReply& status) {
 }
 
 TEST(ClusterTest, TreeReductionOf10000TasksOverTwoWorkersIsExact) {
-  Running r;
+  RunningCluster r;
   ASSERT_NO_FATAL_FAILURE(StartCluster(Workers(2), r));
   v1::Graph graph;
   std::vector<std::string> level;
@@ -105,7 +81,7 @@ TEST(ClusterTest, TreeReductionOf10000TasksOverTwoWorkersIsExact) {
 }
 
 TEST(ClusterTest, IndependentTasksAllGatheredExactly) {
-  Running r;
+  RunningCluster r;
   ASSERT_NO_FATAL_FAILURE(StartCluster(Workers(2), r));
   v1::Graph graph;
   constexpr int kTasks = 2000;
@@ -125,7 +101,7 @@ TEST(ClusterTest, IndependentTasksAllGatheredExactly) {
 }
 
 TEST(ClusterTest, EightMebibyteValueMovesBetweenWorkersInChunks) {
-  Running r;
+  RunningCluster r;
   ASSERT_NO_FATAL_FAILURE(StartCluster(Workers(2), r));
   constexpr int64_t kSize = 8 << 20;  // 8 MiB: several chunks, over gRPC's default 4 MiB limit
   v1::Graph graph;
@@ -153,7 +129,7 @@ TEST(ClusterTest, EightMebibyteValueMovesBetweenWorkersInChunks) {
 }
 
 TEST(ClusterTest, JobFinishesOnTheSurvivorWhenAWorkerIsKilled) {
-  Running r;
+  RunningCluster r;
   ASSERT_NO_FATAL_FAILURE(StartCluster(Workers(2, /*nthreads=*/4), r));
   v1::Graph graph;
   std::vector<std::string> keys;
@@ -197,7 +173,7 @@ TEST(ClusterTest, JobFinishesOnTheSurvivorWhenAWorkerIsKilled) {
 }
 
 TEST(ClusterTest, AsCompletedCallsBackOncePerFuture) {
-  Running r;
+  RunningCluster r;
   ASSERT_NO_FATAL_FAILURE(StartCluster(Workers(2, /*nthreads=*/2), r));
   v1::Graph graph;
   constexpr int kTasks = 100;
@@ -219,7 +195,7 @@ TEST(ClusterTest, AsCompletedCallsBackOncePerFuture) {
 }
 
 TEST(ClusterTest, CancelStopsTheJobsTasksOnTheWorkers) {
-  Running r;
+  RunningCluster r;
   ASSERT_NO_FATAL_FAILURE(StartCluster(Workers(2, /*nthreads=*/2), r));
   v1::Graph graph;
   std::vector<std::string> keys;
@@ -232,24 +208,19 @@ TEST(ClusterTest, CancelStopsTheJobsTasksOnTheWorkers) {
   ASSERT_TRUE(job.ok()) << job.status();
 
   // Every worker thread is asleep in one of the job's tasks (as the heartbeats report).
-  ASSERT_TRUE(PollUntil(
-      [&] {
-        auto status = r.client->Status();
-        return status.ok() && SumOfWorkerRunning(*status) == 4;
-      },
+  ASSERT_TRUE(PollStatus(
+      *r.client, [](const v1::StatusReply& s) { return SumOfWorkerRunning(s) == 4; },
       absl::Seconds(20)));
   ASSERT_TRUE(r.client->Cancel(job->id).ok());
   EXPECT_EQ(WaitJob(*r.client, job->id, absl::Seconds(20)), "cancelled");
 
   v1::StatusReply last;
-  EXPECT_TRUE(PollUntil(
-      [&] {
-        auto status = r.client->Status();
-        if (!status.ok()) return false;
-        last = *status;
-        return SumOfWorkerProcessing(last) == 0 && SumOfWorkerRunning(last) == 0;
+  EXPECT_TRUE(PollStatus(
+      *r.client,
+      [](const v1::StatusReply& s) {
+        return SumOfWorkerProcessing(s) == 0 && SumOfWorkerRunning(s) == 0;
       },
-      absl::Seconds(20)))
+      absl::Seconds(20), &last))
       << "workers still busy after the cancel: " << last.DebugString();
   for (const char* state : {"waiting", "queued", "processing", "no-worker"}) {
     EXPECT_FALSE(last.tasks().contains(state)) << state << ": " << last.DebugString();
@@ -283,7 +254,7 @@ int64_t AddSleepSum(v1::Graph& graph, const std::string& prefix, int n, double s
 }
 
 TEST(ClusterTest, TwoClientsEachGetTheirOwnResults) {
-  Running r;
+  RunningCluster r;
   ASSERT_NO_FATAL_FAILURE(StartCluster(Workers(2, /*nthreads=*/2), r));
   auto other = r.cluster->Connect();
   ASSERT_TRUE(other.ok()) << other.status();
@@ -305,7 +276,7 @@ TEST(ClusterTest, TwoClientsEachGetTheirOwnResults) {
 }
 
 TEST(ClusterTest, OneClientDisconnectingDoesNotDisturbAnothersJob) {
-  Running r;
+  RunningCluster r;
   ASSERT_NO_FATAL_FAILURE(StartCluster(Workers(2, /*nthreads=*/2), r));
   auto c1 = r.cluster->Connect();
   ASSERT_TRUE(c1.ok()) << c1.status();

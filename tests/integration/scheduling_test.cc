@@ -23,34 +23,13 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr absl::Duration kJobTimeout = absl::Seconds(60);
 // Heartbeats (which carry each worker's memory and running counts) are 1 s apart.
 constexpr absl::Duration kSettle = absl::Seconds(10);
-
-struct Running {
-  std::unique_ptr<TestCluster> cluster;
-  std::unique_ptr<Client> client;
-};
-
-void StartCluster(std::vector<WorkerSpec> workers, Running& out) {
-  auto cluster = TestCluster::Start(std::move(workers));
-  ASSERT_TRUE(cluster.ok()) << cluster.status();
-  out.cluster = std::move(*cluster);
-  auto client = out.cluster->Connect();
-  ASSERT_TRUE(client.ok()) << client.status();
-  out.client = std::move(*client);
-}
 
 WorkerSpec Spec(const std::string& name, int nthreads, const std::string& resources = "") {
   WorkerSpec spec(name, nthreads);
   spec.resources = resources;
   return spec;
-}
-
-std::string WaitJob(Client& client, JobId job, absl::Duration timeout = kJobTimeout) {
-  auto state = client.Wait(job, timeout);
-  EXPECT_TRUE(state.ok()) << state.status();
-  return state.ok() ? *state : "";
 }
 
 // The job's tasks by key; a test failure (and empty) when the query fails.
@@ -81,18 +60,16 @@ absl::StatusOr<v1::KeyLocation> WhoHas(const std::string& address, const std::st
 // Polls Status() until every worker is idle (nothing processing or running) and, with
 // `empty_memory`, holds no values; returns the last reply seen.
 bool WaitWorkersIdle(Client& client, bool empty_memory, v1::StatusReply& last) {
-  return PollUntil(
-      [&] {
-        auto status = client.Status();
-        if (!status.ok()) return false;
-        last = *status;
-        for (const v1::WorkerInfo& w : last.workers()) {
+  return PollStatus(
+      client,
+      [&](const v1::StatusReply& s) {
+        for (const v1::WorkerInfo& w : s.workers()) {
           if (w.processing() != 0 || w.running() != 0) return false;
           if (empty_memory && w.memory() != 0) return false;
         }
         return true;
       },
-      kSettle);
+      kSettle, &last);
 }
 
 std::string BytesOf(const v1::Value& v) {
@@ -100,7 +77,7 @@ std::string BytesOf(const v1::Value& v) {
 }
 
 TEST(SchedulingTest, GpuTasksRunOnlyOnTheGpuWorkerAndNeverTwoAtOnce) {
-  Running r;
+  RunningCluster r;
   ASSERT_NO_FATAL_FAILURE(StartCluster({Spec("cpu", 2), Spec("gpu", 2, "GPU=1")}, r));
   v1::Graph graph;
   std::set<std::string> gpu_keys;
@@ -133,7 +110,7 @@ TEST(SchedulingTest, GpuTasksRunOnlyOnTheGpuWorkerAndNeverTwoAtOnce) {
 }
 
 TEST(SchedulingTest, TaskNeedingMoreThanAnyWorkerHasFailsAtOnceNamingTheResource) {
-  Running r;
+  RunningCluster r;
   ASSERT_NO_FATAL_FAILURE(StartCluster({Spec("cpu", 1), Spec("gpu", 1, "GPU=1")}, r));
   v1::Graph graph;
   (*AddTask(graph, "too-big", "sleep", {FloatArg(0.01)})->mutable_resources())["GPU"] = 5;
@@ -153,7 +130,7 @@ TEST(SchedulingTest, TaskNeedingMoreThanAnyWorkerHasFailsAtOnceNamingTheResource
 }
 
 TEST(SchedulingTest, TasksRestrictedToAWorkerRunOnlyThere) {
-  Running r;
+  RunningCluster r;
   ASSERT_NO_FATAL_FAILURE(StartCluster({Spec("w0", 1), Spec("w1", 1), Spec("w2", 1)}, r));
   v1::Graph graph;
   std::vector<std::string> pinned;
@@ -177,7 +154,7 @@ TEST(SchedulingTest, TasksRestrictedToAWorkerRunOnlyThere) {
 }
 
 TEST(SchedulingTest, TwoClientsShareAKeyUntilBothReleaseIt) {
-  Running r;
+  RunningCluster r;
   ASSERT_NO_FATAL_FAILURE(StartCluster({Spec("w0", 2), Spec("w1", 2)}, r));
   auto other = r.cluster->Connect();
   ASSERT_TRUE(other.ok()) << other.status();
@@ -238,19 +215,17 @@ TEST(SchedulingTest, TwoClientsShareAKeyUntilBothReleaseIt) {
 
   // The holder's heartbeat reports the value (so that memory 0 below means it was dropped).
   v1::StatusReply holding;
-  ASSERT_TRUE(PollUntil(
-      [&] {
-        auto status = b.Status();
-        if (!status.ok()) return false;
-        holding = *status;
-        for (const v1::WorkerInfo& w : holding.workers()) {
+  ASSERT_TRUE(PollStatus(
+      b,
+      [&](const v1::StatusReply& s) {
+        for (const v1::WorkerInfo& w : s.workers()) {
           if (w.name() == shared_a.worker() && w.memory() >= static_cast<uint64_t>(kSize)) {
             return true;
           }
         }
         return false;
       },
-      kSettle))
+      kSettle, &holding))
       << holding.DebugString();
 
   // B lets go: the value is freed on every worker.
@@ -271,7 +246,7 @@ TEST(SchedulingTest, TwoClientsShareAKeyUntilBothReleaseIt) {
 }
 
 TEST(SchedulingTest, CancelLeavesEveryWorkerIdleAndEmpty) {
-  Running r;
+  RunningCluster r;
   ASSERT_NO_FATAL_FAILURE(StartCluster({Spec("w0", 2), Spec("w1", 2)}, r));
   v1::Graph graph;
   std::vector<std::string> held;
@@ -286,20 +261,18 @@ TEST(SchedulingTest, CancelLeavesEveryWorkerIdleAndEmpty) {
 
   // The held values are in memory (as the heartbeats report) and every thread is asleep.
   v1::StatusReply busy;
-  ASSERT_TRUE(PollUntil(
-      [&] {
-        auto status = r.client->Status();
-        if (!status.ok()) return false;
-        busy = *status;
+  ASSERT_TRUE(PollStatus(
+      *r.client,
+      [](const v1::StatusReply& s) {
         int64_t running = 0;
         uint64_t memory = 0;
-        for (const v1::WorkerInfo& w : busy.workers()) {
+        for (const v1::WorkerInfo& w : s.workers()) {
           running += w.running();
           memory += w.memory();
         }
         return running == 4 && memory >= 6u * (256 << 10);
       },
-      kSettle))
+      kSettle, &busy))
       << busy.DebugString();
   const auto before = TasksOf(*r.client, job->id);
   for (const std::string& key : held) EXPECT_EQ(before.at(key).state(), "memory") << key;
@@ -347,7 +320,7 @@ TEST(SchedulingTest, PublishedKeyIsGatheredByNameFromAnotherCommandUntilUnpublis
 }
 
 TEST(SchedulingTest, ShellTaskThatFailsOnceSucceedsOnItsRetry) {
-  Running r;
+  RunningCluster r;
   ASSERT_NO_FATAL_FAILURE(StartCluster({Spec("w0", 1), Spec("w1", 1)}, r));
   const std::string marker = absl::StrCat(r.cluster->dir(), "/ran-once");
   v1::Graph graph;
@@ -378,7 +351,7 @@ TEST(SchedulingTest, ShellTaskThatFailsOnceSucceedsOnItsRetry) {
 }
 
 TEST(SchedulingTest, TaskOverItsTimeLimitFailsWithinSeconds) {
-  Running r;
+  RunningCluster r;
   ASSERT_NO_FATAL_FAILURE(StartCluster({Spec("w0", 1)}, r));
   v1::Graph graph;
   AddTask(graph, "too-slow", "sleep", {FloatArg(30), IntArg(1)})->set_timeout_s(0.5);

@@ -2,8 +2,6 @@
 // brisk-worker processes: run, map, job files of shell tasks, logs, and the auth token.
 #include <dirent.h>
 #include <gmock/gmock.h>
-#include <google/protobuf/struct.pb.h>
-#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -13,7 +11,6 @@
 #include <fstream>
 #include <map>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -23,51 +20,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "tests/integration/cluster.h"
+#include "tests/integration/test_json.h"
 
 namespace brisk::testing {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-using JsonValue = google::protobuf::Value;
 
 // Processes are killed and reaped asynchronously; heartbeats are 1 s apart.
 constexpr absl::Duration kSettle = absl::Seconds(10);
-
-JsonValue ParseJson(const std::string& text) {
-  JsonValue value;
-  auto status = google::protobuf::util::JsonStringToMessage(text, &value);
-  EXPECT_TRUE(status.ok()) << status.ToString() << "\nin: " << text;
-  return value;
-}
-
-const JsonValue& Field(const JsonValue& object, const std::string& name) {
-  static const JsonValue* const kNull = new JsonValue();
-  EXPECT_EQ(object.kind_case(), JsonValue::kStructValue) << object.DebugString();
-  const auto& fields = object.struct_value().fields();
-  auto it = fields.find(name);
-  EXPECT_NE(it, fields.end()) << "no \"" << name << "\" in " << object.DebugString();
-  return it == fields.end() ? *kNull : it->second;
-}
-
-double Number(const JsonValue& object, const std::string& name) {
-  const JsonValue& v = Field(object, name);
-  EXPECT_EQ(v.kind_case(), JsonValue::kNumberValue) << name << ": " << v.DebugString();
-  return v.number_value();
-}
-
-std::string String(const JsonValue& object, const std::string& name) {
-  const JsonValue& v = Field(object, name);
-  EXPECT_EQ(v.kind_case(), JsonValue::kStringValue) << name << ": " << v.DebugString();
-  return v.string_value();
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 // A number no other test run uses, to tell our commands apart in the process table.
 std::string UniqueSuffix() {
@@ -83,10 +45,10 @@ std::vector<pid_t> ProcessesWith(const std::string& marker) {
   while (dirent* entry = readdir(proc)) {
     pid_t pid;
     if (!absl::SimpleAtoi(entry->d_name, &pid) || pid == getpid()) continue;
-    std::string cmdline = ReadFile(absl::StrCat("/proc/", pid, "/cmdline"));
+    std::string cmdline = ReadWholeFile(absl::StrCat("/proc/", pid, "/cmdline"));
     std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
     if (cmdline.find(marker) == std::string::npos) continue;
-    const std::string stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+    const std::string stat = ReadWholeFile(absl::StrCat("/proc/", pid, "/stat"));
     const size_t paren = stat.rfind(')');
     if (paren == std::string::npos || paren + 2 >= stat.size()) continue;  // gone meanwhile
     if (stat[paren + 2] == 'Z') continue;
@@ -154,7 +116,8 @@ TEST_F(ShellTest, MapOutputDirGetsOneFilePerItem) {
   }
   EXPECT_EQ(files, 500u);
   for (int i = 0; i < 500; ++i) {
-    EXPECT_EQ(ReadFile(absl::StrCat(dir, "/", i, ".out")), absl::StrCat((i + 1) * 2, "\n")) << i;
+    EXPECT_EQ(ReadWholeFile(absl::StrCat(dir, "/", i, ".out")), absl::StrCat((i + 1) * 2, "\n"))
+        << i;
   }
 }
 
@@ -340,10 +303,9 @@ TEST_F(ShellTest, LogsShowAShellTasksStandardErrorAndItsError) {
 
 TEST(ShellAuthTest, AClusterWithATokenRefusesAWrongOrMissingOne) {
   unsetenv("BRISK_AUTH_TOKEN_FILE");
-  const char* tmp = std::getenv("TMPDIR");
-  std::string dir =
-      absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/brisk-auth-XXXXXX");
-  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  auto made = MakeTempDir("brisk-auth");
+  ASSERT_TRUE(made.ok()) << made.status();
+  const std::string dir = *made;
   struct Cleanup {
     std::string dir;
     ~Cleanup() {
