@@ -25,11 +25,9 @@ class InstantWorkers : public SchedulerComm {
     if (batch.compute().empty()) return;
     v1::WorkerToScheduler& reply = pending_.emplace_back();
     workers_.push_back(worker);
-    v1::Task task;
     for (const v1::ComputeTask& compute : batch.compute()) {
-      task.ParseFromString(compute.spec());
       v1::TaskDone* done = reply.add_done();
-      done->set_key(task.key());
+      done->set_key(compute.key());
       done->set_nbytes(8);
       done->set_start(0);
       done->set_end(1e-6);

@@ -1,5 +1,7 @@
 #include "scheduler/event_loop.h"
 
+#include <malloc.h>
+
 namespace brisk {
 
 EventLoop::EventLoop(SchedulerState& state) : state_(state) {}
@@ -38,6 +40,8 @@ void EventLoop::Run() {
     for (Event& event : batch) event(state_);
     batch.clear();
     state_.Flush();
+    // A big graph's submission buffers are free now; without this the process keeps their pages.
+    if (state_.TakeTrimRequest()) malloc_trim(0);
   }
 }
 

@@ -254,6 +254,7 @@ void SchedulerState::HandleSubmit(ClientId client, v1::SubmitGraph& chunk) {
   pending_submits_[client].erase(chunk.request_id());
   v1::SubmitResult* result = ClientBatch(client).add_submitted();
   result->set_request_id(chunk.request_id());
+  trim_requested_ = trim_requested_ || complete.graph.tasks_size() >= kTrimAfterTasks;
   absl::StatusOr<JobId> job = CreateJob(client, complete);
   if (!job.ok()) {
     spdlog::info("refused a graph from client {}: {}", client, job.status().ToString());
@@ -426,6 +427,7 @@ absl::StatusOr<JobId> SchedulerState::CreateJob(ClientId client, PendingSubmit& 
       t.deps.push_back(dep);
       tasks_[dep].dependents.push_back(id);
     }
+    spec.clear_key();  // kept once, in t.key
     t.spec = spec.SerializeAsString();
     add_to_job(id);
     for (TaskId dep : t.deps) {
@@ -553,6 +555,7 @@ void SchedulerState::TransitionReadyToProcessing(TaskId id, WorkerId wid) {
   }
   v1::ComputeTask* compute = WorkerBatch(wid).add_compute();
   compute->set_spec(t.spec);
+  compute->set_key(t.key);
   compute->set_order(static_cast<int64_t>(t.order));
   compute->set_priority(t.priority);
   for (TaskId dep : t.deps) {

@@ -105,6 +105,14 @@ class SchedulerState {
   // The event loop calls this once after each batch of events.
   void Flush();
 
+  // True once after a large graph was taken in: the buffers that held it are free, and the event
+  // loop may hand that memory back to the operating system.
+  bool TakeTrimRequest() {
+    const bool trim = trim_requested_;
+    trim_requested_ = false;
+    return trim;
+  }
+
   // ---- introspection for tests and benchmarks
   size_t TaskCount() const { return key_index_.size(); }
   absl::StatusOr<TaskState> StateOf(absl::string_view key) const;
@@ -117,6 +125,7 @@ class SchedulerState {
   static constexpr WorkerId kNoWorker = UINT32_MAX;
   static constexpr TaskId kNoTask = UINT32_MAX;
   static constexpr int kStateCount = static_cast<int>(TaskState::kCancelled) + 1;
+  static constexpr int kTrimAfterTasks = 50000;
 
   struct Restrictions {
     std::map<std::string, double> resources;
@@ -291,6 +300,7 @@ class SchedulerState {
   absl::flat_hash_map<ClientId, absl::flat_hash_map<uint64_t, PendingSubmit>> pending_submits_;
   absl::flat_hash_set<ClientId> clients_;
 
+  bool trim_requested_ = false;
   absl::flat_hash_map<WorkerId, v1::SchedulerToWorker> worker_out_;
   absl::flat_hash_map<ClientId, v1::SchedulerToClient> client_out_;
 };

@@ -158,6 +158,7 @@ void Worker::AddTask(const v1::ComputeTask& compute,
     spdlog::error("worker {}: a task spec from the scheduler does not decode", options_.name);
     return;
   }
+  task.spec.set_key(compute.key());
   const std::string key = task.spec.key();
   if (tasks_.contains(key)) return;
   task.priority = compute.priority();

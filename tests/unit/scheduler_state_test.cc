@@ -84,7 +84,8 @@ std::string Addr(const std::string& worker) { return worker + ".test:7000"; }
 std::string KeyOf(const v1::ComputeTask& compute) {
   v1::Task spec;
   EXPECT_TRUE(spec.ParseFromString(compute.spec()));
-  return spec.key();
+  EXPECT_EQ(spec.key(), "");  // the key travels once, beside the spec
+  return compute.key();
 }
 
 constexpr ClientId kClient = 1;
@@ -489,7 +490,7 @@ TEST_F(Lifecycle, ComputeTaskCarriesTheSpecAndWhereDependenciesAre) {
   ASSERT_EQ(first.size(), 1u);
   v1::Task spec;
   ASSERT_TRUE(spec.ParseFromString(first[0].spec()));
-  EXPECT_EQ(spec.key(), "a");
+  EXPECT_EQ(first[0].key(), "a");
   EXPECT_EQ(spec.op(), "inc");
   EXPECT_EQ(first[0].deps_size(), 0);
 
