@@ -442,7 +442,11 @@ absl::StatusOr<JobId> SchedulerState::CreateJob(ClientId client, PendingSubmit& 
     const TaskId id = key_index_.find(out)->second;
     job.outputs.push_back(id);
     ++tasks_[id].holders;
-    output_jobs_[id].push_back(job_id);
+    if (tasks_[id].output_job == 0) {
+      tasks_[id].output_job = job_id;
+    } else {
+      more_output_jobs_[id].push_back(job_id);
+    }
   }
   job.outputs_left = static_cast<uint32_t>(job.outputs.size());
   for (TaskId id : job.outputs) {
@@ -787,7 +791,7 @@ void SchedulerState::ForgetTask(TaskId id) {
   restrictions_.erase(id);
   errors_.erase(id);
   logs_.erase(id);
-  output_jobs_.erase(id);
+  more_output_jobs_.erase(id);
   --state_counts_[static_cast<int>(t.state)];
   t = Task{};
   t.free = true;
@@ -806,9 +810,11 @@ void SchedulerState::ForgetTask(TaskId id) {
 // ------------------------------------------------------------------------------------ jobs
 
 std::vector<JobId> SchedulerState::OutputJobs(TaskId id) const {
-  auto it = output_jobs_.find(id);
-  if (it == output_jobs_.end()) return {};
-  return std::vector<JobId>(it->second.begin(), it->second.end());
+  std::vector<JobId> jobs;
+  if (tasks_[id].output_job != 0) jobs.push_back(tasks_[id].output_job);
+  auto it = more_output_jobs_.find(id);
+  if (it != more_output_jobs_.end()) jobs.insert(jobs.end(), it->second.begin(), it->second.end());
+  return jobs;
 }
 
 void SchedulerState::OutputDone(TaskId id) {
@@ -866,9 +872,18 @@ void SchedulerState::ReleaseJob(Job& job) {
   for (TaskId id : job.outputs) {
     Task& t = tasks_[id];
     --t.holders;
-    auto& holders = output_jobs_[id];
-    holders.erase(std::remove(holders.begin(), holders.end(), job.id), holders.end());
-    if (holders.empty()) output_jobs_.erase(id);
+    auto more = more_output_jobs_.find(id);
+    if (t.output_job == job.id) {
+      t.output_job = 0;
+      if (more != more_output_jobs_.end()) {
+        t.output_job = more->second.back();
+        more->second.pop_back();
+      }
+    } else if (more != more_output_jobs_.end()) {
+      more->second.erase(std::remove(more->second.begin(), more->second.end(), job.id),
+                         more->second.end());
+    }
+    if (more != more_output_jobs_.end() && more->second.empty()) more_output_jobs_.erase(more);
     MaybeRelease(id);
   }
   if (job.state != JobState::kRunning) ended_jobs_.push_back(job.id);

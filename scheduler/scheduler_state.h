@@ -139,6 +139,7 @@ class SchedulerState {
     std::vector<TaskId> dependents;
     absl::InlinedVector<WorkerId, 1> who_has;
     uint64_t nbytes = 0;
+    JobId output_job = 0;  // the first job holding this key as an output (0: none)
     uint64_t order = 0;  // depth-first submission order; lower runs first
     double start = 0, end = 0;
     uint32_t op = 0;
@@ -276,7 +277,8 @@ class SchedulerState {
   absl::flat_hash_map<TaskId, Restrictions> restrictions_;
   absl::flat_hash_map<TaskId, std::string> errors_;
   absl::flat_hash_map<TaskId, std::string> logs_;  // only tasks that left a log
-  absl::flat_hash_map<TaskId, absl::InlinedVector<JobId, 1>> output_jobs_;
+  // Jobs holding a key as an output beyond the first (kept in Task::output_job).
+  absl::flat_hash_map<TaskId, std::vector<JobId>> more_output_jobs_;
   uint64_t next_order_ = 0;
 
   std::vector<std::string> op_names_;
