@@ -6,16 +6,24 @@
 
 namespace brisk {
 
+size_t FillChunk(const std::string& key, const char* data, size_t size, size_t offset, bool raw,
+                 v1::DataChunk& chunk) {
+  const size_t len = std::min(kDataChunkBytes, size - offset);
+  chunk.Clear();
+  chunk.set_key(key);
+  chunk.set_total_size(size);
+  chunk.set_offset(offset);
+  chunk.set_raw_bytes(raw);
+  chunk.set_data(data + offset, len);
+  return len;
+}
+
 bool ForEachChunk(const std::string& key, const std::string& encoded,
                   const std::function<bool(v1::DataChunk&)>& emit) {
   v1::DataChunk chunk;
   size_t offset = 0;
   do {
-    const size_t len = std::min(kDataChunkBytes, encoded.size() - offset);
-    chunk.set_key(key);
-    chunk.set_total_size(encoded.size());
-    chunk.set_offset(offset);
-    chunk.set_data(encoded.data() + offset, len);
+    const size_t len = FillChunk(key, encoded.data(), encoded.size(), offset, false, chunk);
     if (!emit(chunk)) return false;
     offset += len;
   } while (offset < encoded.size());
@@ -36,16 +44,19 @@ absl::Status ValueAssembler::Add(v1::DataChunk& chunk) {
     }
     partial = &partial_[chunk.key()];
     partial->total = chunk.total_size();
+    partial->raw = chunk.raw_bytes();
     if (chunk.data().size() == chunk.total_size()) {
       partial->bytes = std::move(*chunk.mutable_data());
     } else {
-      // Capped: an absurd announced size must not throw from reserve().
-      partial->bytes.reserve(std::min<uint64_t>(chunk.total_size(), 64 * kDataChunkBytes));
+      // Capped (protobuf's own 2 GiB limit): an absurd announced size must not throw from
+      // reserve(); up to it, one allocation, no regrowth.
+      partial->bytes.reserve(std::min<uint64_t>(chunk.total_size(), uint64_t{1} << 31));
       partial->bytes.append(chunk.data());
     }
   } else {
     partial = &it->second;
-    if (chunk.offset() != partial->bytes.size() || chunk.total_size() != partial->total) {
+    if (chunk.offset() != partial->bytes.size() || chunk.total_size() != partial->total ||
+        chunk.raw_bytes() != partial->raw) {
       return absl::DataLossError(absl::StrCat("value \"", chunk.key(), "\" chunk out of order"));
     }
     partial->bytes.append(chunk.data());
@@ -55,7 +66,9 @@ absl::Status ValueAssembler::Add(v1::DataChunk& chunk) {
   }
   if (partial->bytes.size() == partial->total) {
     auto value = std::make_shared<v1::Value>();
-    if (!value->ParseFromString(partial->bytes)) {
+    if (partial->raw) {
+      value->set_bytes(std::move(partial->bytes));
+    } else if (!value->ParseFromString(partial->bytes)) {
       return absl::DataLossError(absl::StrCat("value \"", chunk.key(), "\" does not decode"));
     }
     values_[chunk.key()] = std::move(value);

@@ -19,6 +19,11 @@ inline constexpr size_t kDataChunkBytes = 1 << 20;
 
 using ValuePtr = std::shared_ptr<const v1::Value>;
 
+// Fills `chunk` with the piece of `data` (`size` bytes: a value's encoding, or with `raw` the
+// content of a bytes value) that starts at `offset`; returns the piece's length.
+size_t FillChunk(const std::string& key, const char* data, size_t size, size_t offset, bool raw,
+                 v1::DataChunk& chunk);
+
 // Calls `emit` with each chunk of `encoded` (the serialized value of `key`), in order. Stops and
 // returns false as soon as `emit` returns false.
 bool ForEachChunk(const std::string& key, const std::string& encoded,
@@ -38,6 +43,7 @@ class ValueAssembler {
  private:
   struct Partial {
     uint64_t total = 0;
+    bool raw = false;
     std::string bytes;
   };
   absl::flat_hash_map<std::string, Partial> partial_;

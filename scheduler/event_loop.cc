@@ -8,7 +8,9 @@ EventLoop::EventLoop(SchedulerState& state) : state_(state) {}
 
 EventLoop::~EventLoop() { Stop(); }
 
-void EventLoop::Start() { thread_ = std::thread([this] { Run(); }); }
+void EventLoop::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void EventLoop::Stop() {
   {

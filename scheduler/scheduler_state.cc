@@ -51,18 +51,21 @@ SchedulerState::SchedulerState(SchedulerComm& comm, const Clock& clock, Schedule
 // ------------------------------------------------------------------------------------ workers
 
 absl::Status SchedulerState::AddWorker(WorkerId id, const v1::RegisterWorker& reg) {
-  if (reg.address().empty()) return absl::InvalidArgumentError("worker registration has no address");
+  if (reg.address().empty())
+    return absl::InvalidArgumentError("worker registration has no address");
   if (reg.nthreads() < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("worker registration needs nthreads >= 1, got ", reg.nthreads()));
   }
   const std::string name = reg.name().empty() ? reg.address() : reg.name();
   if (worker_by_name_.contains(name)) {
-    return absl::AlreadyExistsError(absl::StrCat("a worker named \"", name, "\" is already connected"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("a worker named \"", name, "\" is already connected"));
   }
   for (const auto& [res, amount] : reg.resources()) {
     if (!(amount >= 0)) {
-      return absl::InvalidArgumentError(absl::StrCat("resource \"", res, "\" has a negative amount"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("resource \"", res, "\" has a negative amount"));
     }
   }
   if (workers_.contains(id)) return absl::AlreadyExistsError("worker id already registered");
@@ -97,9 +100,10 @@ void SchedulerState::RemoveWorker(WorkerId wid) {
     if (--worker_ops_[op] == 0) worker_ops_.erase(op);
   }
   worker_out_.erase(wid);
-  spdlog::log(w.processing.empty() && w.has_what.empty() ? spdlog::level::info : spdlog::level::warn,
-              "worker {} ({}) left with {} tasks processing and {} values", w.name, w.address,
-              w.processing.size(), w.has_what.size());
+  spdlog::log(
+      w.processing.empty() && w.has_what.empty() ? spdlog::level::info : spdlog::level::warn,
+      "worker {} ({}) left with {} tasks processing and {} values", w.name, w.address,
+      w.processing.size(), w.has_what.size());
 
   // Values only this worker held are lost; recompute those still needed.
   for (TaskId id : w.has_what) {
@@ -135,7 +139,8 @@ void SchedulerState::HandleWorkerMessage(WorkerId wid, const v1::WorkerToSchedul
 
 void SchedulerState::OnTaskDone(WorkerId wid, const v1::TaskDone& done) {
   auto found = key_index_.find(done.key());
-  const bool tracked = found != key_index_.end() && tasks_[found->second].state == TaskState::kProcessing &&
+  const bool tracked = found != key_index_.end() &&
+                       tasks_[found->second].state == TaskState::kProcessing &&
                        tasks_[found->second].processing_on == wid;
   if (!tracked) {
     // A task that was cancelled or moved meanwhile: the worker should not keep its value.
@@ -519,7 +524,8 @@ void SchedulerState::TransitionWaitingToReady(TaskId id) {
     if (!possible && !workers_.empty() && !ResourcesExistFor(id)) {
       // Reported at once rather than left hanging. A task waiting for a named worker, or for
       // any worker at all, waits: that worker may be restarting.
-      TransitionToErred(id, absl::StrCat("no connected worker can ever run it (", Requirements(id), ")"));
+      TransitionToErred(
+          id, absl::StrCat("no connected worker can ever run it (", Requirements(id), ")"));
       return;
     }
     if (!possible) {
@@ -634,7 +640,8 @@ void SchedulerState::LeaveProcessing(TaskId id) {
   t.speculative = 0;
 }
 
-void SchedulerState::TransitionProcessingToMemory(TaskId id, WorkerId wid, const v1::TaskDone& done) {
+void SchedulerState::TransitionProcessingToMemory(TaskId id, WorkerId wid,
+                                                  const v1::TaskDone& done) {
   LeaveProcessing(id);
   Task& t = tasks_[id];
   SetState(t, TaskState::kMemory);
@@ -995,7 +1002,8 @@ std::string SchedulerState::Requirements(TaskId id) const {
         auto have = w.resources.find(name);
         if (have != w.resources.end()) most = std::max(most, have->second);
       }
-      parts.push_back(absl::StrCat("needs ", name, "=", amount, ", the most any worker has is ", most));
+      parts.push_back(
+          absl::StrCat("needs ", name, "=", amount, ", the most any worker has is ", most));
     }
     if (!it->second.workers.empty()) {
       parts.push_back(absl::StrCat("may run only on ", absl::StrJoin(it->second.workers, ", ")));
@@ -1013,7 +1021,8 @@ bool SchedulerState::CanEverRun(const Worker& w, TaskId id) const {
   auto it = restrictions_.find(id);
   if (it == restrictions_.end()) return true;
   const Restrictions& r = it->second;
-  if (!r.workers.empty() && std::find(r.workers.begin(), r.workers.end(), w.name) == r.workers.end()) {
+  if (!r.workers.empty() &&
+      std::find(r.workers.begin(), r.workers.end(), w.name) == r.workers.end()) {
     return false;
   }
   for (const auto& [name, amount] : r.resources) {
@@ -1059,7 +1068,8 @@ WorkerId SchedulerState::DecideWorker(TaskId id, bool root) const {
       uint64_t local = 0;
       for (TaskId dep : t.deps) {
         const Task& d = tasks_[dep];
-        if (std::find(d.who_has.begin(), d.who_has.end(), wid) != d.who_has.end()) local += d.nbytes;
+        if (std::find(d.who_has.begin(), d.who_has.end(), wid) != d.who_has.end())
+          local += d.nbytes;
       }
       cost += static_cast<double>(total_bytes - local) / options_.bandwidth_bytes_per_s;
     }
@@ -1116,7 +1126,8 @@ void SchedulerState::StealWork() {
         uint64_t missing = 0;
         for (TaskId dep : t.deps) {
           const Task& d = tasks_[dep];
-          if (std::find(d.who_has.begin(), d.who_has.end(), tid) == d.who_has.end()) missing += d.nbytes;
+          if (std::find(d.who_has.begin(), d.who_has.end(), tid) == d.who_has.end())
+            missing += d.nbytes;
         }
         if (missing / options_.bandwidth_bytes_per_s > Estimate(t)) continue;
         best = id;
@@ -1195,7 +1206,8 @@ std::string SchedulerState::WorkerName(WorkerId w) const {
 absl::StatusOr<v1::JobInfo> SchedulerState::GetJob(JobId jid, bool include_tasks) const {
   auto it = jobs_.find(jid);
   if (it == jobs_.end()) {
-    return absl::NotFoundError(absl::StrCat("no job ", jid, " (unknown, or its record was dropped)"));
+    return absl::NotFoundError(
+        absl::StrCat("no job ", jid, " (unknown, or its record was dropped)"));
   }
   const Job& job = it->second;
   v1::JobInfo info;
@@ -1290,7 +1302,8 @@ absl::StatusOr<std::string> SchedulerState::Published(const std::string& name) c
 absl::StatusOr<v1::TaskLog> SchedulerState::GetLog(absl::string_view key) const {
   auto it = key_index_.find(key);
   if (it == key_index_.end()) {
-    return absl::NotFoundError(absl::StrCat("no task \"", key, "\" (unknown, or its record was dropped)"));
+    return absl::NotFoundError(
+        absl::StrCat("no task \"", key, "\" (unknown, or its record was dropped)"));
   }
   const Task& t = tasks_[it->second];
   v1::TaskLog log;

@@ -140,7 +140,7 @@ class SchedulerState {
     absl::InlinedVector<WorkerId, 1> who_has;
     uint64_t nbytes = 0;
     JobId output_job = 0;  // the first job holding this key as an output (0: none)
-    uint64_t order = 0;  // depth-first submission order; lower runs first
+    uint64_t order = 0;    // depth-first submission order; lower runs first
     double start = 0, end = 0;
     uint32_t op = 0;
     uint32_t waiting_on = 0;          // dependencies not in memory
@@ -154,7 +154,7 @@ class SchedulerState {
     float assigned_estimate = 0;  // expected seconds added to the worker's occupancy
     WorkerId processing_on = kNoWorker;
     WorkerId ran_on = kNoWorker;
-    WorkerId failed_on = kNoWorker;  // retries go elsewhere when they can
+    WorkerId failed_on = kNoWorker;    // retries go elsewhere when they can
     WorkerId stealing_to = kNoWorker;  // a steal request is out; the victim must confirm
     uint8_t speculative = 0;  // > 0: sent ahead of its last input, that many links down a chain
     TaskState state = TaskState::kReleased;
@@ -174,7 +174,7 @@ class SchedulerState {
     std::map<std::string, double> used;
     absl::flat_hash_set<TaskId> processing;
     absl::flat_hash_set<TaskId> has_what;
-    double occupancy = 0;  // expected seconds of assigned work
+    double occupancy = 0;     // expected seconds of assigned work
     int incoming_steals = 0;  // steal requests out on its behalf
     int speculative = 0;      // tasks sent ahead of their last input (not runnable yet)
     std::vector<std::string> ops;
@@ -216,8 +216,8 @@ class SchedulerState {
   bool OpKnown(absl::string_view op) const;
 
   // ---- transitions, one function each
-  void TransitionToWaiting(TaskId id);                // released/finished -> waiting
-  void TransitionWaitingToReady(TaskId id);           // -> queued, no-worker or processing
+  void TransitionToWaiting(TaskId id);       // released/finished -> waiting
+  void TransitionWaitingToReady(TaskId id);  // -> queued, no-worker or processing
   void TransitionReadyToProcessing(TaskId id, WorkerId w);
   void TransitionProcessingToMemory(TaskId id, WorkerId w, const v1::TaskDone& done);
   void TransitionToErred(TaskId id, const std::string& error);  // and its dependents
@@ -291,7 +291,7 @@ class SchedulerState {
 
   std::map<WorkerId, Worker> workers_;
   absl::flat_hash_map<std::string, WorkerId> worker_by_name_;
-  absl::flat_hash_map<std::string, int> worker_ops_;        // op -> connected workers having it
+  absl::flat_hash_map<std::string, int> worker_ops_;         // op -> connected workers having it
   absl::flat_hash_map<WorkerId, std::string> worker_names_;  // also of departed workers
   uint64_t state_counts_[kStateCount] = {};
 

@@ -27,33 +27,36 @@ class GetDataWriter : public grpc::ServerWriteReactor<v1::DataChunk> {
 
  private:
   void Next() {
-    if (offset_ >= encoded_.size() && !pending_empty_) {
+    if (offset_ >= size_ && !pending_empty_) {
       // Current value done: start the next key.
       if (next_key_ == keys_.size()) {
         Finish(grpc::Status::OK);
         return;
       }
       key_ = keys_[next_key_++];
-      ValuePtr value = store_.Get(key_);
+      value_ = store_.Get(key_);
       chunk_.Clear();
       chunk_.set_key(key_);
-      if (!value) {
+      if (!value_) {
         chunk_.set_missing(true);
         StartWrite(&chunk_);
         return;
       }
-      encoded_.clear();
-      value->SerializeToString(&encoded_);
+      // A bytes value goes as it is; anything else as its encoding.
+      raw_ = value_->kind_case() == v1::Value::kBytes;
+      if (raw_) {
+        data_ = value_->bytes().data();
+        size_ = value_->bytes().size();
+      } else {
+        encoded_.clear();
+        value_->SerializeToString(&encoded_);
+        data_ = encoded_.data();
+        size_ = encoded_.size();
+      }
       offset_ = 0;
-      pending_empty_ = encoded_.empty();
+      pending_empty_ = size_ == 0;
     }
-    const size_t len = std::min(kDataChunkBytes, encoded_.size() - offset_);
-    chunk_.Clear();
-    chunk_.set_key(key_);
-    chunk_.set_total_size(encoded_.size());
-    chunk_.set_offset(offset_);
-    chunk_.set_data(encoded_.data() + offset_, len);
-    offset_ += len;
+    offset_ += FillChunk(key_, data_, size_, offset_, raw_, chunk_);
     pending_empty_ = false;
     StartWrite(&chunk_);
   }
@@ -62,7 +65,11 @@ class GetDataWriter : public grpc::ServerWriteReactor<v1::DataChunk> {
   std::vector<std::string> keys_;
   size_t next_key_ = 0;
   std::string key_;
-  std::string encoded_;
+  ValuePtr value_;       // kept alive while its bytes are being sent
+  std::string encoded_;  // the encoding of a value that is not plain bytes
+  bool raw_ = false;
+  const char* data_ = nullptr;
+  size_t size_ = 0;
   size_t offset_ = 0;
   bool pending_empty_ = false;  // an empty encoding still needs its one (empty) chunk
   v1::DataChunk chunk_;
@@ -77,7 +84,7 @@ class Refused : public grpc::ServerWriteReactor<v1::DataChunk> {
 }  // namespace
 
 grpc::ServerWriteReactor<v1::DataChunk>* DataService::GetData(grpc::CallbackServerContext* context,
-                                                               const v1::GetDataRequest* request) {
+                                                              const v1::GetDataRequest* request) {
   if (grpc::Status auth = CheckAuth(*context, token_); !auth.ok()) return new Refused(auth);
   return new GetDataWriter(store_, *request);
 }

@@ -30,7 +30,8 @@ Worker::~Worker() {
 }
 
 absl::Status Worker::Start() {
-  if (absl::Status allowed = CheckListenAllowed(options_.host, options_.auth_token); !allowed.ok()) {
+  if (absl::Status allowed = CheckListenAllowed(options_.host, options_.auth_token);
+      !allowed.ok()) {
     return allowed;
   }
   data_service_ = std::make_unique<DataService>(store_, options_.auth_token);
@@ -54,12 +55,14 @@ absl::Status Worker::Start() {
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);  // notice a vanished scheduler host
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  auto channel = grpc::CreateCustomChannel(options_.scheduler, grpc::InsecureChannelCredentials(), args);
+  auto channel =
+      grpc::CreateCustomChannel(options_.scheduler, grpc::InsecureChannelCredentials(), args);
   const auto deadline =
       std::chrono::system_clock::now() + absl::ToChronoSeconds(options_.connect_timeout);
   if (!channel->WaitForConnected(deadline)) {
     return absl::UnavailableError(absl::StrCat("cannot reach the scheduler at ", options_.scheduler,
-                                               " within ", absl::FormatDuration(options_.connect_timeout)));
+                                               " within ",
+                                               absl::FormatDuration(options_.connect_timeout)));
   }
   stub_ = v1::Scheduler::NewStub(channel);
   AddAuth(stream_context_, options_.auth_token);
@@ -164,7 +167,8 @@ void Worker::AddTask(const v1::ComputeTask& compute,
   task.priority = compute.priority();
   task.order = compute.order();
   absl::flat_hash_set<std::string> refs;
-  if (!task.spec.after().empty()) ForEachRef(task.spec, [&](const std::string& k) { refs.insert(k); });
+  if (!task.spec.after().empty())
+    ForEachRef(task.spec, [&](const std::string& k) { refs.insert(k); });
   for (const v1::Dependency& dep : compute.deps()) {
     // A key in `after` only orders the task: its value is not needed here, but a task sent
     // ahead must still wait for it to finish.
@@ -292,9 +296,8 @@ void Worker::ExecuteLoop() {
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
-          +[](Worker* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
-            return w->stopping_ || !w->ready_.empty();
-          },
+          +[](Worker* w)
+               ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) { return w->stopping_ || !w->ready_.empty(); },
           this));
       if (stopping_) return;
       key = std::get<2>(*ready_.begin());
@@ -335,7 +338,8 @@ void Worker::RunTask(const std::string& key) {
   if (!args.ok()) {
     result = args.status();
   } else if (fn == nullptr) {
-    result = absl::NotFoundError(absl::StrCat("unknown op \"", spec->op(), "\" on worker ", options_.name));
+    result = absl::NotFoundError(
+        absl::StrCat("unknown op \"", spec->op(), "\" on worker ", options_.name));
   } else {
     result = (*fn)(*control, *args);
   }

@@ -170,5 +170,30 @@ TEST(DataChunks, AbsurdAnnouncedSizeDoesNotCrash) {
   EXPECT_TRUE(assembler.values().empty());
 }
 
+TEST(DataChunks, RawBytesArriveAsABytesValueWithoutDecoding) {
+  std::string content(3 * kDataChunkBytes + 17, '\0');
+  for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>(i * 7);
+  ValueAssembler assembler;
+  v1::DataChunk chunk;
+  for (size_t offset = 0; offset < content.size();) {
+    offset += FillChunk("raw", content.data(), content.size(), offset, /*raw=*/true, chunk);
+    ASSERT_TRUE(assembler.Add(chunk).ok());
+  }
+  ASSERT_TRUE(assembler.values().contains("raw"));
+  const v1::Value& value = *assembler.values().at("raw");
+  EXPECT_EQ(value.kind_case(), v1::Value::kBytes);
+  EXPECT_EQ(value.bytes(), content);
+}
+
+TEST(DataChunks, RawAndEncodedChunksOfOneValueDoNotMix) {
+  const std::string content(2 * kDataChunkBytes, 'x');
+  ValueAssembler assembler;
+  v1::DataChunk chunk;
+  FillChunk("k", content.data(), content.size(), 0, /*raw=*/true, chunk);
+  ASSERT_TRUE(assembler.Add(chunk).ok());
+  FillChunk("k", content.data(), content.size(), kDataChunkBytes, /*raw=*/false, chunk);
+  EXPECT_FALSE(assembler.Add(chunk).ok());
+}
+
 }  // namespace
 }  // namespace brisk
