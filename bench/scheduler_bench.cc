@@ -76,7 +76,8 @@ v1::Graph Tree(int leaves, int fan_in) {
       v1::Task* t = g.add_tasks();
       t->set_key(absl::StrCat("add-", depth, "-", i / fan_in));
       t->set_op("add");
-      for (size_t j = i; j < std::min(level.size(), i + fan_in); ++j) t->add_args()->set_ref(level[j]);
+      for (size_t j = i; j < std::min(level.size(), i + fan_in); ++j)
+        t->add_args()->set_ref(level[j]);
       next.push_back(t->key());
     }
     level = std::move(next);

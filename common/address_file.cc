@@ -17,7 +17,8 @@ absl::Status WriteAddressFile(const std::string& path, const std::string& addres
     std::ofstream out(tmp, std::ios::trunc);
     if (!out) return absl::UnavailableError(absl::StrCat("cannot write address file ", tmp));
     out << address << "\n";
-    if (!out.flush()) return absl::UnavailableError(absl::StrCat("cannot write address file ", tmp));
+    if (!out.flush())
+      return absl::UnavailableError(absl::StrCat("cannot write address file ", tmp));
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     return absl::UnavailableError(

@@ -29,7 +29,8 @@ absl::StatusOr<std::string> ReadTokenFile(const std::string& path) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   std::string token(absl::StripAsciiWhitespace(buffer.str()));
-  if (token.empty()) return absl::InvalidArgumentError(absl::StrCat("auth token file ", path, " is empty"));
+  if (token.empty())
+    return absl::InvalidArgumentError(absl::StrCat("auth token file ", path, " is empty"));
   return token;
 }
 
@@ -39,9 +40,9 @@ bool IsLoopbackHost(const std::string& host) {
 
 absl::Status CheckListenAllowed(const std::string& host, const std::string& token) {
   if (IsLoopbackHost(host) || !token.empty()) return absl::OkStatus();
-  return absl::PermissionDeniedError(absl::StrCat(
-      "refusing to listen on ", host,
-      " without --auth-token-file: anyone who can connect could run commands here"));
+  return absl::PermissionDeniedError(
+      absl::StrCat("refusing to listen on ", host,
+                   " without --auth-token-file: anyone who can connect could run commands here"));
 }
 
 grpc::Status CheckAuth(const grpc::ServerContextBase& context, const std::string& token) {
@@ -49,8 +50,9 @@ grpc::Status CheckAuth(const grpc::ServerContextBase& context, const std::string
   const auto& metadata = context.client_metadata();
   auto it = metadata.find(kHeader);
   if (it == metadata.end()) {
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        "this cluster needs an auth token (--auth-token-file or BRISK_AUTH_TOKEN_FILE)");
+    return grpc::Status(
+        grpc::StatusCode::UNAUTHENTICATED,
+        "this cluster needs an auth token (--auth-token-file or BRISK_AUTH_TOKEN_FILE)");
   }
   absl::string_view value(it->second.data(), it->second.size());
   if (!absl::ConsumePrefix(&value, kScheme) || !ConstantTimeEquals(value, token)) {

@@ -3,9 +3,9 @@
 // workers and peers must carry it ("authorization: Bearer TOKEN" metadata).
 #pragma once
 
-#include <string>
-
 #include <grpcpp/grpcpp.h>
+
+#include <string>
 
 #include "absl/status/statusor.h"
 

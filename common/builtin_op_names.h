@@ -2,8 +2,9 @@
 // registered; ops from plugins are accepted once a worker that has them registers.
 #pragma once
 
-#include "absl/strings/string_view.h"
 #include <vector>
+
+#include "absl/strings/string_view.h"
 
 namespace brisk {
 

@@ -2,11 +2,11 @@
 // per call, reassembling chunked values. Keeps one channel per address. Thread-safe.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -29,7 +29,8 @@ class DataClient {
 
   // Fetches `keys` from the worker at `address`. An error when the worker cannot be reached or
   // the stream breaks; keys it does not hold are listed in `missing`.
-  absl::StatusOr<FetchResult> Fetch(const std::string& address, const std::vector<std::string>& keys);
+  absl::StatusOr<FetchResult> Fetch(const std::string& address,
+                                    const std::vector<std::string>& keys);
 
  private:
   v1::Worker::Stub* StubFor(const std::string& address);

@@ -1,10 +1,10 @@
 #include "common/graph_json.h"
 
+#include <google/protobuf/util/json_util.h>
+
 #include <fstream>
 #include <iostream>
 #include <sstream>
-
-#include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/str_cat.h"
 
@@ -17,7 +17,8 @@ absl::StatusOr<v1::Graph> ParseGraphJson(absl::string_view json) {
   auto status = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(json.data(), json.size()), &graph, options);
   if (!status.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("malformed graph JSON: ", status.message().ToString()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("malformed graph JSON: ", status.message().ToString()));
   }
   return graph;
 }
@@ -33,8 +34,8 @@ absl::StatusOr<v1::Graph> ReadGraphFile(const std::string& path) {
   }
   auto graph = ParseGraphJson(buffer.str());
   if (!graph.ok()) {
-    return absl::Status(graph.status().code(),
-                        absl::StrCat(path == "-" ? "<stdin>" : path, ": ", graph.status().message()));
+    return absl::Status(graph.status().code(), absl::StrCat(path == "-" ? "<stdin>" : path, ": ",
+                                                            graph.status().message()));
   }
   return graph;
 }

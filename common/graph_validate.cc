@@ -23,7 +23,8 @@ absl::Status CheckArg(const std::string& key, const std::string& where, const v1
         " is empty; an argument needs one of ref, int, float, str, bytes, bool, list"));
   }
   if (arg.kind_case() == v1::Arg::kRef && arg.ref().empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("task \"", key, "\": ", where, " has an empty ref"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("task \"", key, "\": ", where, " has an empty ref"));
   }
   if (arg.kind_case() == v1::Arg::kList) {
     for (int i = 0; i < arg.list().items_size(); ++i) {
@@ -104,7 +105,8 @@ absl::Status ValidateGraph(const v1::Graph& graph, const GraphCheck& check) {
     ForEachDependency(task, [&](const std::string& dep) {
       if (!missing.ok()) return;
       if (dep == key) {
-        missing = absl::InvalidArgumentError(absl::StrCat("cycle: \"", key, "\" depends on itself"));
+        missing =
+            absl::InvalidArgumentError(absl::StrCat("cycle: \"", key, "\" depends on itself"));
       } else if (!index.contains(dep) && !check.key_exists(dep)) {
         missing = absl::InvalidArgumentError(
             absl::StrCat("task \"", key, "\" depends on missing key \"", dep, "\""));

@@ -3,10 +3,10 @@
 
 #include <functional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "brisk/v1/graph.pb.h"
 
 namespace brisk {

@@ -21,7 +21,8 @@ absl::StatusOr<uint64_t> ParseByteSize(absl::string_view text) {
   std::string number = s.substr(0, split);
   std::string unit = std::string(absl::StripAsciiWhitespace(s.substr(split)));
   double amount;
-  if (number.empty() || !absl::SimpleAtod(number, &amount) || amount < 0 || !std::isfinite(amount)) {
+  if (number.empty() || !absl::SimpleAtod(number, &amount) || amount < 0 ||
+      !std::isfinite(amount)) {
     return absl::InvalidArgumentError(absl::StrCat("not a byte size: \"", text, "\""));
   }
   double scale;
@@ -55,7 +56,8 @@ absl::StatusOr<uint64_t> ParseByteSize(absl::string_view text) {
 absl::StatusOr<std::map<std::string, double>> ParseResources(absl::string_view text) {
   std::map<std::string, double> out;
   for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
-    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(item, absl::MaxSplits('=', 1));
     absl::string_view name = absl::StripAsciiWhitespace(kv.first);
     double amount;
     if (name.empty() || !absl::SimpleAtod(absl::StripAsciiWhitespace(kv.second), &amount) ||

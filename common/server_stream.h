@@ -2,14 +2,15 @@
 // to a callback, queues writes so that at most one is in flight (gRPC's rule), and deletes itself
 // once gRPC is done with it, after calling `on_closed` exactly once.
 //
-//   reading ──(peer closes or fails)──> closing: pending writes drain ──> Finish ──> OnDone: deleted
+//   reading ──(peer closes or fails)──> closing: pending writes drain ──> Finish ──> OnDone:
+//   deleted
 #pragma once
+
+#include <grpcpp/grpcpp.h>
 
 #include <deque>
 #include <functional>
 #include <utility>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/synchronization/mutex.h"
 

@@ -1,9 +1,9 @@
 #include "common/value_json.h"
 
+#include <google/protobuf/util/json_util.h>
+
 #include <charconv>
 #include <cstdint>
-
-#include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -102,8 +102,7 @@ std::string ValueText(const v1::Value& value) {
       return value.bool_() ? "true" : "false";
     case v1::Value::kInt:
       return absl::StrCat(value.int_());
-    case v1::Value::kFloat:
-    {
+    case v1::Value::kFloat: {
       char buf[32];
       auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value.float_());
       return std::string(buf, end);

@@ -2,9 +2,9 @@
 // into short human-readable text, for the command line.
 #pragma once
 
-#include <string>
-
 #include <google/protobuf/struct.pb.h>
+
+#include <string>
 
 #include "brisk/v1/value.pb.h"
 

@@ -17,8 +17,9 @@ int main(int argc, char** argv) {
   int fan_in = 8;
   std::string scheduler;
   app.add_option("--leaves", leaves, "Number of leaf tasks")->capture_default_str();
-  app.add_option("--fan-in", fan_in, "Inputs per add task")->capture_default_str()->check(
-      CLI::Range(2, 1000));
+  app.add_option("--fan-in", fan_in, "Inputs per add task")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 1000));
   app.add_option("--scheduler", scheduler, "Scheduler address (default: embedded local cluster)");
   CLI11_PARSE(app, argc, argv);
 

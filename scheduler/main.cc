@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--max-message-mb", options.max_message_bytes, "Largest message accepted, in MiB")
       ->transform([](std::string s) { return std::to_string(std::stoll(s) << 20); });
-  app.add_option("--log-level", log_level, "trace, debug, info, warn or error")->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn or error")
+      ->capture_default_str();
   std::string token_file;
   app.add_option("--auth-token-file", token_file,
                  "File holding a shared token every client and worker must present; required to "

@@ -12,7 +12,8 @@ SchedulerServer::SchedulerServer(SchedulerServerOptions options) : options_(std:
 SchedulerServer::~SchedulerServer() { Stop(); }
 
 absl::Status SchedulerServer::Start() {
-  if (absl::Status allowed = CheckListenAllowed(options_.host, options_.auth_token); !allowed.ok()) {
+  if (absl::Status allowed = CheckListenAllowed(options_.host, options_.auth_token);
+      !allowed.ok()) {
     return allowed;
   }
   service_ = std::make_unique<SchedulerService>(options_.auth_token, [this] { RequestStop(); });
@@ -26,8 +27,8 @@ absl::Status SchedulerServer::Start() {
   const std::string host = options_.host.find(':') != std::string::npos
                                ? absl::StrCat("[", options_.host, "]")
                                : options_.host;
-  builder.AddListeningPort(absl::StrCat(host, ":", options_.port), grpc::InsecureServerCredentials(),
-                           &port);
+  builder.AddListeningPort(absl::StrCat(host, ":", options_.port),
+                           grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(service_.get());
   builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
   builder.SetMaxSendMessageSize(-1);
@@ -41,8 +42,8 @@ absl::Status SchedulerServer::Start() {
   server_ = builder.BuildAndStart();
   if (!server_ || port == 0) {
     loop_->Stop();
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", host, ":", options_.port, " (in use or not an address here)"));
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", host, ":", options_.port,
+                                               " (in use or not an address here)"));
   }
   address_ = absl::StrCat(host, ":", port);
   spdlog::info("scheduler listening on {}", address_);

@@ -2,10 +2,10 @@
 // Used by the brisk-scheduler executable and by the client's embedded local cluster.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
 #include "absl/synchronization/notification.h"

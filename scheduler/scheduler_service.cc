@@ -147,12 +147,13 @@ grpc::ServerUnaryReactor* SchedulerService::GetLog(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* SchedulerService::Publish(grpc::CallbackServerContext* context,
                                                     const v1::PublishRequest* request,
                                                     v1::PublishReply* reply) {
-  return Query(context, reply, [request](SchedulerState& state) -> absl::StatusOr<v1::PublishReply> {
-    absl::Status done = request->unpublish() ? state.Unpublish(request->name())
-                                             : state.Publish(request->name(), request->key());
-    if (!done.ok()) return done;
-    return v1::PublishReply();
-  });
+  return Query(
+      context, reply, [request](SchedulerState& state) -> absl::StatusOr<v1::PublishReply> {
+        absl::Status done = request->unpublish() ? state.Unpublish(request->name())
+                                                 : state.Publish(request->name(), request->key());
+        if (!done.ok()) return done;
+        return v1::PublishReply();
+      });
 }
 
 grpc::ServerUnaryReactor* SchedulerService::GetPublished(grpc::CallbackServerContext* context,

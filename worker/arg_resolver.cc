@@ -11,7 +11,8 @@ absl::Status CopyArg(const v1::Arg& arg, const Inputs& inputs, v1::Value& out) {
     case v1::Arg::kRef: {
       auto it = inputs.find(arg.ref());
       if (it == inputs.end()) {
-        return absl::InternalError(absl::StrCat("dependency \"", arg.ref(), "\" is not on this worker"));
+        return absl::InternalError(
+            absl::StrCat("dependency \"", arg.ref(), "\" is not on this worker"));
       }
       out = *it->second;
       return absl::OkStatus();
@@ -51,7 +52,8 @@ absl::StatusOr<const v1::Value*> Resolve(const v1::Arg& arg, const Inputs& input
   if (arg.kind_case() == v1::Arg::kRef) {
     auto it = inputs.find(arg.ref());
     if (it == inputs.end()) {
-      return absl::InternalError(absl::StrCat("dependency \"", arg.ref(), "\" is not on this worker"));
+      return absl::InternalError(
+          absl::StrCat("dependency \"", arg.ref(), "\" is not on this worker"));
     }
     return it->second.get();
   }

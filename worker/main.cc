@@ -4,9 +4,9 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
-#include "common/parse_flags.h"
 #include "common/auth.h"
 #include "common/logging.h"
+#include "common/parse_flags.h"
 #include "common/signals.h"
 #include "spdlog/spdlog.h"
 #include "worker/builtin_ops.h"
@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
                  "Host peers and clients use to reach this worker (default: --host)");
   app.add_option("--connect-timeout", connect_timeout_s, "Seconds to wait for the scheduler")
       ->capture_default_str();
-  app.add_option("--log-level", log_level, "trace, debug, info, warn or error")->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn or error")
+      ->capture_default_str();
   std::string token_file;
   app.add_option("--auth-token-file", token_file,
                  "File holding the cluster's shared token; required to listen on a non-loopback "

@@ -16,7 +16,8 @@ class TaskControl : public OpContext {
  public:
   // `timeout` of zero or less: no limit.
   explicit TaskControl(absl::Duration timeout)
-      : deadline_(timeout > absl::ZeroDuration() ? absl::Now() + timeout : absl::InfiniteFuture()) {}
+      : deadline_(timeout > absl::ZeroDuration() ? absl::Now() + timeout : absl::InfiniteFuture()) {
+  }
 
   void Cancel() {
     absl::MutexLock lock(&mu_);

@@ -8,6 +8,8 @@
 // A task on the worker: fetching (dependencies on their way) -> ready -> executing -> reported.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -16,8 +18,6 @@
 #include <thread>
 #include <tuple>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"

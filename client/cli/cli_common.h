@@ -14,8 +14,8 @@ namespace brisk {
 
 // Exit statuses of the `brisk` command (also listed in the README).
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailed = 1;       // a task or job failed or was cancelled
-inline constexpr int kExitBadInput = 2;     // usage, invalid graph, unknown job or key, refused token
+inline constexpr int kExitFailed = 1;    // a task or job failed or was cancelled
+inline constexpr int kExitBadInput = 2;  // usage, invalid graph, unknown job or key, refused token
 inline constexpr int kExitUnavailable = 3;  // no scheduler reachable
 
 struct Globals {

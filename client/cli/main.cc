@@ -35,10 +35,12 @@ int main(int argc, char** argv) {
 
   std::string graph_file, name, job_text, key;
   bool no_wait = false;
-  auto* submit = app.add_subcommand("submit", "Submit a graph file (- for stdin), wait, print outputs");
+  auto* submit =
+      app.add_subcommand("submit", "Submit a graph file (- for stdin), wait, print outputs");
   submit->add_option("file", graph_file, "Graph JSON file, or - for standard input")->required();
   submit->add_option("--name", name, "Job name");
-  submit->add_flag("--no-wait", no_wait, "Print the job id and return; results stay until released");
+  submit->add_flag("--no-wait", no_wait,
+                   "Print the job id and return; results stay until released");
 
   auto* wait = app.add_subcommand("wait", "Wait for a job, then print its outputs");
   wait->add_option("job", job_text, "Job id")->required();
@@ -75,17 +77,20 @@ int main(int argc, char** argv) {
     cmd->add_option("--name", shell.name, "Job name");
     cmd->add_option("command", shell.command, "-- COMMAND ARGS...")->required();
   };
-  auto* run = app.add_subcommand("run", "Run one command on the cluster: its output, its exit status");
+  auto* run =
+      app.add_subcommand("run", "Run one command on the cluster: its output, its exit status");
   add_shell_options(run);
   MapOptions map;
   std::string array, each_line;
   auto* map_cmd = app.add_subcommand(
-      "map", "Run a command once per item ({} and $BRISK_ITEM: the item; $BRISK_TASK_ID: its index)");
+      "map",
+      "Run a command once per item ({} and $BRISK_ITEM: the item; $BRISK_TASK_ID: its index)");
   add_shell_options(map_cmd);
   auto* array_opt = map_cmd->add_option("--array", array, "Items FROM-TO[:STEP], e.g. 1-1000");
   map_cmd->add_option("--each-line", each_line, "Items: the lines of this file (- for stdin)")
       ->excludes(array_opt);
-  map_cmd->add_option("--max-fails", map.max_fails, "Cancel the rest once more than N items failed");
+  map_cmd->add_option("--max-fails", map.max_fails,
+                      "Cancel the rest once more than N items failed");
   map_cmd->add_option("--output-dir", map.output_dir, "Write each item's output to DIR/INDEX.out");
 
   try {
@@ -102,11 +107,10 @@ int main(int argc, char** argv) {
   }
   if (map_cmd->parsed()) {
     absl::StatusOr<std::vector<std::string>> items =
-        !array.empty() ? ParseArray(array)
-        : !each_line.empty()
-            ? ReadLines(each_line)
-            : absl::StatusOr<std::vector<std::string>>(
-                  absl::InvalidArgumentError("map needs --array FROM-TO or --each-line FILE"));
+        !array.empty()       ? ParseArray(array)
+        : !each_line.empty() ? ReadLines(each_line)
+                             : absl::StatusOr<std::vector<std::string>>(absl::InvalidArgumentError(
+                                   "map needs --array FROM-TO or --each-line FILE"));
     if (!items.ok()) return Fail(items.status());
     map.items = std::move(*items);
     map.task = shell;
@@ -150,7 +154,8 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (publish->parsed() || unpublish->parsed()) {
-    absl::Status done = publish->parsed() ? c.Publish(key, published_name) : c.Unpublish(published_name);
+    absl::Status done =
+        publish->parsed() ? c.Publish(key, published_name) : c.Unpublish(published_name);
     if (!done.ok()) return Fail(done);
     out->Done(publish->parsed() ? "published" : "unpublished");
     return kExitOk;

@@ -29,7 +29,8 @@ void Print(const JsonValue& v) { std::cout << JsonText(v) << "\n"; }
 
 std::string Time(double unix_seconds) {
   if (unix_seconds <= 0) return "-";
-  return absl::FormatTime("%H:%M:%E3S", absl::FromUnixMicros(static_cast<int64_t>(unix_seconds * 1e6)),
+  return absl::FormatTime("%H:%M:%E3S",
+                          absl::FromUnixMicros(static_cast<int64_t>(unix_seconds * 1e6)),
                           absl::LocalTimeZone());
 }
 
@@ -173,8 +174,9 @@ class JsonOutput : public Output {
 
   void Values(const std::vector<std::pair<std::string, ValuePtr>>& values) override {
     JsonValue out;
-    auto& results =
-        *(*out.mutable_struct_value()->mutable_fields())["results"].mutable_struct_value()->mutable_fields();
+    auto& results = *(*out.mutable_struct_value()->mutable_fields())["results"]
+                         .mutable_struct_value()
+                         ->mutable_fields();
     for (const auto& [key, value] : values) results[key] = ValueToJson(*value);
     Print(out);
   }
@@ -230,7 +232,8 @@ class TextOutput : public Output {
   }
 
   void Job(const JobReport& r) override {
-    for (const auto& [key, value] : r.results) std::cout << key << ": " << ValueText(*value) << "\n";
+    for (const auto& [key, value] : r.results)
+      std::cout << key << ": " << ValueText(*value) << "\n";
     std::cout.flush();
     for (const auto& [key, message] : r.errors) {
       std::cerr << "error: task \"" << key << "\": " << message << "\n";
@@ -273,9 +276,11 @@ class TextOutput : public Output {
                                  "BY STATE");
     for (const v1::JobInfo& j : jobs.jobs()) {
       std::string counts;
-      for (const auto& [state, n] : j.task_states()) absl::StrAppendFormat(&counts, "%s=%d ", state, n);
+      for (const auto& [state, n] : j.task_states())
+        absl::StrAppendFormat(&counts, "%s=%d ", state, n);
       std::cout << absl::StrFormat("%-6d %-20s %-10s %8d  %s\n", j.id(),
-                                   j.name().empty() ? "-" : j.name(), j.state(), j.ntasks(), counts);
+                                   j.name().empty() ? "-" : j.name(), j.state(), j.ntasks(),
+                                   counts);
     }
   }
 

@@ -16,8 +16,8 @@ struct JobReport {
   std::string state;  // finished, erred or cancelled
   std::vector<std::pair<std::string, ValuePtr>> results;
   std::vector<std::pair<std::string, std::string>> errors;
-  size_t ntasks = 0;    // tasks submitted (0: unknown, not printed)
-  double seconds = 0;   // submit to results in hand (0: not measured)
+  size_t ntasks = 0;   // tasks submitted (0: unknown, not printed)
+  double seconds = 0;  // submit to results in hand (0: not measured)
 };
 
 struct RunReport {

@@ -39,12 +39,15 @@ v1::Task ShellTask(const std::string& key, const ShellTaskOptions& options,
   return task;
 }
 
-const std::string& BytesOf(const v1::Value& v) { return v.kind_case() == v1::Value::kStr ? v.str() : v.bytes(); }
+const std::string& BytesOf(const v1::Value& v) {
+  return v.kind_case() == v1::Value::kStr ? v.str() : v.bytes();
+}
 
 }  // namespace
 
 int RunCommand(Client& client, const ShellTaskOptions& options, Output& out) {
-  if (options.command.empty()) return Fail(absl::InvalidArgumentError("run: no command given after --"));
+  if (options.command.empty())
+    return Fail(absl::InvalidArgumentError("run: no command given after --"));
   v1::Graph graph;
   const std::string key = UniquePrefix("run");
   v1::Task task = ShellTask(key, options, options.command, {});
@@ -83,8 +86,8 @@ absl::StatusOr<std::vector<std::string>> ParseArray(const std::string& spec) {
   std::vector<std::string> range = absl::StrSplit(parts[0], '-');
   int64_t from, to, step = 1;
   if (parts.size() > 2 || range.size() != 2 || !absl::SimpleAtoi(range[0], &from) ||
-      !absl::SimpleAtoi(range[1], &to) || (parts.size() == 2 && !absl::SimpleAtoi(parts[1], &step)) ||
-      step < 1 || to < from) {
+      !absl::SimpleAtoi(range[1], &to) ||
+      (parts.size() == 2 && !absl::SimpleAtoi(parts[1], &step)) || step < 1 || to < from) {
     return absl::InvalidArgumentError(
         absl::StrCat("--array takes FROM-TO or FROM-TO:STEP with FROM <= TO, got \"", spec, "\""));
   }
@@ -113,16 +116,19 @@ absl::StatusOr<std::vector<std::string>> ReadLines(const std::string& path) {
 }
 
 int MapCommand(Client& client, const MapOptions& options, Output& out) {
-  if (options.task.command.empty()) return Fail(absl::InvalidArgumentError("map: no command given after --"));
+  if (options.task.command.empty())
+    return Fail(absl::InvalidArgumentError("map: no command given after --"));
   if (options.items.empty()) return Fail(absl::InvalidArgumentError("map: no items"));
   const std::string prefix = UniquePrefix("map");
   v1::Graph graph;
   for (size_t i = 0; i < options.items.size(); ++i) {
     const std::string& item = options.items[i];
     std::vector<std::string> argv;
-    for (const std::string& a : options.task.command) argv.push_back(absl::StrReplaceAll(a, {{"{}", item}}));
-    *graph.add_tasks() = ShellTask(absl::StrCat(prefix, "-", i), options.task, argv,
-                                   {absl::StrCat("BRISK_ITEM=", item), absl::StrCat("BRISK_TASK_ID=", i)});
+    for (const std::string& a : options.task.command)
+      argv.push_back(absl::StrReplaceAll(a, {{"{}", item}}));
+    *graph.add_tasks() =
+        ShellTask(absl::StrCat(prefix, "-", i), options.task, argv,
+                  {absl::StrCat("BRISK_ITEM=", item), absl::StrCat("BRISK_TASK_ID=", i)});
   }
   SubmitOptions submit;
   submit.name = options.task.name.empty() ? absl::StrCat("map ", options.task.command.front())
@@ -137,19 +143,20 @@ int MapCommand(Client& client, const MapOptions& options, Output& out) {
   size_t done = 0;
   bool cancelled = false;
   std::vector<int> ok_index;
-  absl::Status streamed = client.AsCompleted(job->outputs, [&](const Future& f, const KeyStatus& s) {
-    const size_t index = std::stoul(f.key.substr(prefix.size() + 1));
-    ++done;
-    if (s.state != v1::KEY_STATE_MEMORY) {
-      report.failed.push_back({index, options.items[index], s.error});
-      if (options.max_fails >= 0 && static_cast<int>(report.failed.size()) > options.max_fails &&
-          !cancelled) {
-        cancelled = true;
-        (void)client.Cancel(job->id);
-      }
-    }
-    progress.Update(done, report.failed.size());
-  });
+  absl::Status streamed =
+      client.AsCompleted(job->outputs, [&](const Future& f, const KeyStatus& s) {
+        const size_t index = std::stoul(f.key.substr(prefix.size() + 1));
+        ++done;
+        if (s.state != v1::KEY_STATE_MEMORY) {
+          report.failed.push_back({index, options.items[index], s.error});
+          if (options.max_fails >= 0 &&
+              static_cast<int>(report.failed.size()) > options.max_fails && !cancelled) {
+            cancelled = true;
+            (void)client.Cancel(job->id);
+          }
+        }
+        progress.Update(done, report.failed.size());
+      });
   if (!streamed.ok()) return Fail(streamed);
   std::sort(report.failed.begin(), report.failed.end(),
             [](const auto& a, const auto& b) { return a.index < b.index; });
