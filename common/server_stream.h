@@ -57,6 +57,10 @@ class ServerStream : public grpc::ServerBidiReactor<In, Out> {
     }
     callbacks_.on_message(*this, in_);
     in_.Clear();
+    {
+      absl::MutexLock lock(&mu_);
+      if (closing_) return;  // on_message closed the stream: no more operations after Finish
+    }
     this->StartRead(&in_);
   }
 

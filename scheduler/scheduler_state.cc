@@ -122,6 +122,7 @@ void SchedulerState::RemoveWorker(WorkerId wid) {
     }
     t.processing_on = kNoWorker;
     t.assigned_estimate = 0;
+    t.speculative = 0;
     TransitionProcessingToReady(id);
   }
 }

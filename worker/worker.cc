@@ -1,5 +1,6 @@
 #include "worker/worker.h"
 
+#include <algorithm>
 #include <deque>
 
 #include "absl/strings/str_cat.h"
@@ -134,7 +135,7 @@ void Worker::HandleMessage(const v1::SchedulerToWorker& message) {
   absl::flat_hash_map<std::string, FetchJob> fetches;
   {
     absl::MutexLock lock(&mu_);
-    for (const v1::ComputeTask& compute : message.compute()) AddTask(compute, fetches);
+    // Cancels and steals first: a batch may take a task back and send it again.
     for (const std::string& key : message.cancel()) CancelTask(key);
     for (const std::string& key : message.steal()) {
       // Only a task that has not started may go: it must never run in two places at once.
@@ -146,6 +147,7 @@ void Worker::HandleMessage(const v1::SchedulerToWorker& message) {
       response.set_ok(ok);
       stolen_.push_back(std::move(response));
     }
+    for (const v1::ComputeTask& compute : message.compute()) AddTask(compute, fetches);
     for (auto& [address, job] : fetches) fetch_queue_.push_back(std::move(job));
   }
   if (message.shutdown()) {
@@ -163,7 +165,13 @@ void Worker::AddTask(const v1::ComputeTask& compute,
   }
   task.spec.set_key(compute.key());
   const std::string key = task.spec.key();
-  if (tasks_.contains(key)) return;
+  if (auto existing = tasks_.find(key); existing != tasks_.end()) {
+    // Sent again while a cancelled run of it is still finishing: run it again after that.
+    if (existing->second.phase == Phase::kExecuting && existing->second.control->cancelled()) {
+      existing->second.rerun = std::make_unique<v1::ComputeTask>(compute);
+    }
+    return;
+  }
   task.priority = compute.priority();
   task.order = compute.order();
   absl::flat_hash_set<std::string> refs;
@@ -182,6 +190,7 @@ void Worker::AddTask(const v1::ComputeTask& compute,
       continue;
     }
     ++task.missing;
+    task.waits.push_back(dep.key());
     if (dep.pending_here()) {
       awaiting_local_[dep.key()].push_back(key);  // starts when our own task stores it
       continue;
@@ -224,6 +233,16 @@ void Worker::DropTask(const std::string& key) {
   for (const std::string& dep : task.held) {
     auto b = borrowed_.find(dep);
     if (b != borrowed_.end() && --b->second.refs <= 0) borrowed_.erase(b);
+  }
+  // Out of every waiter list, so a later copy of this task is not counted twice.
+  for (const std::string& dep : task.waits) {
+    if (auto f = fetching_.find(dep); f != fetching_.end()) {
+      f->second.erase(std::remove(f->second.begin(), f->second.end(), key), f->second.end());
+    }
+    if (auto a = awaiting_local_.find(dep); a != awaiting_local_.end()) {
+      a->second.erase(std::remove(a->second.begin(), a->second.end(), key), a->second.end());
+      if (a->second.empty()) awaiting_local_.erase(a);
+    }
   }
   tasks_.erase(it);
 }
@@ -302,6 +321,11 @@ void Worker::ExecuteLoop() {
       if (stopping_) return;
       key = std::get<2>(*ready_.begin());
       ready_.erase(ready_.begin());
+      // Executing from here on, under the same lock: a steal or cancel that comes before the
+      // op starts must see it (a steal is refused, a cancel stops it).
+      LocalTask& task = tasks_.at(key);
+      task.phase = Phase::kExecuting;
+      task.control = std::make_shared<TaskControl>(absl::Seconds(task.spec.timeout_s()));
     }
     RunTask(key);
   }
@@ -314,8 +338,6 @@ void Worker::RunTask(const std::string& key) {
   {
     absl::MutexLock lock(&mu_);
     LocalTask& task = tasks_.at(key);
-    task.phase = Phase::kExecuting;
-    task.control = std::make_shared<TaskControl>(absl::Seconds(task.spec.timeout_s()));
     control = task.control;
     spec = &task.spec;  // tasks_ is a node map: stable while the task is executing
     for (const std::string& dep : task.deps) {
@@ -350,11 +372,22 @@ void Worker::RunTask(const std::string& key) {
   absl::MutexLock lock(&mu_);
   --executing_;
   if (control->cancelled()) {
+    awaiting_local_.erase(key);  // the scheduler takes back what was sent ahead for it
+    std::unique_ptr<v1::ComputeTask> rerun = std::move(tasks_.at(key).rerun);
     DropTask(key);
+    if (rerun != nullptr) {
+      absl::flat_hash_map<std::string, FetchJob> fetches;
+      AddTask(*rerun, fetches);
+      for (auto& [address, job] : fetches) fetch_queue_.push_back(std::move(job));
+    }
     return;
   }
   done.set_log(control->TakeLog());
-  if (spec->timeout_s() > 0 && control->TimedOut()) {
+  const bool timed_out = spec->timeout_s() > 0 && control->TimedOut();
+  if (timed_out || !result.ok()) {
+    awaiting_local_.erase(key);  // tasks sent ahead for it will be cancelled by the scheduler
+  }
+  if (timed_out) {
     done.set_error(absl::StrCat("timed out after ", spec->timeout_s(), " s (timeoutS)"));
   } else if (!result.ok()) {
     done.set_error(result.status().message().empty() ? result.status().ToString()

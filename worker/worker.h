@@ -74,7 +74,10 @@ class Worker {
     int32_t priority = 0;
     int64_t order = 0;
     std::vector<std::string> deps;
-    std::vector<std::string> held;  // dependencies borrowed for this task (refs in borrowed_)
+    std::vector<std::string> held;   // dependencies borrowed for this task (refs in borrowed_)
+    std::vector<std::string> waits;  // dependencies it is listed under in fetching_/awaiting_local_
+    // Sent again while a cancelled run was still finishing: run this afterwards.
+    std::unique_ptr<v1::ComputeTask> rerun;
     int missing = 0;
     Phase phase = Phase::kFetching;
     std::shared_ptr<TaskControl> control;
