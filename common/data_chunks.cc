@@ -18,18 +18,6 @@ size_t FillChunk(const std::string& key, const char* data, size_t size, size_t o
   return len;
 }
 
-bool ForEachChunk(const std::string& key, const std::string& encoded,
-                  const std::function<bool(v1::DataChunk&)>& emit) {
-  v1::DataChunk chunk;
-  size_t offset = 0;
-  do {
-    const size_t len = FillChunk(key, encoded.data(), encoded.size(), offset, false, chunk);
-    if (!emit(chunk)) return false;
-    offset += len;
-  } while (offset < encoded.size());
-  return true;
-}
-
 absl::Status ValueAssembler::Add(v1::DataChunk& chunk) {
   if (chunk.missing()) {
     missing_.push_back(chunk.key());

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstddef>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,11 +22,6 @@ using ValuePtr = std::shared_ptr<const v1::Value>;
 // content of a bytes value) that starts at `offset`; returns the piece's length.
 size_t FillChunk(const std::string& key, const char* data, size_t size, size_t offset, bool raw,
                  v1::DataChunk& chunk);
-
-// Calls `emit` with each chunk of `encoded` (the serialized value of `key`), in order. Stops and
-// returns false as soon as `emit` returns false.
-bool ForEachChunk(const std::string& key, const std::string& encoded,
-                  const std::function<bool(v1::DataChunk&)>& emit);
 
 // Puts chunks back together into values. Not thread-safe: one per response stream.
 class ValueAssembler {

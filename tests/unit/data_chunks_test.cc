@@ -16,11 +16,14 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 std::vector<v1::DataChunk> Chunks(const std::string& key, const v1::Value& value) {
+  // As the data service cuts them: at least one chunk, even for an empty encoding.
+  const std::string encoded = value.SerializeAsString();
   std::vector<v1::DataChunk> chunks;
-  EXPECT_TRUE(ForEachChunk(key, value.SerializeAsString(), [&](v1::DataChunk& chunk) {
-    chunks.push_back(chunk);
-    return true;
-  }));
+  size_t offset = 0;
+  do {
+    offset += FillChunk(key, encoded.data(), encoded.size(), offset, /*raw=*/false,
+                        chunks.emplace_back());
+  } while (offset < encoded.size());
   return chunks;
 }
 
@@ -80,13 +83,16 @@ TEST(DataChunks, EmptyValueIsOneEmptyChunkAndAssemblesToNull) {
   EXPECT_EQ(assembler.values()["nothing"]->kind_case(), v1::Value::KIND_NOT_SET);
 }
 
-TEST(DataChunks, ForEachChunkStopsWhenEmitReturnsFalse) {
-  int calls = 0;
-  EXPECT_FALSE(ForEachChunk("big", BigBytes().SerializeAsString(), [&](v1::DataChunk&) {
-    ++calls;
-    return false;
-  }));
-  EXPECT_EQ(calls, 1);
+TEST(DataChunks, FillChunkCutsAtTheChunkSize) {
+  const std::string encoded = BigBytes().SerializeAsString();
+  v1::DataChunk chunk;
+  EXPECT_EQ(FillChunk("big", encoded.data(), encoded.size(), 0, false, chunk), kDataChunkBytes);
+  EXPECT_EQ(chunk.offset(), 0u);
+  EXPECT_EQ(chunk.total_size(), encoded.size());
+  const size_t last = encoded.size() / kDataChunkBytes * kDataChunkBytes;
+  EXPECT_EQ(FillChunk("big", encoded.data(), encoded.size(), last, false, chunk),
+            encoded.size() - last);
+  EXPECT_EQ(chunk.data(), encoded.substr(last));
 }
 
 TEST(DataChunks, InterleavedValuesAssembleSeparately) {
