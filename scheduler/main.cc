@@ -5,6 +5,7 @@
 
 #include "CLI/CLI.hpp"
 #include "common/auth.h"
+#include "common/grpc_lifetime.h"
 #include "common/logging.h"
 #include "common/signals.h"
 #include "scheduler/scheduler_server.h"
@@ -12,6 +13,7 @@
 
 int main(int argc, char** argv) {
   brisk::BlockTerminationSignals();
+  brisk::KeepGrpcUntilExit();
   CLI::App app{"brisk-scheduler: the Brisk scheduler daemon. Workers and clients connect to it."};
   brisk::SchedulerServerOptions options;
   std::string log_level = "info";

@@ -5,6 +5,7 @@
 
 #include "CLI/CLI.hpp"
 #include "common/auth.h"
+#include "common/grpc_lifetime.h"
 #include "common/logging.h"
 #include "common/parse_flags.h"
 #include "common/signals.h"
@@ -14,6 +15,7 @@
 
 int main(int argc, char** argv) {
   brisk::BlockTerminationSignals();
+  brisk::KeepGrpcUntilExit();
   CLI::App app{"brisk-worker: runs tasks for a Brisk scheduler and serves their results."};
   brisk::WorkerOptions options;
   std::string memory_limit = "0";

@@ -10,12 +10,14 @@
 #include "client/cli/output.h"
 #include "client/cli/shell_jobs.h"
 #include "common/graph_json.h"
+#include "common/grpc_lifetime.h"
 #include "common/logging.h"
 #include "common/parse_flags.h"
 
 int main(int argc, char** argv) {
   using namespace brisk;
   InitLogging("warn");
+  KeepGrpcUntilExit();
   CLI::App app{
       "brisk: submit task graphs and shell commands to a Brisk cluster and get their results.\n"
       "The scheduler is --scheduler, else $BRISK_SCHEDULER, else an embedded local cluster.\n"
