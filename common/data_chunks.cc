@@ -1,66 +1,216 @@
 #include "common/data_chunks.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/wire_format_lite.h>
+#include <grpcpp/support/proto_buffer_reader.h>
+#include <grpcpp/support/slice.h>
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <cstdint>
 
 #include "absl/strings/str_cat.h"
 
 namespace brisk {
+namespace {
 
-size_t FillChunk(const std::string& key, const char* data, size_t size, size_t offset, bool raw,
-                 v1::DataChunk& chunk) {
-  const size_t len = std::min(kDataChunkBytes, size - offset);
-  chunk.Clear();
-  chunk.set_key(key);
-  chunk.set_total_size(size);
-  chunk.set_offset(offset);
-  chunk.set_raw_bytes(raw);
-  chunk.set_data(data + offset, len);
+using google::protobuf::internal::WireFormatLite;
+
+constexpr int kDataField = v1::DataChunk::kDataFieldNumber;
+
+// A slice over `data` that keeps `owner` alive until gRPC drops its last reference.
+grpc::Slice SharedSlice(const std::shared_ptr<const void>& owner, std::string_view data) {
+  return grpc::Slice(
+      const_cast<char*>(data.data()), data.size(),
+      [](void* holder) { delete static_cast<std::shared_ptr<const void>*>(holder); },
+      new std::shared_ptr<const void>(owner));
+}
+
+grpc::ByteBuffer Message(const std::string& header) {
+  grpc::Slice slice(header);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+// The header fields of one chunk, in the order they are read.
+struct ChunkHeader {
+  std::string key;
+  uint64_t total = 0;
+  uint64_t offset = 0;
+  bool missing = false;
+  bool raw = false;
+};
+
+// Appends `len` bytes from `in` to `out`: one copy, straight from gRPC's buffers.
+bool AppendFrom(google::protobuf::io::CodedInputStream& in, uint32_t len, std::string& out) {
+  while (len > 0) {
+    const void* data;
+    int size;
+    if (!in.GetDirectBufferPointer(&data, &size) || size <= 0) return false;
+    const uint32_t n = std::min<uint32_t>(len, static_cast<uint32_t>(size));
+    out.append(static_cast<const char*>(data), n);
+    in.Skip(static_cast<int>(n));
+    len -= n;
+  }
+  return true;
+}
+
+// Reserves room for a value of `size` bytes. A large one asks for transparent huge pages: the
+// copy into it would otherwise take a page fault (and a page clear) every 4 KiB, which cost as
+// much as the copy itself.
+void ReserveForValue(std::string& bytes, size_t size) {
+  bytes.reserve(size);
+  constexpr uintptr_t kHugePage = 2 << 20;
+  if (size < 4 * kHugePage) return;
+  const auto begin = reinterpret_cast<uintptr_t>(bytes.data());
+  const uintptr_t first = (begin + kHugePage - 1) & ~(kHugePage - 1);
+  const uintptr_t last = (begin + size) & ~(kHugePage - 1);
+  // Advice only: where the kernel has no huge pages to give, nothing changes.
+  if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+}
+
+}  // namespace
+
+OutgoingValue PrepareOutgoing(ValuePtr value) {
+  // A bytes value goes as it is; anything else as its encoding, made once per request.
+  if (value->kind_case() == v1::Value::kBytes) {
+    std::string_view data = value->bytes();
+    return {std::move(value), data, true};
+  }
+  auto encoded = std::make_shared<std::string>(value->SerializeAsString());
+  std::string_view data = *encoded;
+  return {std::move(encoded), data, false};
+}
+
+size_t EncodeChunk(const std::string& key, const OutgoingValue& value, size_t offset,
+                   grpc::ByteBuffer& message) {
+  const size_t len = std::min(kDataChunkBytes, value.data.size() - offset);
+  v1::DataChunk header;
+  header.set_key(key);
+  header.set_total_size(value.data.size());
+  header.set_offset(offset);
+  header.set_raw_bytes(value.raw);
+  std::string head = header.SerializeAsString();
+  if (len == 0) {
+    message = Message(head);
+    return 0;
+  }
+  // The data field last, after the fields that say where it goes: a valid DataChunk encoding
+  // (fields may come in any order), which lets the receiver copy it straight into place.
+  {
+    google::protobuf::io::StringOutputStream out(&head);  // appends
+    google::protobuf::io::CodedOutputStream coded(&out);
+    coded.WriteTag(WireFormatLite::MakeTag(kDataField, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+    coded.WriteVarint32(static_cast<uint32_t>(len));
+  }
+  grpc::Slice slices[2] = {grpc::Slice(head),
+                           SharedSlice(value.owner, value.data.substr(offset, len))};
+  message = grpc::ByteBuffer(slices, 2);
   return len;
 }
 
-absl::Status ValueAssembler::Add(v1::DataChunk& chunk) {
-  if (chunk.missing()) {
-    missing_.push_back(chunk.key());
-    return absl::OkStatus();
-  }
-  Partial* partial;
-  auto it = partial_.find(chunk.key());
-  if (it == partial_.end()) {
-    if (chunk.offset() != 0) {
-      return absl::DataLossError(
-          absl::StrCat("value \"", chunk.key(), "\" started at offset ", chunk.offset()));
-    }
-    partial = &partial_[chunk.key()];
-    partial->total = chunk.total_size();
-    partial->raw = chunk.raw_bytes();
-    if (chunk.data().size() == chunk.total_size()) {
-      partial->bytes = std::move(*chunk.mutable_data());
-    } else {
+grpc::ByteBuffer EncodeMissing(const std::string& key) {
+  v1::DataChunk chunk;
+  chunk.set_key(key);
+  chunk.set_missing(true);
+  return Message(chunk.SerializeAsString());
+}
+
+absl::Status ValueAssembler::Add(const grpc::ByteBuffer& message) {
+  grpc::ByteBuffer shared(message);  // the same slices, not a copy
+  grpc::ProtoBufferReader reader(&shared);
+  google::protobuf::io::CodedInputStream in(&reader);
+  ChunkHeader h;
+  Partial* partial = nullptr;
+  bool fresh = false;  // this chunk started the value
+  bool placed = false;
+  const auto malformed = [] { return absl::DataLossError("malformed data chunk"); };
+
+  // Checks that a chunk of `len` bytes continues its value; finds or starts that value.
+  const auto place = [&](uint64_t len) -> absl::Status {
+    placed = true;
+    auto it = partial_.find(h.key);
+    if (it == partial_.end()) {
+      if (h.offset != 0) {
+        return absl::DataLossError(
+            absl::StrCat("value \"", h.key, "\" started at offset ", h.offset));
+      }
+      partial = &partial_[h.key];
+      partial->total = h.total;
       // Capped (protobuf's own 2 GiB limit): an absurd announced size must not throw from
       // reserve(); up to it, one allocation, no regrowth.
-      partial->bytes.reserve(std::min<uint64_t>(chunk.total_size(), uint64_t{1} << 31));
-      partial->bytes.append(chunk.data());
+      ReserveForValue(partial->bytes, std::min<uint64_t>(h.total, uint64_t{1} << 31));
+      fresh = true;
+    } else {
+      partial = &it->second;
+      if (h.offset != partial->bytes.size() || h.total != partial->total) {
+        return absl::DataLossError(absl::StrCat("value \"", h.key, "\" chunk out of order"));
+      }
     }
-  } else {
-    partial = &it->second;
-    if (chunk.offset() != partial->bytes.size() || chunk.total_size() != partial->total ||
-        chunk.raw_bytes() != partial->raw) {
-      return absl::DataLossError(absl::StrCat("value \"", chunk.key(), "\" chunk out of order"));
+    if (partial->bytes.size() + len > partial->total) {
+      return absl::DataLossError(absl::StrCat("value \"", h.key, "\" longer than announced"));
     }
-    partial->bytes.append(chunk.data());
+    return absl::OkStatus();
+  };
+
+  while (uint32_t tag = in.ReadTag()) {
+    const int field = WireFormatLite::GetTagFieldNumber(tag);
+    const auto type = WireFormatLite::GetTagWireType(tag);
+    const bool varint = type == WireFormatLite::WIRETYPE_VARINT;
+    const bool delimited = type == WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
+    // The fields that say where the data goes must come before it.
+    if (placed && field != kDataField && field <= v1::DataChunk::kOffsetFieldNumber) {
+      return malformed();
+    }
+    uint64_t number = 0;
+    uint32_t len = 0;
+    if (field == v1::DataChunk::kKeyFieldNumber && delimited) {
+      if (!in.ReadVarint32(&len) || !in.ReadString(&h.key, static_cast<int>(len))) {
+        return malformed();
+      }
+    } else if (field == v1::DataChunk::kTotalSizeFieldNumber && varint) {
+      if (!in.ReadVarint64(&h.total)) return malformed();
+    } else if (field == v1::DataChunk::kOffsetFieldNumber && varint) {
+      if (!in.ReadVarint64(&h.offset)) return malformed();
+    } else if (field == v1::DataChunk::kMissingFieldNumber && varint) {
+      if (!in.ReadVarint64(&number)) return malformed();
+      h.missing = number != 0;
+    } else if (field == v1::DataChunk::kRawBytesFieldNumber && varint) {
+      if (!in.ReadVarint64(&number)) return malformed();
+      h.raw = number != 0;
+    } else if (field == kDataField && delimited) {
+      if (placed || !in.ReadVarint32(&len)) return malformed();
+      if (absl::Status status = place(len); !status.ok()) return status;
+      if (!AppendFrom(in, len, partial->bytes)) return malformed();
+    } else if (!WireFormatLite::SkipField(&in, tag)) {
+      return malformed();
+    }
   }
-  if (partial->bytes.size() > partial->total) {
-    return absl::DataLossError(absl::StrCat("value \"", chunk.key(), "\" longer than announced"));
+  if (!in.ConsumedEntireMessage()) return malformed();
+
+  if (h.missing) {
+    if (placed) return malformed();
+    missing_.push_back(h.key);
+    return absl::OkStatus();
+  }
+  if (!placed) {
+    if (absl::Status status = place(0); !status.ok()) return status;
+  }
+  if (fresh) {
+    partial->raw = h.raw;
+  } else if (partial->raw != h.raw) {
+    return absl::DataLossError(absl::StrCat("value \"", h.key, "\" chunk out of order"));
   }
   if (partial->bytes.size() == partial->total) {
     auto value = std::make_shared<v1::Value>();
     if (partial->raw) {
       value->set_bytes(std::move(partial->bytes));
     } else if (!value->ParseFromString(partial->bytes)) {
-      return absl::DataLossError(absl::StrCat("value \"", chunk.key(), "\" does not decode"));
+      partial_.erase(h.key);
+      return absl::DataLossError(absl::StrCat("value \"", h.key, "\" does not decode"));
     }
-    values_[chunk.key()] = std::move(value);
-    partial_.erase(chunk.key());
+    values_[h.key] = std::move(value);
+    partial_.erase(h.key);
   }
   return absl::OkStatus();
 }

@@ -1,7 +1,10 @@
 // DataClient: fetches values from workers' data services (brisk.v1.Worker.GetData), several keys
-// per call, reassembling chunked values. Keeps one channel per address. Thread-safe.
+// per call, reassembling chunked values. The call is made raw (grpc::GenericStub) so each chunk is
+// copied once, from gRPC's buffers into its value (common/data_chunks.h). Keeps one channel per
+// address. Thread-safe.
 #pragma once
 
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
@@ -12,7 +15,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "brisk/v1/worker.grpc.pb.h"
 #include "common/data_chunks.h"
 
 namespace brisk {
@@ -33,11 +35,11 @@ class DataClient {
                                     const std::vector<std::string>& keys);
 
  private:
-  v1::Worker::Stub* StubFor(const std::string& address);
+  grpc::GenericStub* StubFor(const std::string& address);
 
   const std::string token_;
   absl::Mutex mu_;
-  absl::flat_hash_map<std::string, std::unique_ptr<v1::Worker::Stub>> stubs_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::unique_ptr<grpc::GenericStub>> stubs_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace brisk

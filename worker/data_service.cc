@@ -1,17 +1,18 @@
 #include "worker/data_service.h"
 
-#include <algorithm>
+#include <grpcpp/support/proto_buffer_reader.h>
 
 #include "common/auth.h"
+#include "common/data_chunks.h"
 
 namespace brisk {
 namespace {
 
 // Writes the requested values one chunk at a time; each OnWriteDone sends the next chunk.
-class GetDataWriter : public grpc::ServerWriteReactor<v1::DataChunk> {
+class GetDataWriter : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  GetDataWriter(const ValueStore& store, const v1::GetDataRequest& request)
-      : store_(store), keys_(request.keys().begin(), request.keys().end()) {
+  GetDataWriter(const ValueStore& store, std::vector<std::string> keys)
+      : store_(store), keys_(std::move(keys)) {
     Next();
   }
 
@@ -27,55 +28,40 @@ class GetDataWriter : public grpc::ServerWriteReactor<v1::DataChunk> {
 
  private:
   void Next() {
-    if (offset_ >= size_ && !pending_empty_) {
+    if (!in_value_) {
       // Current value done: start the next key.
       if (next_key_ == keys_.size()) {
         Finish(grpc::Status::OK);
         return;
       }
       key_ = keys_[next_key_++];
-      value_ = store_.Get(key_);
-      chunk_.Clear();
-      chunk_.set_key(key_);
-      if (!value_) {
-        chunk_.set_missing(true);
-        StartWrite(&chunk_);
+      ValuePtr value = store_.Get(key_);
+      if (!value) {
+        message_ = EncodeMissing(key_);
+        StartWrite(&message_);
         return;
       }
-      // A bytes value goes as it is; anything else as its encoding.
-      raw_ = value_->kind_case() == v1::Value::kBytes;
-      if (raw_) {
-        data_ = value_->bytes().data();
-        size_ = value_->bytes().size();
-      } else {
-        encoded_.clear();
-        value_->SerializeToString(&encoded_);
-        data_ = encoded_.data();
-        size_ = encoded_.size();
-      }
+      value_ = PrepareOutgoing(std::move(value));
       offset_ = 0;
-      pending_empty_ = size_ == 0;
+      in_value_ = true;
     }
-    offset_ += FillChunk(key_, data_, size_, offset_, raw_, chunk_);
-    pending_empty_ = false;
-    StartWrite(&chunk_);
+    offset_ += EncodeChunk(key_, value_, offset_, message_);
+    in_value_ = offset_ < value_.data.size();
+    if (!in_value_) value_ = {};  // gRPC's slices keep the bytes alive while they are sent
+    StartWrite(&message_);
   }
 
   const ValueStore& store_;
-  std::vector<std::string> keys_;
+  const std::vector<std::string> keys_;
   size_t next_key_ = 0;
   std::string key_;
-  ValuePtr value_;       // kept alive while its bytes are being sent
-  std::string encoded_;  // the encoding of a value that is not plain bytes
-  bool raw_ = false;
-  const char* data_ = nullptr;
-  size_t size_ = 0;
+  OutgoingValue value_;
+  bool in_value_ = false;
   size_t offset_ = 0;
-  bool pending_empty_ = false;  // an empty encoding still needs its one (empty) chunk
-  v1::DataChunk chunk_;
+  grpc::ByteBuffer message_;
 };
 
-class Refused : public grpc::ServerWriteReactor<v1::DataChunk> {
+class Refused : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   explicit Refused(const grpc::Status& status) { Finish(status); }
   void OnDone() override { delete this; }
@@ -83,10 +69,18 @@ class Refused : public grpc::ServerWriteReactor<v1::DataChunk> {
 
 }  // namespace
 
-grpc::ServerWriteReactor<v1::DataChunk>* DataService::GetData(grpc::CallbackServerContext* context,
-                                                              const v1::GetDataRequest* request) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* DataService::GetData(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
   if (grpc::Status auth = CheckAuth(*context, token_); !auth.ok()) return new Refused(auth);
-  return new GetDataWriter(store_, *request);
+  grpc::ByteBuffer shared(*request);  // the same slices, not a copy
+  grpc::ProtoBufferReader reader(&shared);
+  v1::GetDataRequest parsed;
+  if (!parsed.ParseFromZeroCopyStream(&reader)) {
+    return new Refused(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                    "GetData: the request is not a brisk.v1.GetDataRequest"));
+  }
+  return new GetDataWriter(store_,
+                           std::vector<std::string>(parsed.keys().begin(), parsed.keys().end()));
 }
 
 }  // namespace brisk

@@ -1,5 +1,7 @@
 // DataService: the worker's brisk.v1.Worker service. Streams the values it holds to peers and
-// clients, each value's encoding cut into chunks under the message limit.
+// clients in chunks under the message limit, each chunk's data sent from the stored value itself
+// (the method is registered raw, so the messages are built by hand with no copy; see
+// common/data_chunks.h).
 #pragma once
 
 #include "brisk/v1/worker.grpc.pb.h"
@@ -7,14 +9,15 @@
 
 namespace brisk {
 
-class DataService final : public v1::Worker::CallbackService {
+class DataService final : public v1::Worker::WithRawCallbackMethod_GetData<v1::Worker::Service> {
  public:
   // `token`: required on every call when not empty.
   DataService(const ValueStore& store, std::string token)
       : store_(store), token_(std::move(token)) {}
 
-  grpc::ServerWriteReactor<v1::DataChunk>* GetData(grpc::CallbackServerContext* context,
-                                                   const v1::GetDataRequest* request) override;
+  // `request`: a brisk.v1.GetDataRequest; each response message a brisk.v1.DataChunk.
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* GetData(grpc::CallbackServerContext* context,
+                                                      const grpc::ByteBuffer* request) override;
 
  private:
   const ValueStore& store_;

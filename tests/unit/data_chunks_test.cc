@@ -1,6 +1,7 @@
 #include "common/data_chunks.h"
 
 #include <gmock/gmock.h>
+#include <grpcpp/support/slice.h>
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -15,15 +16,32 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-std::vector<v1::DataChunk> Chunks(const std::string& key, const v1::Value& value) {
-  // As the data service cuts them: at least one chunk, even for an empty encoding.
-  const std::string encoded = value.SerializeAsString();
-  std::vector<v1::DataChunk> chunks;
+// A DataChunk as any protobuf sender would encode it (fields in number order).
+grpc::ByteBuffer Encode(const v1::DataChunk& chunk) {
+  grpc::Slice slice(chunk.SerializeAsString());
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+v1::DataChunk Decode(const grpc::ByteBuffer& message) {
+  std::vector<grpc::Slice> slices;
+  EXPECT_TRUE(message.Dump(&slices).ok());
+  std::string bytes;
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  v1::DataChunk chunk;
+  EXPECT_TRUE(chunk.ParseFromString(bytes));
+  return chunk;
+}
+
+std::vector<grpc::ByteBuffer> Chunks(const std::string& key, const v1::Value& value) {
+  // As the data service cuts them: at least one chunk, even for an empty value.
+  const OutgoingValue out = PrepareOutgoing(std::make_shared<v1::Value>(value));
+  std::vector<grpc::ByteBuffer> chunks;
   size_t offset = 0;
   do {
-    offset += FillChunk(key, encoded.data(), encoded.size(), offset, /*raw=*/false,
-                        chunks.emplace_back());
-  } while (offset < encoded.size());
+    offset += EncodeChunk(key, out, offset, chunks.emplace_back());
+  } while (offset < out.data.size());
   return chunks;
 }
 
@@ -36,21 +54,24 @@ v1::Value BigBytes() {
   return value;
 }
 
-TEST(DataChunks, LargeValueRoundTripsThroughSeveralChunks) {
+TEST(DataChunks, BytesValueTravelsRawInSeveralChunks) {
   const v1::Value value = BigBytes();
-  const std::string encoded = value.SerializeAsString();
-  std::vector<v1::DataChunk> chunks = Chunks("big", value);
+  std::vector<grpc::ByteBuffer> chunks = Chunks("big", value);
   ASSERT_EQ(chunks.size(), 4u);
   uint64_t offset = 0;
-  for (const v1::DataChunk& chunk : chunks) {
+  for (const grpc::ByteBuffer& message : chunks) {
+    // Each message is a valid DataChunk for any protobuf reader.
+    const v1::DataChunk chunk = Decode(message);
     EXPECT_EQ(chunk.key(), "big");
-    EXPECT_EQ(chunk.total_size(), encoded.size());
+    EXPECT_EQ(chunk.total_size(), value.bytes().size());
     EXPECT_EQ(chunk.offset(), offset);
+    EXPECT_TRUE(chunk.raw_bytes());
     EXPECT_LE(chunk.data().size(), kDataChunkBytes);
+    EXPECT_EQ(chunk.data(), value.bytes().substr(offset, chunk.data().size()));
     EXPECT_FALSE(chunk.missing());
     offset += chunk.data().size();
   }
-  EXPECT_EQ(offset, encoded.size());
+  EXPECT_EQ(offset, value.bytes().size());
 
   ValueAssembler assembler;
   for (size_t i = 0; i < chunks.size(); ++i) {
@@ -58,48 +79,76 @@ TEST(DataChunks, LargeValueRoundTripsThroughSeveralChunks) {
     EXPECT_EQ(assembler.values().contains("big"), i + 1 == chunks.size());
   }
   ASSERT_TRUE(assembler.values().contains("big"));
-  EXPECT_EQ(assembler.values()["big"]->bytes(), value.bytes());
+  const v1::Value& got = *assembler.values()["big"];
+  EXPECT_EQ(got.kind_case(), v1::Value::kBytes);
+  EXPECT_EQ(got.bytes(), value.bytes());
   EXPECT_THAT(assembler.missing(), IsEmpty());
 }
 
-TEST(DataChunks, SmallValueIsOneChunk) {
+TEST(DataChunks, SentChunksPointIntoTheValueAndKeepItAlive) {
+  auto value = std::make_shared<v1::Value>(BigBytes());
+  const std::string expected = value->bytes();
+  const char* stored = value->bytes().data();
+  OutgoingValue out = PrepareOutgoing(value);
+  EXPECT_EQ(out.data.data(), stored);  // no encoding, no copy
+  grpc::ByteBuffer message;
+  EncodeChunk("big", out, kDataChunkBytes, message);
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(message.Dump(&slices).ok());
+  ASSERT_EQ(slices.size(), 2u);  // the header, then the data itself
+  EXPECT_EQ(reinterpret_cast<const char*>(slices[1].begin()), stored + kDataChunkBytes);
+  // The message alone keeps the bytes alive.
+  value.reset();
+  out = {};
+  slices.clear();
+  EXPECT_EQ(Decode(message).data(), expected.substr(kDataChunkBytes, kDataChunkBytes));
+}
+
+TEST(DataChunks, OtherValuesTravelAsTheirEncoding) {
   v1::Value value;
-  value.set_str("hello");
-  std::vector<v1::DataChunk> chunks = Chunks("s", value);
+  for (int i = 0; i < 3; ++i) value.mutable_list()->add_items()->set_str("item");
+  std::vector<grpc::ByteBuffer> chunks = Chunks("l", value);
   ASSERT_EQ(chunks.size(), 1u);
+  EXPECT_FALSE(Decode(chunks[0]).raw_bytes());
+  EXPECT_EQ(Decode(chunks[0]).data(), value.SerializeAsString());
   ValueAssembler assembler;
   ASSERT_TRUE(assembler.Add(chunks[0]).ok());
-  EXPECT_EQ(assembler.values()["s"]->str(), "hello");
+  EXPECT_EQ(assembler.values()["l"]->SerializeAsString(), value.SerializeAsString());
 }
 
 TEST(DataChunks, EmptyValueIsOneEmptyChunkAndAssemblesToNull) {
-  std::vector<v1::DataChunk> chunks = Chunks("nothing", v1::Value());
+  std::vector<grpc::ByteBuffer> chunks = Chunks("nothing", v1::Value());
   ASSERT_EQ(chunks.size(), 1u);
-  EXPECT_EQ(chunks[0].total_size(), 0u);
-  EXPECT_TRUE(chunks[0].data().empty());
+  EXPECT_EQ(Decode(chunks[0]).total_size(), 0u);
+  EXPECT_TRUE(Decode(chunks[0]).data().empty());
   ValueAssembler assembler;
   ASSERT_TRUE(assembler.Add(chunks[0]).ok());
   ASSERT_TRUE(assembler.values().contains("nothing"));
   EXPECT_EQ(assembler.values()["nothing"]->kind_case(), v1::Value::KIND_NOT_SET);
 }
 
-TEST(DataChunks, FillChunkCutsAtTheChunkSize) {
-  const std::string encoded = BigBytes().SerializeAsString();
-  v1::DataChunk chunk;
-  EXPECT_EQ(FillChunk("big", encoded.data(), encoded.size(), 0, false, chunk), kDataChunkBytes);
-  EXPECT_EQ(chunk.offset(), 0u);
-  EXPECT_EQ(chunk.total_size(), encoded.size());
-  const size_t last = encoded.size() / kDataChunkBytes * kDataChunkBytes;
-  EXPECT_EQ(FillChunk("big", encoded.data(), encoded.size(), last, false, chunk),
-            encoded.size() - last);
-  EXPECT_EQ(chunk.data(), encoded.substr(last));
+TEST(DataChunks, ChunksInProtobufFieldOrderAssembleToo) {
+  // A standard encoder puts `data` (4) before `raw_bytes` (6).
+  const std::string content = "0123456789";
+  ValueAssembler assembler;
+  for (size_t offset = 0; offset < content.size(); offset += 4) {
+    v1::DataChunk chunk;
+    chunk.set_key("k");
+    chunk.set_total_size(content.size());
+    chunk.set_offset(offset);
+    chunk.set_data(content.substr(offset, 4));
+    chunk.set_raw_bytes(true);
+    ASSERT_TRUE(assembler.Add(Encode(chunk)).ok());
+  }
+  ASSERT_TRUE(assembler.values().contains("k"));
+  EXPECT_EQ(assembler.values()["k"]->bytes(), content);
 }
 
 TEST(DataChunks, InterleavedValuesAssembleSeparately) {
   const v1::Value big = BigBytes();
   v1::Value other = big;
   other.mutable_bytes()->back() ^= 1;
-  std::vector<v1::DataChunk> a = Chunks("a", big), b = Chunks("b", other);
+  std::vector<grpc::ByteBuffer> a = Chunks("a", big), b = Chunks("b", other);
   ValueAssembler assembler;
   for (size_t i = 0; i < a.size(); ++i) {
     ASSERT_TRUE(assembler.Add(a[i]).ok());
@@ -110,17 +159,14 @@ TEST(DataChunks, InterleavedValuesAssembleSeparately) {
 }
 
 TEST(DataChunks, MissingKeyIsRecorded) {
-  v1::DataChunk chunk;
-  chunk.set_key("gone");
-  chunk.set_missing(true);
   ValueAssembler assembler;
-  ASSERT_TRUE(assembler.Add(chunk).ok());
+  ASSERT_TRUE(assembler.Add(EncodeMissing("gone")).ok());
   EXPECT_THAT(assembler.missing(), ElementsAre("gone"));
   EXPECT_TRUE(assembler.values().empty());
 }
 
 TEST(DataChunks, OutOfOrderChunkIsAnError) {
-  std::vector<v1::DataChunk> chunks = Chunks("big", BigBytes());
+  std::vector<grpc::ByteBuffer> chunks = Chunks("big", BigBytes());
   {
     ValueAssembler assembler;  // skips the second chunk
     ASSERT_TRUE(assembler.Add(chunks[0]).ok());
@@ -142,8 +188,9 @@ TEST(DataChunks, OutOfOrderChunkIsAnError) {
   {
     ValueAssembler assembler;  // changes its announced size
     ASSERT_TRUE(assembler.Add(chunks[0]).ok());
-    chunks[1].set_total_size(chunks[1].total_size() + 1);
-    EXPECT_THAT(assembler.Add(chunks[1]).message(), HasSubstr("out of order"));
+    v1::DataChunk second = Decode(chunks[1]);
+    second.set_total_size(second.total_size() + 1);
+    EXPECT_THAT(assembler.Add(Encode(second)).message(), HasSubstr("out of order"));
   }
 }
 
@@ -153,7 +200,7 @@ TEST(DataChunks, ChunkBeyondAnnouncedSizeIsAnError) {
   chunk.set_total_size(2);
   chunk.set_data("abcd");
   ValueAssembler assembler;
-  EXPECT_THAT(assembler.Add(chunk).message(), HasSubstr("longer than announced"));
+  EXPECT_THAT(assembler.Add(Encode(chunk)).message(), HasSubstr("longer than announced"));
 }
 
 TEST(DataChunks, UndecodableValueIsAnError) {
@@ -162,8 +209,39 @@ TEST(DataChunks, UndecodableValueIsAnError) {
   chunk.set_total_size(3);
   chunk.set_data("\xff\xff\xff");
   ValueAssembler assembler;
-  EXPECT_THAT(assembler.Add(chunk).message(), HasSubstr("does not decode"));
+  EXPECT_THAT(assembler.Add(Encode(chunk)).message(), HasSubstr("does not decode"));
   EXPECT_TRUE(assembler.values().empty());
+}
+
+TEST(DataChunks, GarbageIsAMalformedChunk) {
+  // A broken varint; a key longer than the message; an offset sent as a string, cut short.
+  for (const std::string& garbage : {std::string("\xff\xff\xff\xff"),
+                                     std::string("\x0a\x10"
+                                                 "ab"),
+                                     std::string("\x1a\x05"
+                                                 "ab")}) {
+    grpc::Slice slice(garbage);
+    ValueAssembler assembler;
+    absl::Status status = assembler.Add(grpc::ByteBuffer(&slice, 1));
+    EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << garbage;
+    EXPECT_THAT(status.message(), HasSubstr("malformed data chunk"));
+  }
+}
+
+TEST(DataChunks, WhereFieldsAfterTheDataAreMalformed) {
+  const std::string head = [] {
+    v1::DataChunk chunk;
+    chunk.set_key("k");
+    chunk.set_total_size(4);
+    chunk.set_data("abcd");
+    return chunk.SerializeAsString();
+  }();
+  v1::DataChunk offset;
+  offset.set_offset(7);
+  grpc::Slice slice(head + offset.SerializeAsString());
+  ValueAssembler assembler;
+  EXPECT_THAT(assembler.Add(grpc::ByteBuffer(&slice, 1)).message(),
+              HasSubstr("malformed data chunk"));
 }
 
 TEST(DataChunks, AbsurdAnnouncedSizeDoesNotCrash) {
@@ -172,33 +250,22 @@ TEST(DataChunks, AbsurdAnnouncedSizeDoesNotCrash) {
   chunk.set_total_size(uint64_t{1} << 62);
   chunk.set_data("abc");
   ValueAssembler assembler;
-  EXPECT_TRUE(assembler.Add(chunk).ok());  // waits for more data
+  EXPECT_TRUE(assembler.Add(Encode(chunk)).ok());  // waits for more data
   EXPECT_TRUE(assembler.values().empty());
-}
-
-TEST(DataChunks, RawBytesArriveAsABytesValueWithoutDecoding) {
-  std::string content(3 * kDataChunkBytes + 17, '\0');
-  for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>(i * 7);
-  ValueAssembler assembler;
-  v1::DataChunk chunk;
-  for (size_t offset = 0; offset < content.size();) {
-    offset += FillChunk("raw", content.data(), content.size(), offset, /*raw=*/true, chunk);
-    ASSERT_TRUE(assembler.Add(chunk).ok());
-  }
-  ASSERT_TRUE(assembler.values().contains("raw"));
-  const v1::Value& value = *assembler.values().at("raw");
-  EXPECT_EQ(value.kind_case(), v1::Value::kBytes);
-  EXPECT_EQ(value.bytes(), content);
 }
 
 TEST(DataChunks, RawAndEncodedChunksOfOneValueDoNotMix) {
   const std::string content(2 * kDataChunkBytes, 'x');
   ValueAssembler assembler;
   v1::DataChunk chunk;
-  FillChunk("k", content.data(), content.size(), 0, /*raw=*/true, chunk);
-  ASSERT_TRUE(assembler.Add(chunk).ok());
-  FillChunk("k", content.data(), content.size(), kDataChunkBytes, /*raw=*/false, chunk);
-  EXPECT_FALSE(assembler.Add(chunk).ok());
+  chunk.set_key("k");
+  chunk.set_total_size(content.size());
+  chunk.set_data(content.substr(0, kDataChunkBytes));
+  chunk.set_raw_bytes(true);
+  ASSERT_TRUE(assembler.Add(Encode(chunk)).ok());
+  chunk.set_offset(kDataChunkBytes);
+  chunk.set_raw_bytes(false);
+  EXPECT_FALSE(assembler.Add(Encode(chunk)).ok());
 }
 
 }  // namespace
