@@ -18,6 +18,8 @@ namespace {
 using google::protobuf::internal::WireFormatLite;
 
 constexpr int kDataField = v1::DataChunk::kDataFieldNumber;
+// Protobuf's own limit on a message, so on any value's encoding.
+constexpr uint64_t kMaxValueBytes = uint64_t{1} << 31;
 
 // A slice over `data` that keeps `owner` alive until gRPC drops its last reference.
 grpc::Slice SharedSlice(const std::shared_ptr<const void>& owner, std::string_view data) {
@@ -39,6 +41,8 @@ struct ChunkHeader {
   uint64_t offset = 0;
   bool missing = false;
   bool raw = false;
+  uint32_t bulk_port = 0;
+  std::string ticket;
 };
 
 // Appends `len` bytes from `in` to `out`: one copy, straight from gRPC's buffers.
@@ -53,20 +57,6 @@ bool AppendFrom(google::protobuf::io::CodedInputStream& in, uint32_t len, std::s
     len -= n;
   }
   return true;
-}
-
-// Reserves room for a value of `size` bytes. A large one asks for transparent huge pages: the
-// copy into it would otherwise take a page fault (and a page clear) every 4 KiB, which cost as
-// much as the copy itself.
-void ReserveForValue(std::string& bytes, size_t size) {
-  bytes.reserve(size);
-  constexpr uintptr_t kHugePage = 2 << 20;
-  if (size < 4 * kHugePage) return;
-  const auto begin = reinterpret_cast<uintptr_t>(bytes.data());
-  const uintptr_t first = (begin + kHugePage - 1) & ~(kHugePage - 1);
-  const uintptr_t last = (begin + size) & ~(kHugePage - 1);
-  // Advice only: where the kernel has no huge pages to give, nothing changes.
-  if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
 }
 
 }  // namespace
@@ -109,6 +99,28 @@ size_t EncodeChunk(const std::string& key, const OutgoingValue& value, size_t of
   return len;
 }
 
+void ReserveForValue(std::string& bytes, size_t size) {
+  bytes.reserve(size);
+  constexpr uintptr_t kHugePage = 2 << 20;
+  if (size < 4 * kHugePage) return;
+  const auto begin = reinterpret_cast<uintptr_t>(bytes.data());
+  const uintptr_t first = (begin + kHugePage - 1) & ~(kHugePage - 1);
+  const uintptr_t last = (begin + size) & ~(kHugePage - 1);
+  // Advice only: where the kernel has no huge pages to give, nothing changes.
+  if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+}
+
+grpc::ByteBuffer EncodeBulkOffer(const std::string& key, const OutgoingValue& value, uint32_t port,
+                                 const std::string& ticket) {
+  v1::DataChunk chunk;
+  chunk.set_key(key);
+  chunk.set_total_size(value.data.size());
+  chunk.set_raw_bytes(value.raw);
+  chunk.set_bulk_port(port);
+  chunk.set_bulk_ticket(ticket);
+  return Message(chunk.SerializeAsString());
+}
+
 grpc::ByteBuffer EncodeMissing(const std::string& key) {
   v1::DataChunk chunk;
   chunk.set_key(key);
@@ -139,7 +151,7 @@ absl::Status ValueAssembler::Add(const grpc::ByteBuffer& message) {
       partial->total = h.total;
       // Capped (protobuf's own 2 GiB limit): an absurd announced size must not throw from
       // reserve(); up to it, one allocation, no regrowth.
-      ReserveForValue(partial->bytes, std::min<uint64_t>(h.total, uint64_t{1} << 31));
+      ReserveForValue(partial->bytes, std::min(h.total, kMaxValueBytes));
       fresh = true;
     } else {
       partial = &it->second;
@@ -178,6 +190,13 @@ absl::Status ValueAssembler::Add(const grpc::ByteBuffer& message) {
     } else if (field == v1::DataChunk::kRawBytesFieldNumber && varint) {
       if (!in.ReadVarint64(&number)) return malformed();
       h.raw = number != 0;
+    } else if (field == v1::DataChunk::kBulkPortFieldNumber && varint) {
+      if (!in.ReadVarint64(&number) || number == 0 || number > 65535) return malformed();
+      h.bulk_port = static_cast<uint32_t>(number);
+    } else if (field == v1::DataChunk::kBulkTicketFieldNumber && delimited) {
+      if (!in.ReadVarint32(&len) || len > 64 || !in.ReadString(&h.ticket, static_cast<int>(len))) {
+        return malformed();
+      }
     } else if (field == kDataField && delimited) {
       if (placed || !in.ReadVarint32(&len)) return malformed();
       if (absl::Status status = place(len); !status.ok()) return status;
@@ -188,6 +207,15 @@ absl::Status ValueAssembler::Add(const grpc::ByteBuffer& message) {
   }
   if (!in.ConsumedEntireMessage()) return malformed();
 
+  if (!h.ticket.empty()) {
+    // An offer instead of data: one per value, ahead of any chunk of it.
+    if (placed || h.missing || h.bulk_port == 0 || h.offset != 0 || partial_.contains(h.key) ||
+        h.total > kMaxValueBytes) {
+      return malformed();
+    }
+    bulk_offers_.push_back({h.key, h.bulk_port, std::move(h.ticket), h.total, h.raw});
+    return absl::OkStatus();
+  }
   if (h.missing) {
     if (placed) return malformed();
     missing_.push_back(h.key);
@@ -202,16 +230,30 @@ absl::Status ValueAssembler::Add(const grpc::ByteBuffer& message) {
     return absl::DataLossError(absl::StrCat("value \"", h.key, "\" chunk out of order"));
   }
   if (partial->bytes.size() == partial->total) {
-    auto value = std::make_shared<v1::Value>();
-    if (partial->raw) {
-      value->set_bytes(std::move(partial->bytes));
-    } else if (!value->ParseFromString(partial->bytes)) {
-      partial_.erase(h.key);
-      return absl::DataLossError(absl::StrCat("value \"", h.key, "\" does not decode"));
-    }
-    values_[h.key] = std::move(value);
+    std::string bytes = std::move(partial->bytes);
+    const bool raw = partial->raw;
     partial_.erase(h.key);
+    return Finish(h.key, raw, std::move(bytes));
   }
+  return absl::OkStatus();
+}
+
+absl::Status ValueAssembler::CompleteBulk(const BulkOffer& offer, std::string bytes) {
+  if (bytes.size() != offer.size) {
+    return absl::DataLossError(absl::StrCat("value \"", offer.key, "\": ", bytes.size(),
+                                            " bytes arrived of ", offer.size));
+  }
+  return Finish(offer.key, offer.raw, std::move(bytes));
+}
+
+absl::Status ValueAssembler::Finish(const std::string& key, bool raw, std::string bytes) {
+  auto value = std::make_shared<v1::Value>();
+  if (raw) {
+    value->set_bytes(std::move(bytes));
+  } else if (!value->ParseFromString(bytes)) {
+    return absl::DataLossError(absl::StrCat("value \"", key, "\" does not decode"));
+  }
+  values_[key] = std::move(value);
   return absl::OkStatus();
 }
 

@@ -42,6 +42,23 @@ size_t EncodeChunk(const std::string& key, const OutgoingValue& value, size_t of
                    grpc::ByteBuffer& message);
 // A DataChunk saying the sender does not hold `key`.
 grpc::ByteBuffer EncodeMissing(const std::string& key);
+// A DataChunk offering `value` on the bulk port `port` under `ticket` (common/bulk_transfer.h).
+grpc::ByteBuffer EncodeBulkOffer(const std::string& key, const OutgoingValue& value, uint32_t port,
+                                 const std::string& ticket);
+
+// Reserves room in `bytes` for a value of `size` bytes. A large one asks for transparent huge
+// pages: filling it would otherwise take a page fault (and a page clear) every 4 KiB, which
+// costs about as much as the copy itself.
+void ReserveForValue(std::string& bytes, size_t size);
+
+// A value the sender offered on its bulk port rather than in chunks.
+struct BulkOffer {
+  std::string key;
+  uint32_t port = 0;
+  std::string ticket;
+  uint64_t size = 0;
+  bool raw = false;
+};
 
 // Puts chunks back together into values. Not thread-safe: one per response stream.
 class ValueAssembler {
@@ -50,6 +67,11 @@ class ValueAssembler {
   // does not continue the value it belongs to.
   absl::Status Add(const grpc::ByteBuffer& message);
 
+  // Completes an offered value with its bytes, read from the sender's bulk port.
+  absl::Status CompleteBulk(const BulkOffer& offer, std::string bytes);
+
+  // Values offered on the sender's bulk port, to be read and completed with CompleteBulk.
+  const std::vector<BulkOffer>& bulk_offers() const { return bulk_offers_; }
   // Values complete so far, by key.
   absl::flat_hash_map<std::string, ValuePtr>& values() { return values_; }
   // Keys the sender said it does not hold.
@@ -61,7 +83,10 @@ class ValueAssembler {
     bool raw = false;
     std::string bytes;
   };
+  absl::Status Finish(const std::string& key, bool raw, std::string bytes);
+
   absl::flat_hash_map<std::string, Partial> partial_;
+  std::vector<BulkOffer> bulk_offers_;
   absl::flat_hash_map<std::string, ValuePtr> values_;
   std::vector<std::string> missing_;
 };

@@ -5,6 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "brisk/v1/worker.pb.h"
 #include "common/auth.h"
+#include "common/bulk_transfer.h"
+#include "spdlog/spdlog.h"
 
 namespace brisk {
 namespace {
@@ -47,10 +49,11 @@ grpc::GenericStub* DataClient::StubFor(const std::string& address) {
   return stub.get();
 }
 
-absl::StatusOr<FetchResult> DataClient::Fetch(const std::string& address,
-                                              const std::vector<std::string>& keys) {
+absl::Status DataClient::Stream(const std::string& address, const std::vector<std::string>& keys,
+                               bool bulk_ok, ValueAssembler& assembler) {
   v1::GetDataRequest request;
   for (const std::string& key : keys) request.add_keys(key);
+  request.set_bulk_ok(bulk_ok);
   const std::string encoded = request.SerializeAsString();
   grpc::Slice request_slice(encoded);
   grpc::ByteBuffer request_message(&request_slice, 1);
@@ -60,7 +63,6 @@ absl::StatusOr<FetchResult> DataClient::Fetch(const std::string& address,
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
   BlockingCall call;
   auto stream = StubFor(address)->PrepareCall(&context, kGetData, call.cq());
-  ValueAssembler assembler;
   absl::Status bad = absl::OkStatus();
   stream->StartCall(nullptr);
   if (call.Wait()) {
@@ -85,9 +87,39 @@ absl::StatusOr<FetchResult> DataClient::Fetch(const std::string& address,
     return absl::UnavailableError(
         absl::StrCat("fetching from worker ", address, ": ", status.error_message()));
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<FetchResult> DataClient::Fetch(const std::string& address,
+                                              const std::vector<std::string>& keys) {
+  ValueAssembler assembler;
+  if (absl::Status status = Stream(address, keys, /*bulk_ok=*/true, assembler); !status.ok()) {
+    return status;
+  }
+  // Values offered on the bulk port are read from it; where that fails (a firewall that lets
+  // only the data service port through, say), they come through the data service after all.
+  std::vector<std::string> again;
+  for (const BulkOffer& offer : assembler.bulk_offers()) {
+    std::string bytes;
+    absl::Status read = BulkRead(HostOf(address), offer.port, offer.ticket, offer.size, bytes);
+    if (read.ok()) read = assembler.CompleteBulk(offer, std::move(bytes));
+    if (!read.ok()) {
+      spdlog::warn("value {}: {}; fetching it through the data service instead", offer.key,
+                   std::string(read.message()));
+      again.push_back(offer.key);
+    }
+  }
   FetchResult result;
   result.values = std::move(assembler.values());
   result.missing = assembler.missing();
+  if (!again.empty()) {
+    ValueAssembler retry;
+    if (absl::Status status = Stream(address, again, /*bulk_ok=*/false, retry); !status.ok()) {
+      return status;
+    }
+    for (auto& [key, value] : retry.values()) result.values[key] = std::move(value);
+    result.missing.insert(result.missing.end(), retry.missing().begin(), retry.missing().end());
+  }
   for (const std::string& key : keys) {
     if (!result.values.contains(key) &&
         std::find(result.missing.begin(), result.missing.end(), key) == result.missing.end()) {

@@ -1,5 +1,6 @@
 // DataClient: fetches values from workers' data services (brisk.v1.Worker.GetData), several keys
-// per call, reassembling chunked values. The call is made raw (grpc::GenericStub) so each chunk is
+// per call, reassembling chunked values and reading large ones from the sender's bulk port
+// (common/bulk_transfer.h). The call is made raw (grpc::GenericStub) so each chunk is
 // copied once, from gRPC's buffers into its value (common/data_chunks.h). Keeps one channel per
 // address. Thread-safe.
 #pragma once
@@ -36,6 +37,9 @@ class DataClient {
 
  private:
   grpc::GenericStub* StubFor(const std::string& address);
+  // One GetData call; its chunks go to `assembler`.
+  absl::Status Stream(const std::string& address, const std::vector<std::string>& keys,
+                      bool bulk_ok, ValueAssembler& assembler);
 
   const std::string token_;
   absl::Mutex mu_;

@@ -3,6 +3,7 @@
 #include <grpcpp/support/proto_buffer_reader.h>
 
 #include "common/auth.h"
+#include "common/bulk_transfer.h"
 #include "common/data_chunks.h"
 
 namespace brisk {
@@ -11,8 +12,9 @@ namespace {
 // Writes the requested values one chunk at a time; each OnWriteDone sends the next chunk.
 class GetDataWriter : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  GetDataWriter(const ValueStore& store, std::vector<std::string> keys)
-      : store_(store), keys_(std::move(keys)) {
+  // `bulk`: where to offer large values (null: send everything here).
+  GetDataWriter(const ValueStore& store, std::vector<std::string> keys, BulkServer* bulk)
+      : store_(store), keys_(std::move(keys)), bulk_(bulk) {
     Next();
   }
 
@@ -42,6 +44,12 @@ class GetDataWriter : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
         return;
       }
       value_ = PrepareOutgoing(std::move(value));
+      if (bulk_ != nullptr && value_.data.size() >= kBulkMinBytes) {
+        message_ = EncodeBulkOffer(key_, value_, bulk_->port(), bulk_->Offer(value_));
+        value_ = {};
+        StartWrite(&message_);
+        return;
+      }
       offset_ = 0;
       in_value_ = true;
     }
@@ -53,6 +61,7 @@ class GetDataWriter : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
   const ValueStore& store_;
   const std::vector<std::string> keys_;
+  BulkServer* const bulk_;
   size_t next_key_ = 0;
   std::string key_;
   OutgoingValue value_;
@@ -80,7 +89,8 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* DataService::GetData(
                                     "GetData: the request is not a brisk.v1.GetDataRequest"));
   }
   return new GetDataWriter(store_,
-                           std::vector<std::string>(parsed.keys().begin(), parsed.keys().end()));
+                           std::vector<std::string>(parsed.keys().begin(), parsed.keys().end()),
+                           parsed.bulk_ok() ? bulk_ : nullptr);
 }
 
 }  // namespace brisk

@@ -32,6 +32,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--port", options.port, "Data service port; 0 lets the OS choose")
       ->capture_default_str();
+  app.add_option("--bulk-port", options.bulk_port,
+                 "Port for reading large values at socket speed (on --host; 0 lets the OS choose, "
+                 "-1 sends them through the data service port instead)")
+      ->capture_default_str()
+      ->check(CLI::Range(-1, 65535));
   app.add_option("--contact-host", options.contact_host,
                  "Host peers and clients use to reach this worker (default: --host)");
   app.add_option("--connect-timeout", connect_timeout_s, "Seconds to wait for the scheduler")

@@ -28,6 +28,7 @@ Worker::~Worker() {
     joined_ = true;
   }
   if (data_server_) data_server_->Shutdown(std::chrono::system_clock::now());
+  if (bulk_) bulk_->Stop();
 }
 
 absl::Status Worker::Start() {
@@ -35,7 +36,12 @@ absl::Status Worker::Start() {
       !allowed.ok()) {
     return allowed;
   }
-  data_service_ = std::make_unique<DataService>(store_, options_.auth_token);
+  if (options_.bulk_port >= 0) {
+    bulk_ = std::make_unique<BulkServer>();
+    absl::StatusOr<int> bulk_port = bulk_->Start(options_.host, options_.bulk_port);
+    if (!bulk_port.ok()) return bulk_port.status();
+  }
+  data_service_ = std::make_unique<DataService>(store_, options_.auth_token, bulk_.get());
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(absl::StrCat(options_.host, ":", options_.port),
@@ -88,8 +94,9 @@ absl::Status Worker::Start() {
     return absl::FailedPreconditionError(
         absl::StrCat("scheduler refused this worker: ", reply.error()));
   }
-  spdlog::info("worker {} serving data on {}, {} threads, registered with {}", options_.name,
-               address_, options_.nthreads, options_.scheduler);
+  spdlog::info("worker {} serving data on {} (bulk port {}), {} threads, registered with {}",
+               options_.name, address_, bulk_ ? std::to_string(bulk_->port()) : "none",
+               options_.nthreads, options_.scheduler);
   HandleMessage(reply);
 
   threads_.emplace_back([this] { ReadLoop(); });

@@ -42,6 +42,9 @@ struct WorkerOptions {
   int port = 0;
   // Host that peers and clients use to reach this worker (default: `host`).
   std::string contact_host;
+  // The bulk port for large values (common/bulk_transfer.h): 0 picks a free port, -1 has none
+  // (then large values go through the data service too).
+  int bulk_port = 0;
   int nthreads = 1;
   uint64_t memory_limit = 0;
   std::map<std::string, double> resources;
@@ -110,6 +113,7 @@ class Worker {
   std::string address_;
   ValueStore store_;
   std::unique_ptr<DataClient> peers_;
+  std::unique_ptr<BulkServer> bulk_;  // outlives data_service_, which offers values on it
   std::unique_ptr<DataService> data_service_;
   std::unique_ptr<grpc::Server> data_server_;
   std::unique_ptr<v1::Scheduler::Stub> stub_;

@@ -18,6 +18,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/bulk_transfer.h"
 #include "tests/integration/cluster.h"
 
 namespace brisk::testing {
@@ -40,8 +41,12 @@ void ExpectDataPlaneWorks(const TestCluster& cluster) {
   v1::Graph graph;
   AddTask(graph, "dp-src", "range", {IntArg(100)}, {"w0"});
   AddTask(graph, "dp-len", "len", {RefArg("dp-src")}, {"w1"});
+  // Large enough to go over the bulk port.
+  AddTask(graph, "dp-big", "bytes", {IntArg(kBulkMinBytes * 2)}, {"w0"});
+  AddTask(graph, "dp-big-size", "nbytes", {RefArg("dp-big")}, {"w1"});
   graph.add_outputs("dp-len");
   graph.add_outputs("dp-src");
+  graph.add_outputs("dp-big-size");
   auto job = (*client)->Submit(graph);
   ASSERT_TRUE(job.ok()) << job.status();
   auto state = (*client)->Wait(job->id, absl::Seconds(30));
@@ -51,6 +56,14 @@ void ExpectDataPlaneWorks(const TestCluster& cluster) {
   ASSERT_TRUE(values.ok()) << values.status();
   EXPECT_EQ((*values)[0]->int_(), 100);
   EXPECT_EQ((*values)[1]->list().items_size(), 100);
+  EXPECT_EQ((*values)[2]->int_(), static_cast<int64_t>(kBulkMinBytes * 2));
+}
+
+// The bulk port a worker reports in its log ("(bulk port N)"); 0 when it has none.
+int BulkPortOf(const std::string& log) {
+  const std::string marker = "(bulk port ";
+  const size_t at = log.find(marker);
+  return at == std::string::npos ? 0 : std::atoi(log.c_str() + at + marker.size());
 }
 
 struct BadGraph {
@@ -208,7 +221,8 @@ TEST_F(BadInputTest, RandomBytesOnTheSchedulerAndWorkerPortsAreSurvived) {
   ASSERT_TRUE(status.ok()) << status.status();
   std::vector<int> ports = {cluster_->port()};
   for (const v1::WorkerInfo& w : status->workers()) ports.push_back(PortOf(w.address()));
-  ASSERT_EQ(ports.size(), 3u);
+  for (size_t i = 0; i < 2; ++i) ports.push_back(BulkPortOf(cluster_->WorkerLog(i)));
+  ASSERT_EQ(ports.size(), 5u);
   for (int port : ports) {
     SCOPED_TRACE(absl::StrCat("port ", port));
     ASSERT_GT(port, 0);

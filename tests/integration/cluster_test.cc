@@ -15,6 +15,8 @@ namespace brisk::testing {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::vector<WorkerSpec> Workers(int n, int nthreads = 1) {
   std::vector<WorkerSpec> specs;
@@ -126,6 +128,25 @@ TEST(ClusterTest, EightMebibyteValueMovesBetweenWorkersInChunks) {
   for (const v1::TaskInfo& t : info->tasks()) {
     EXPECT_EQ(t.worker(), t.key() == "big" ? "w0" : "w1") << t.key();
   }
+  // It went over w0's bulk port: w1 did not have to fall back to the data service.
+  EXPECT_THAT(r.cluster->WorkerLog(1), Not(HasSubstr("through the data service instead")));
+}
+
+TEST(ClusterTest, WithoutABulkPortLargeValuesMoveThroughTheDataService) {
+  RunningCluster r;
+  std::vector<WorkerSpec> workers = Workers(2);
+  for (WorkerSpec& w : workers) w.extra_args = {"--bulk-port", "-1"};
+  ASSERT_NO_FATAL_FAILURE(StartCluster(workers, r));
+  EXPECT_THAT(r.cluster->WorkerLog(0), HasSubstr("(bulk port none)"));
+  constexpr int64_t kSize = 9 << 20;
+  v1::Graph graph;
+  AddTask(graph, "big", "bytes", {IntArg(kSize)}, {"w0"});
+  AddTask(graph, "size", "nbytes", {RefArg("big")}, {"w1"});
+  graph.add_outputs("size");
+  auto job = r.client->Submit(graph);
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(WaitJob(*r.client, job->id), "finished");
+  EXPECT_EQ(IntResult(*r.client, job->outputs[0]), kSize);
 }
 
 TEST(ClusterTest, JobFinishesOnTheSurvivorWhenAWorkerIsKilled) {

@@ -268,5 +268,43 @@ TEST(DataChunks, RawAndEncodedChunksOfOneValueDoNotMix) {
   EXPECT_FALSE(assembler.Add(Encode(chunk)).ok());
 }
 
+TEST(DataChunks, ABulkOfferWaitsToBeCompleted) {
+  auto value = std::make_shared<v1::Value>();
+  value->set_bytes("0123456789");
+  const OutgoingValue out = PrepareOutgoing(value);
+  ValueAssembler assembler;
+  ASSERT_TRUE(assembler.Add(EncodeBulkOffer("k", out, 4321, "ticket-16-bytes!")).ok());
+  EXPECT_TRUE(assembler.values().empty());
+  ASSERT_EQ(assembler.bulk_offers().size(), 1u);
+  const BulkOffer offer = assembler.bulk_offers()[0];
+  EXPECT_EQ(offer.key, "k");
+  EXPECT_EQ(offer.port, 4321u);
+  EXPECT_EQ(offer.ticket, "ticket-16-bytes!");
+  EXPECT_EQ(offer.size, 10u);
+  EXPECT_TRUE(offer.raw);
+
+  EXPECT_THAT(assembler.CompleteBulk(offer, "012345678").message(),
+              HasSubstr("9 bytes arrived of 10"));
+  ASSERT_TRUE(assembler.CompleteBulk(offer, "0123456789").ok());
+  EXPECT_EQ(assembler.values()["k"]->bytes(), "0123456789");
+}
+
+TEST(DataChunks, ABulkOfferWithoutAPortOrWithDataIsMalformed) {
+  v1::DataChunk chunk;
+  chunk.set_key("k");
+  chunk.set_total_size(10);
+  chunk.set_bulk_ticket("t");
+  {
+    ValueAssembler assembler;  // no port
+    EXPECT_THAT(assembler.Add(Encode(chunk)).message(), HasSubstr("malformed"));
+  }
+  chunk.set_bulk_port(1);
+  chunk.set_data("0123456789");
+  {
+    ValueAssembler assembler;  // data as well as a ticket
+    EXPECT_THAT(assembler.Add(Encode(chunk)).message(), HasSubstr("malformed"));
+  }
+}
+
 }  // namespace
 }  // namespace brisk

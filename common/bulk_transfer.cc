@@ -1,0 +1,92 @@
+#include "common/bulk_transfer.h"
+
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "common/data_chunks.h"
+
+namespace brisk {
+namespace {
+
+constexpr int kConnectTimeoutS = 10;
+constexpr int kStallTimeoutS = 60;  // no byte for this long: the sender is gone
+
+void SetTimeout(int fd, int option, int seconds) {
+  timeval tv{seconds, 0};
+  setsockopt(fd, SOL_SOCKET, option, &tv, sizeof(tv));
+}
+
+// A connected socket, or -1 with `error` set.
+int Connect(const std::string& host, uint32_t port, std::string& error) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found); rc != 0) {
+    error = gai_strerror(rc);
+    return -1;
+  }
+  int fd = -1;
+  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    SetTimeout(fd, SO_SNDTIMEO, kConnectTimeoutS);  // bounds connect() too
+    if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
+    error = std::strerror(errno);
+    close(fd);
+    fd = -1;
+  }
+  freeaddrinfo(found);
+  return fd;
+}
+
+}  // namespace
+
+std::string HostOf(const std::string& address) {
+  if (!address.empty() && address.front() == '[') {
+    const size_t end = address.find(']');
+    return address.substr(1, end == std::string::npos ? std::string::npos : end - 1);
+  }
+  return address.substr(0, address.rfind(':'));
+}
+
+absl::Status BulkRead(const std::string& host, uint32_t port, const std::string& ticket,
+                      uint64_t size, std::string& out) {
+  const std::string where = absl::StrCat(host, ":", port);
+  std::string error;
+  const int fd = Connect(host, port, error);
+  if (fd < 0) return absl::UnavailableError(absl::StrCat("bulk port ", where, ": ", error));
+  const std::string hello = std::string(kBulkMagic) + ticket;
+  absl::Status status = absl::OkStatus();
+  if (send(fd, hello.data(), hello.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(hello.size())) {
+    status = absl::UnavailableError(absl::StrCat("bulk port ", where, ": ", std::strerror(errno)));
+  } else {
+    SetTimeout(fd, SO_RCVTIMEO, kStallTimeoutS);
+    out.clear();
+    ReserveForValue(out, size);
+    out.resize(size);
+    uint64_t got = 0;
+    while (got < size) {
+      const ssize_t n = recv(fd, out.data() + got, size - got, 0);
+      if (n > 0) {
+        got += static_cast<uint64_t>(n);
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else {
+        status = absl::UnavailableError(
+            absl::StrCat("bulk read from ", where, " ended after ", got, " of ", size, " bytes",
+                         n < 0 ? absl::StrCat(": ", std::strerror(errno)) : ""));
+        break;
+      }
+    }
+  }
+  close(fd);
+  return status;
+}
+
+}  // namespace brisk

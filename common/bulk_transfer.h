@@ -1,0 +1,35 @@
+// Bulk transfers: a large value moves between workers (or to a client) over a plain TCP
+// connection to the sender's bulk port, at the speed of the socket, instead of in gRPC messages.
+//
+// gRPC's HTTP/2 framing and flow control cap one stream at about 1.2-1.5 GB/s on loopback here,
+// about 60% of what a plain socket carries (bench/README.md). The value is offered through the
+// authenticated GetData call: the sender answers with a ticket instead of the data, and the
+// receiver presents the ticket on the bulk port and reads the bytes. Whoever cannot call GetData
+// cannot get a ticket, so the bulk port needs no token of its own.
+//
+// On the bulk port: the reader sends kBulkMagic then the ticket (kBulkTicketBytes); the server
+// writes the value's bytes and closes. Anything else is closed without a word.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+
+namespace brisk {
+
+// Values at least this large go in bulk; smaller ones are cheaper in the GetData stream.
+inline constexpr uint64_t kBulkMinBytes = 4 << 20;
+inline constexpr size_t kBulkTicketBytes = 16;
+inline constexpr std::string_view kBulkMagic = "BRISKBK1";
+
+// The host part of "host:port" or "[v6 address]:port".
+std::string HostOf(const std::string& address);
+
+// Reads the value offered under `ticket` from `host`:`port` into `out` (replacing its content);
+// an error unless exactly `size` bytes arrive.
+absl::Status BulkRead(const std::string& host, uint32_t port, const std::string& ticket,
+                      uint64_t size, std::string& out);
+
+}  // namespace brisk

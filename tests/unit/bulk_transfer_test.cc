@@ -1,0 +1,191 @@
+// The bulk port (worker/bulk_server.h, common/bulk_transfer.h) and the data plane around it: a
+// real DataService and BulkServer on loopback ports the OS picks, read through a DataClient.
+#include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+
+#include "common/bulk_transfer.h"
+#include "common/data_client.h"
+#include "common/grpc_lifetime.h"
+#include "worker/bulk_server.h"
+#include "worker/data_service.h"
+#include "worker/value_store.h"
+
+namespace brisk {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Each test's servers and channels come and go; without this the last one to go would shut
+// gRPC down and wait for its threads (see common/grpc_lifetime.h).
+const bool kGrpcKept = (KeepGrpcUntilExit(), true);
+
+ValuePtr BytesValue(size_t size, char seed) {
+  auto value = std::make_shared<v1::Value>();
+  std::string bytes(size, '\0');
+  for (size_t i = 0; i < size; i += 4096) bytes[i] = static_cast<char>(seed + i / 4096);
+  value->set_bytes(std::move(bytes));
+  return value;
+}
+
+// A connected socket to 127.0.0.1:port.
+int ConnectTo(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  return fd;
+}
+
+// Whether the server closes the connection (rather than answering) after `bytes`.
+bool ClosedAfter(int port, const std::string& bytes) {
+  const int fd = ConnectTo(port);
+  send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  char c;
+  const bool closed = recv(fd, &c, 1, 0) <= 0;
+  close(fd);
+  return closed;
+}
+
+TEST(HostOf, TakesTheHostPartOfAnAddress) {
+  EXPECT_EQ(HostOf("127.0.0.1:5000"), "127.0.0.1");
+  EXPECT_EQ(HostOf("[::1]:5000"), "::1");
+  EXPECT_EQ(HostOf("node-7.cluster:5000"), "node-7.cluster");
+}
+
+TEST(BulkServer, ServesAnOfferOnceToItsTicket) {
+  BulkServer server;
+  auto port = server.Start("127.0.0.1", 0);
+  ASSERT_TRUE(port.ok()) << port.status();
+  const ValuePtr value = BytesValue(kBulkMinBytes + 123, 'a');
+  const std::string ticket = server.Offer(PrepareOutgoing(value));
+  EXPECT_EQ(ticket.size(), kBulkTicketBytes);
+
+  std::string bytes;
+  ASSERT_TRUE(BulkRead("127.0.0.1", *port, ticket, value->bytes().size(), bytes).ok());
+  EXPECT_EQ(bytes, value->bytes());
+
+  absl::Status again = BulkRead("127.0.0.1", *port, ticket, value->bytes().size(), bytes);
+  EXPECT_EQ(again.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(again.message(), HasSubstr("ended after 0 of"));
+}
+
+TEST(BulkServer, GarbageAndWrongTicketsAreClosedAndTheServerCarriesOn) {
+  BulkServer server;
+  auto port = server.Start("127.0.0.1", 0);
+  ASSERT_TRUE(port.ok()) << port.status();
+  const ValuePtr value = BytesValue(1 << 20, 'b');
+  const std::string ticket = server.Offer(PrepareOutgoing(value));
+
+  EXPECT_TRUE(ClosedAfter(*port, std::string(4096, '\xff')));
+  EXPECT_TRUE(ClosedAfter(*port, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  EXPECT_TRUE(ClosedAfter(*port, std::string(kBulkMagic) + std::string(kBulkTicketBytes, 'x')));
+  // The right ticket behind the wrong magic is refused too, and not used up.
+  EXPECT_TRUE(ClosedAfter(*port, "BRISKBK0" + ticket));
+
+  std::string bytes;
+  ASSERT_TRUE(BulkRead("127.0.0.1", *port, ticket, value->bytes().size(), bytes).ok());
+  EXPECT_EQ(bytes, value->bytes());
+}
+
+TEST(BulkServer, ASilentConnectionHoldsUpNobodyAndStopEndsIt) {
+  BulkServer server;
+  auto port = server.Start("127.0.0.1", 0);
+  ASSERT_TRUE(port.ok()) << port.status();
+  const int silent = ConnectTo(*port);
+  const ValuePtr value = BytesValue(1 << 20, 'c');
+  std::string bytes;
+  ASSERT_TRUE(BulkRead("127.0.0.1", *port, server.Offer(PrepareOutgoing(value)),
+                       value->bytes().size(), bytes)
+                  .ok());
+  EXPECT_EQ(bytes, value->bytes());
+  server.Stop();  // does not wait for the silent reader's hello
+  char c;
+  EXPECT_LE(recv(silent, &c, 1, 0), 0);
+  close(silent);
+}
+
+TEST(BulkRead, ANamedPortNobodyListensOnIsAnError) {
+  BulkServer server;
+  auto port = server.Start("127.0.0.1", 0);
+  ASSERT_TRUE(port.ok()) << port.status();
+  server.Stop();
+  std::string bytes;
+  absl::Status status = BulkRead("127.0.0.1", *port, std::string(kBulkTicketBytes, 't'), 10, bytes);
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(status.message(), HasSubstr(absl::StrCat("bulk port 127.0.0.1:", *port)));
+}
+
+// A worker's data plane without the rest of the worker: its store, data service and bulk port.
+class DataPlane {
+ public:
+  explicit DataPlane(bool bulk) {
+    if (bulk) {
+      bulk_ = std::make_unique<BulkServer>();
+      EXPECT_TRUE(bulk_->Start("127.0.0.1", 0).ok());
+    }
+    service_ = std::make_unique<DataService>(store_, "", bulk_.get());
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(service_.get());
+    server_ = builder.BuildAndStart();
+    address_ = absl::StrCat("127.0.0.1:", port);
+  }
+  ~DataPlane() { server_->Shutdown(std::chrono::system_clock::now()); }
+
+  ValueStore& store() { return store_; }
+  BulkServer* bulk() { return bulk_.get(); }
+  const std::string& address() const { return address_; }
+
+ private:
+  ValueStore store_;
+  std::unique_ptr<BulkServer> bulk_;
+  std::unique_ptr<DataService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::string address_;
+};
+
+TEST(DataPlane, LargeAndSmallValuesArriveWithOrWithoutABulkPort) {
+  for (bool bulk : {true, false}) {
+    SCOPED_TRACE(bulk ? "bulk port" : "no bulk port");
+    DataPlane plane(bulk);
+    const ValuePtr big = BytesValue(2 * kBulkMinBytes + 5, 'd');
+    auto list = std::make_shared<v1::Value>();
+    list->mutable_list()->add_items()->set_int_(7);
+    plane.store().Put("big", big);
+    plane.store().Put("list", list);
+    DataClient client;
+    auto fetched = client.Fetch(plane.address(), {"big", "list", "absent"});
+    ASSERT_TRUE(fetched.ok()) << fetched.status();
+    ASSERT_TRUE(fetched->values.contains("big"));
+    EXPECT_EQ(fetched->values["big"]->bytes(), big->bytes());
+    ASSERT_TRUE(fetched->values.contains("list"));
+    EXPECT_EQ(fetched->values["list"]->list().items(0).int_(), 7);
+    EXPECT_THAT(fetched->missing, ::testing::ElementsAre("absent"));
+  }
+}
+
+TEST(DataPlane, AValueOfferedOnAnUnreachableBulkPortComesThroughTheDataService) {
+  DataPlane plane(/*bulk=*/true);
+  plane.bulk()->Stop();  // still offers tickets for its port, where nobody listens now
+  const ValuePtr big = BytesValue(kBulkMinBytes, 'e');
+  plane.store().Put("big", big);
+  DataClient client;
+  auto fetched = client.Fetch(plane.address(), {"big"});
+  ASSERT_TRUE(fetched.ok()) << fetched.status();
+  ASSERT_TRUE(fetched->values.contains("big"));
+  EXPECT_EQ(fetched->values["big"]->bytes(), big->bytes());
+}
+
+}  // namespace
+}  // namespace brisk

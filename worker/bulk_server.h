@@ -1,0 +1,70 @@
+// BulkServer: the worker's bulk port. Serves large values to peers and clients over plain TCP,
+// straight from the stored value, each under a single-use ticket the data service handed out in
+// an authenticated GetData call (common/bulk_transfer.h has the protocol and the reasons).
+// Thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/data_chunks.h"
+
+namespace brisk {
+
+class BulkServer {
+ public:
+  // A connection that has not presented a live ticket by then is closed.
+  static constexpr absl::Duration kHelloTimeout = absl::Seconds(10);
+  // How long an offer waits to be read.
+  static constexpr absl::Duration kOfferLifetime = absl::Seconds(60);
+  // Connections served at once; more are closed at once.
+  static constexpr int kMaxConnections = 64;
+
+  BulkServer() = default;
+  ~BulkServer();
+  BulkServer(const BulkServer&) = delete;
+  BulkServer& operator=(const BulkServer&) = delete;
+
+  // Listens on `host`:`port` (0: any free port) and starts accepting; returns the port.
+  absl::StatusOr<int> Start(const std::string& host, int port);
+  // Offers `value` for one read; returns the ticket.
+  std::string Offer(OutgoingValue value);
+  // Stops accepting, breaks off transfers under way and waits for their threads. Idempotent.
+  void Stop();
+
+  int port() const { return port_; }
+
+ private:
+  struct PendingOffer {
+    OutgoingValue value;
+    absl::Time expires;
+  };
+
+  void AcceptLoop();
+  void Serve(int id, int fd);
+  // Joins the connection threads that have finished (acceptor thread; or Stop, after it).
+  void JoinFinished();
+  // The offer under `ticket`, taken (a ticket is good once); empty when there is none.
+  std::optional<OutgoingValue> Take(const std::string& ticket);
+
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::thread acceptor_;
+  absl::flat_hash_map<int, std::thread> threads_;  // by id; touched by the acceptor, then Stop
+  int next_id_ = 0;
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::flat_hash_map<std::string, PendingOffer> offers_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<int> open_ ABSL_GUARDED_BY(mu_);  // sockets being served
+  std::vector<int> finished_ ABSL_GUARDED_BY(mu_);     // ids of threads done serving
+};
+
+}  // namespace brisk
