@@ -46,7 +46,10 @@ const char* TaskStateName(TaskState state) {
 }
 
 SchedulerState::SchedulerState(SchedulerComm& comm, const Clock& clock, SchedulerOptions options)
-    : comm_(comm), clock_(clock), options_(options) {}
+    : comm_(comm),
+      clock_(clock),
+      options_(options),
+      key_index_(/*bucket_count=*/0, KeyHash{&tasks_}, KeyEq{&tasks_}) {}
 
 // ------------------------------------------------------------------------------------ workers
 
@@ -141,14 +144,14 @@ void SchedulerState::HandleWorkerMessage(WorkerId wid, const v1::WorkerToSchedul
 void SchedulerState::OnTaskDone(WorkerId wid, const v1::TaskDone& done) {
   auto found = key_index_.find(done.key());
   const bool tracked = found != key_index_.end() &&
-                       tasks_[found->second].state == TaskState::kProcessing &&
-                       tasks_[found->second].processing_on == wid;
+                       tasks_[*found].state == TaskState::kProcessing &&
+                       tasks_[*found].processing_on == wid;
   if (!tracked) {
     // A task that was cancelled or moved meanwhile: the worker should not keep its value.
     if (done.error().empty() && done.missing().empty()) WorkerBatch(wid).add_release(done.key());
     return;
   }
-  const TaskId id = found->second;
+  const TaskId id = *found;
   Task& t = tasks_[id];
   if (!done.missing().empty()) {
     LeaveProcessing(id);
@@ -160,9 +163,9 @@ void SchedulerState::OnTaskDone(WorkerId wid, const v1::TaskDone& done) {
     for (const std::string& key : done.missing()) {
       auto dep = key_index_.find(key);
       if (dep == key_index_.end()) continue;
-      Task& d = tasks_[dep->second];
+      Task& d = tasks_[*dep];
       if (d.state != TaskState::kMemory ||
-          std::find(t.deps.begin(), t.deps.end(), dep->second) == t.deps.end()) {
+          std::find(t.deps.begin(), t.deps.end(), *dep) == t.deps.end()) {
         continue;
       }
       // The holders we named did not have it (or could not serve it): forget those copies and
@@ -170,11 +173,11 @@ void SchedulerState::OnTaskDone(WorkerId wid, const v1::TaskDone& done) {
       for (WorkerId h : d.who_has) {
         auto hw = workers_.find(h);
         if (hw == workers_.end()) continue;
-        hw->second.has_what.erase(dep->second);
+        hw->second.has_what.erase(*dep);
         WorkerBatch(h).add_release(key);
       }
       d.who_has.clear();
-      TransitionMemoryToLost(dep->second);
+      TransitionMemoryToLost(*dep);
     }
     TakeBackSpeculation(id);
     TransitionProcessingToReady(id);
@@ -300,7 +303,7 @@ TaskId SchedulerState::NewTask(const std::string& key) {
   Task& t = tasks_[id];
   t.key = key;
   ++state_counts_[static_cast<int>(t.state)];
-  key_index_.emplace(t.key, id);
+  key_index_.insert(id);
   return id;
 }
 
@@ -320,7 +323,7 @@ absl::StatusOr<JobId> SchedulerState::CreateJob(ClientId client, PendingSubmit& 
   for (int i = 0; i < n; ++i) {
     // A key already in memory is reused as it is: its inputs are not needed again.
     auto existing = key_index_.find(graph.tasks(i).key());
-    if (existing != key_index_.end() && tasks_[existing->second].state == TaskState::kMemory) {
+    if (existing != key_index_.end() && tasks_[*existing].state == TaskState::kMemory) {
       continue;
     }
     for (const std::string& dep : Dependencies(graph.tasks(i))) {
@@ -390,20 +393,20 @@ absl::StatusOr<JobId> SchedulerState::CreateJob(ClientId client, PendingSubmit& 
     v1::Task& spec = *graph.mutable_tasks(idx);
     auto existing = key_index_.find(spec.key());
     TaskId id;
-    if (existing != key_index_.end() && IsActive(tasks_[existing->second].state)) {
-      id = existing->second;  // same key, still live: share it (as Dask does)
+    if (existing != key_index_.end() && IsActive(tasks_[*existing].state)) {
+      id = *existing;  // same key, still live: share it (as Dask does)
       add_to_job(id);
       add_ancestors(id);
       continue;
     }
-    if (existing != key_index_.end() && tasks_[existing->second].state == TaskState::kMemory) {
-      id = existing->second;
+    if (existing != key_index_.end() && tasks_[*existing].state == TaskState::kMemory) {
+      id = *existing;
       add_to_job(id);
       continue;
     }
     if (existing != key_index_.end()) {
       // A finished, failed or cancelled key submitted again: computed afresh with the new spec.
-      id = existing->second;
+      id = *existing;
       Task& old = tasks_[id];
       for (TaskId dep : old.deps) {
         auto& ds = tasks_[dep].dependents;
@@ -429,7 +432,7 @@ absl::StatusOr<JobId> SchedulerState::CreateJob(ClientId client, PendingSubmit& 
       r.workers.assign(spec.workers().begin(), spec.workers().end());
     }
     for (const std::string& dep_key : Dependencies(spec)) {
-      const TaskId dep = key_index_.find(dep_key)->second;
+      const TaskId dep = *key_index_.find(dep_key);
       t.deps.push_back(dep);
       tasks_[dep].dependents.push_back(id);
     }
@@ -445,7 +448,7 @@ absl::StatusOr<JobId> SchedulerState::CreateJob(ClientId client, PendingSubmit& 
     fresh.push_back(id);
   }
   for (const std::string& out : outputs) {
-    const TaskId id = key_index_.find(out)->second;
+    const TaskId id = *key_index_.find(out);
     job.outputs.push_back(id);
     ++tasks_[id].holders;
     if (tasks_[id].output_job == 0) {
@@ -795,7 +798,7 @@ void SchedulerState::MaybeForget(TaskId id) {
 void SchedulerState::ForgetTask(TaskId id) {
   Task& t = tasks_[id];
   std::vector<TaskId> deps = std::move(t.deps);
-  key_index_.erase(t.key);
+  key_index_.erase(id);
   restrictions_.erase(id);
   errors_.erase(id);
   logs_.erase(id);
@@ -1144,7 +1147,7 @@ void SchedulerState::StealWork() {
 void SchedulerState::OnStealResponse(WorkerId victim, const v1::StealResponse& response) {
   auto found = key_index_.find(response.key());
   if (found == key_index_.end()) return;
-  const TaskId id = found->second;
+  const TaskId id = *found;
   Task& t = tasks_[id];
   const WorkerId thief = t.stealing_to;
   if (thief == kNoWorker) return;
@@ -1255,11 +1258,11 @@ v1::WhoHasReply SchedulerState::WhoHas(const v1::WhoHasRequest& request) const {
       loc->set_state("unknown");
       continue;
     }
-    const Task& t = tasks_[it->second];
+    const Task& t = tasks_[*it];
     loc->set_state(TaskStateName(t.state));
     loc->set_nbytes(t.nbytes);
     for (WorkerId w : t.who_has) loc->add_who_has(workers_.at(w).address);
-    auto err = errors_.find(it->second);
+    auto err = errors_.find(*it);
     if (err != errors_.end()) loc->set_error(err->second);
   }
   return reply;
@@ -1268,15 +1271,15 @@ v1::WhoHasReply SchedulerState::WhoHas(const v1::WhoHasRequest& request) const {
 absl::Status SchedulerState::Publish(const std::string& name, const std::string& key) {
   if (name.empty()) return absl::InvalidArgumentError("a published name cannot be empty");
   auto it = key_index_.find(key);
-  if (it == key_index_.end() || tasks_[it->second].state != TaskState::kMemory) {
+  if (it == key_index_.end() || tasks_[*it].state != TaskState::kMemory) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot publish \"", key, "\": it is not in memory"));
   }
   if (published_.contains(name)) {
     return absl::AlreadyExistsError(absl::StrCat("the name \"", name, "\" is already published"));
   }
-  published_[name] = it->second;
-  ++tasks_[it->second].holders;
+  published_[name] = *it;
+  ++tasks_[*it].holders;
   return absl::OkStatus();
 }
 
@@ -1306,26 +1309,26 @@ absl::StatusOr<v1::TaskLog> SchedulerState::GetLog(absl::string_view key) const 
     return absl::NotFoundError(
         absl::StrCat("no task \"", key, "\" (unknown, or its record was dropped)"));
   }
-  const Task& t = tasks_[it->second];
+  const Task& t = tasks_[*it];
   v1::TaskLog log;
   log.set_key(t.key);
   log.set_state(TaskStateName(t.state));
   log.set_worker(WorkerName(t.processing_on != kNoWorker ? t.processing_on : t.ran_on));
-  if (auto l = logs_.find(it->second); l != logs_.end()) log.set_log(l->second);
-  if (auto e = errors_.find(it->second); e != errors_.end()) log.set_error(e->second);
+  if (auto l = logs_.find(*it); l != logs_.end()) log.set_log(l->second);
+  if (auto e = errors_.find(*it); e != errors_.end()) log.set_error(e->second);
   return log;
 }
 
 absl::StatusOr<TaskState> SchedulerState::StateOf(absl::string_view key) const {
   auto it = key_index_.find(key);
   if (it == key_index_.end()) return absl::NotFoundError(absl::StrCat("no task \"", key, "\""));
-  return tasks_[it->second].state;
+  return tasks_[*it].state;
 }
 
 std::string SchedulerState::WorkerOf(absl::string_view key) const {
   auto it = key_index_.find(key);
   if (it == key_index_.end()) return "";
-  const Task& t = tasks_[it->second];
+  const Task& t = tasks_[*it];
   return WorkerName(t.processing_on != kNoWorker ? t.processing_on : t.ran_on);
 }
 
@@ -1333,7 +1336,7 @@ std::vector<std::string> SchedulerState::WhoHasKey(absl::string_view key) const 
   std::vector<std::string> names;
   auto it = key_index_.find(key);
   if (it == key_index_.end()) return names;
-  for (WorkerId w : tasks_[it->second].who_has) names.push_back(WorkerName(w));
+  for (WorkerId w : tasks_[*it].who_has) names.push_back(WorkerName(w));
   return names;
 }
 

@@ -25,8 +25,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
+#include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "brisk/v1/scheduler.pb.h"
 #include "common/clock.h"
 #include "scheduler/scheduler_comm.h"
@@ -72,6 +74,8 @@ struct SchedulerOptions {
 class SchedulerState {
  public:
   SchedulerState(SchedulerComm& comm, const Clock& clock, SchedulerOptions options = {});
+  SchedulerState(const SchedulerState&) = delete;  // key_index_ refers to this object's tasks_
+  SchedulerState& operator=(const SchedulerState&) = delete;
 
   // ---- workers
   // Registers a worker under `id` (chosen by the caller, never reused). An error when the
@@ -160,6 +164,22 @@ class SchedulerState {
     TaskState state = TaskState::kReleased;
     bool restricted = false;
     bool free = false;  // slot on the free list
+  };
+
+  // key_index_ holds task ids and finds them by key: hashing and comparison read the key from
+  // tasks_, so the index stores no copy of it.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(absl::string_view key) const { return absl::Hash<absl::string_view>{}(key); }
+    size_t operator()(TaskId id) const { return (*this)((*tasks)[id].key); }
+    const std::deque<Task>* tasks;
+  };
+  struct KeyEq {
+    using is_transparent = void;
+    bool operator()(TaskId a, TaskId b) const { return a == b; }
+    bool operator()(TaskId a, absl::string_view b) const { return (*tasks)[a].key == b; }
+    bool operator()(absl::string_view a, TaskId b) const { return a == (*tasks)[b].key; }
+    const std::deque<Task>* tasks;
   };
 
   struct Worker {
@@ -271,9 +291,9 @@ class SchedulerState {
   const Clock& clock_;
   SchedulerOptions options_;
 
-  std::deque<Task> tasks_;  // stable addresses: key_index_ views point into Task::key
+  std::deque<Task> tasks_;  // records never move as it grows: a Task& stays valid across NewTask
   std::vector<TaskId> free_tasks_;
-  absl::flat_hash_map<absl::string_view, TaskId> key_index_;
+  absl::flat_hash_set<TaskId, KeyHash, KeyEq> key_index_;  // every live task, found by key
   absl::flat_hash_map<TaskId, Restrictions> restrictions_;
   absl::flat_hash_map<TaskId, std::string> errors_;
   absl::flat_hash_map<TaskId, std::string> logs_;  // only tasks that left a log
