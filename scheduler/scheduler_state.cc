@@ -155,7 +155,7 @@ void SchedulerState::OnTaskDone(WorkerId wid, const v1::TaskDone& done) {
   Task& t = tasks_[id];
   if (!done.missing().empty()) {
     LeaveProcessing(id);
-    if (++t.fetch_failures >= options_.max_fetch_attempts) {
+    if (++retries_[id].fetch_failures >= options_.max_fetch_attempts) {
       TransitionToErred(id, absl::StrCat("could not fetch dependency \"", done.missing(0),
                                          "\" from any worker holding it"));
       return;
@@ -193,11 +193,12 @@ void SchedulerState::OnTaskDone(WorkerId wid, const v1::TaskDone& done) {
   }
   if (!done.error().empty()) {
     LeaveProcessing(id);
-    if (t.retries_left > 0) {
-      --t.retries_left;
-      t.failed_on = wid;
-      spdlog::info("task {} failed on {}, retrying ({} retries left): {}", t.key,
-                   worker_names_[wid], t.retries_left, done.error());
+    auto retries = retries_.find(id);
+    if (retries != retries_.end() && retries->second.left > 0) {
+      --retries->second.left;
+      retries->second.failed_on = wid;
+      spdlog::info("task {} failed on {}, retrying ({} retries left): {}", std::string(t.key()),
+                   worker_names_[wid], retries->second.left, done.error());
       TakeBackSpeculation(id);
       TransitionProcessingToReady(id);
       return;
@@ -290,7 +291,7 @@ uint32_t SchedulerState::InternOp(const std::string& op) {
   return it->second;
 }
 
-TaskId SchedulerState::NewTask(const std::string& key) {
+TaskId SchedulerState::NewTask(absl::string_view key) {
   TaskId id;
   if (!free_tasks_.empty()) {
     id = free_tasks_.back();
@@ -301,7 +302,7 @@ TaskId SchedulerState::NewTask(const std::string& key) {
     tasks_.emplace_back();
   }
   Task& t = tasks_[id];
-  t.key = key;
+  t.key_spec = KeyAndSpec(key, "");
   ++state_counts_[static_cast<int>(t.state)];
   key_index_.insert(id);
   return id;
@@ -422,8 +423,16 @@ absl::StatusOr<JobId> SchedulerState::CreateJob(ClientId client, PendingSubmit& 
     Task& t = tasks_[id];
     t.op = InternOp(spec.op());
     t.priority = spec.priority();
-    t.retries_left = spec.retries();
-    t.fetch_failures = 0;
+    // A task submitted again keeps the worker its last run failed on, as it always has.
+    if (spec.retries() > 0) {
+      Retries& r = retries_[id];
+      r.left = spec.retries();
+      r.fetch_failures = 0;
+    } else if (auto r = retries_.find(id); r != retries_.end()) {
+      r->second.left = 0;
+      r->second.fetch_failures = 0;
+      if (r->second.failed_on == kNoWorker) retries_.erase(r);
+    }
     t.order = next_order_++;
     t.restricted = !spec.resources().empty() || !spec.workers().empty();
     if (t.restricted) {
@@ -436,8 +445,8 @@ absl::StatusOr<JobId> SchedulerState::CreateJob(ClientId client, PendingSubmit& 
       t.deps.push_back(dep);
       tasks_[dep].dependents.push_back(id);
     }
-    spec.clear_key();  // kept once, in t.key
-    t.spec = spec.SerializeAsString();
+    spec.clear_key();  // kept once, beside the spec
+    t.key_spec.set_spec(spec.SerializeAsString());
     add_to_job(id);
     for (TaskId dep : t.deps) {
       if (!in_job.contains(dep) && tasks_[dep].state != TaskState::kMemory) {
@@ -568,14 +577,14 @@ void SchedulerState::TransitionReadyToProcessing(TaskId id, WorkerId wid) {
     for (const auto& [name, amount] : restrictions_[id].resources) w.used[name] += amount;
   }
   v1::ComputeTask* compute = WorkerBatch(wid).add_compute();
-  compute->set_spec(t.spec);
-  compute->set_key(t.key);
+  compute->set_spec(std::string(t.spec()));
+  compute->set_key(std::string(t.key()));
   compute->set_order(static_cast<int64_t>(t.order));
   compute->set_priority(t.priority);
   for (TaskId dep : t.deps) {
     const Task& d = tasks_[dep];
     v1::Dependency* out = compute->add_deps();
-    out->set_key(d.key);
+    out->set_key(std::string(d.key()));
     out->set_nbytes(d.nbytes);
     if (d.state != TaskState::kMemory) {
       out->set_pending_here(true);  // only for speculative tasks: computed on this worker
@@ -617,7 +626,7 @@ void SchedulerState::TakeBackSpeculation(TaskId id) {
     for (TaskId d : tasks_[cur].dependents) {
       Task& dep = tasks_[d];
       if (dep.state != TaskState::kProcessing || dep.speculative == 0) continue;
-      WorkerBatch(dep.processing_on).add_cancel(dep.key);
+      WorkerBatch(dep.processing_on).add_cancel(std::string(dep.key()));
       LeaveProcessing(d);
       dep.speculative = 0;
       SetState(dep, TaskState::kWaiting);  // waiting_on still counts `cur`
@@ -682,7 +691,8 @@ void SchedulerState::TransitionToErred(TaskId root, const std::string& error) {
     if (!IsActive(t.state)) continue;
     RemoveFromQueues(id);
     if (t.state == TaskState::kProcessing && t.speculative > 0) {
-      WorkerBatch(t.processing_on).add_cancel(t.key);  // it would wait there for ever
+      // It would wait there for ever.
+      WorkerBatch(t.processing_on).add_cancel(std::string(t.key()));
     }
     if (t.state == TaskState::kProcessing) LeaveProcessing(id);
     t.speculative = 0;
@@ -699,7 +709,7 @@ void SchedulerState::TransitionToErred(TaskId root, const std::string& error) {
 std::string SchedulerState::DependencyError(TaskId failed) const {
   const std::string& cause = errors_.at(failed);
   if (absl::StartsWith(cause, "dependency \"")) return cause;
-  return absl::StrCat("dependency \"", tasks_[failed].key, "\" failed: ", cause);
+  return absl::StrCat("dependency \"", tasks_[failed].key(), "\" failed: ", cause);
 }
 
 void SchedulerState::TransitionProcessingToReady(TaskId id) {
@@ -746,7 +756,7 @@ void SchedulerState::TransitionMemoryToFinished(TaskId id) {
     auto it = workers_.find(wid);
     if (it == workers_.end()) continue;
     it->second.has_what.erase(id);
-    WorkerBatch(wid).add_release(t.key);
+    WorkerBatch(wid).add_release(std::string(t.key()));
   }
   t.who_has.clear();
   SetState(t, TaskState::kFinished);
@@ -758,7 +768,7 @@ void SchedulerState::TransitionToCancelled(TaskId id) {
   if (!IsActive(t.state)) return;
   RemoveFromQueues(id);
   if (t.state == TaskState::kProcessing) {
-    WorkerBatch(t.processing_on).add_cancel(t.key);
+    WorkerBatch(t.processing_on).add_cancel(std::string(t.key()));
     LeaveProcessing(id);
   }
   SetState(t, TaskState::kCancelled);
@@ -797,9 +807,10 @@ void SchedulerState::MaybeForget(TaskId id) {
 
 void SchedulerState::ForgetTask(TaskId id) {
   Task& t = tasks_[id];
-  std::vector<TaskId> deps = std::move(t.deps);
+  CompactVector<TaskId> deps = std::move(t.deps);
   key_index_.erase(id);
   restrictions_.erase(id);
+  retries_.erase(id);
   errors_.erase(id);
   logs_.erase(id);
   more_output_jobs_.erase(id);
@@ -945,7 +956,7 @@ void SchedulerState::SendKeyUpdate(ClientId client, const Job& job, TaskId id) {
   const Task& t = tasks_[id];
   v1::KeyUpdate* update = ClientBatch(client).add_keys();
   update->set_job(job.id);
-  update->set_key(t.key);
+  update->set_key(std::string(t.key()));
   switch (t.state) {
     case TaskState::kMemory:
       update->set_state(v1::KEY_STATE_MEMORY);
@@ -1060,6 +1071,8 @@ WorkerId SchedulerState::DecideWorker(TaskId id, bool root) const {
   const Task& t = tasks_[id];
   uint64_t total_bytes = 0;
   for (TaskId dep : t.deps) total_bytes += tasks_[dep].nbytes;
+  auto retries = retries_.find(id);
+  const WorkerId failed_on = retries == retries_.end() ? kNoWorker : retries->second.failed_on;
   WorkerId best = kNoWorker;
   double best_cost = std::numeric_limits<double>::infinity();
   size_t best_load = 0;
@@ -1067,7 +1080,7 @@ WorkerId SchedulerState::DecideWorker(TaskId id, bool root) const {
     if (t.restricted && !HasRoomFor(w, id)) continue;
     if (root && RootSaturated(w)) continue;
     double cost = w.occupancy / w.nthreads;
-    if (wid == t.failed_on) cost += 1e9;  // a retry prefers any other worker
+    if (wid == failed_on) cost += 1e9;  // a retry prefers any other worker
     if (total_bytes > 0) {
       uint64_t local = 0;
       for (TaskId dep : t.deps) {
@@ -1139,7 +1152,7 @@ void SchedulerState::StealWork() {
       if (best == kNoTask) break;
       tasks_[best].stealing_to = tid;
       ++thief.incoming_steals;
-      WorkerBatch(victim->id).add_steal(tasks_[best].key);
+      WorkerBatch(victim->id).add_steal(std::string(tasks_[best].key()));
     }
   }
 }
@@ -1221,14 +1234,14 @@ absl::StatusOr<v1::JobInfo> SchedulerState::GetJob(JobId jid, bool include_tasks
   info.set_submitted(job.submitted);
   info.set_ended(job.ended);
   info.set_ntasks(job.tasks.size());
-  for (TaskId id : job.outputs) info.add_outputs(tasks_[id].key);
+  for (TaskId id : job.outputs) info.add_outputs(std::string(tasks_[id].key()));
   auto& counts = *info.mutable_task_states();
   for (TaskId id : job.tasks) {
     const Task& t = tasks_[id];
     ++counts[TaskStateName(t.state)];
     if (!include_tasks) continue;
     v1::TaskInfo* ti = info.add_tasks();
-    ti->set_key(t.key);
+    ti->set_key(std::string(t.key()));
     ti->set_state(TaskStateName(t.state));
     ti->set_worker(WorkerName(t.processing_on != kNoWorker ? t.processing_on : t.ran_on));
     ti->set_start(t.start);
@@ -1300,7 +1313,7 @@ absl::StatusOr<std::string> SchedulerState::Published(const std::string& name) c
   if (it == published_.end()) {
     return absl::NotFoundError(absl::StrCat("nothing is published as \"", name, "\""));
   }
-  return tasks_[it->second].key;
+  return std::string(tasks_[it->second].key());
 }
 
 absl::StatusOr<v1::TaskLog> SchedulerState::GetLog(absl::string_view key) const {
@@ -1311,7 +1324,7 @@ absl::StatusOr<v1::TaskLog> SchedulerState::GetLog(absl::string_view key) const 
   }
   const Task& t = tasks_[*it];
   v1::TaskLog log;
-  log.set_key(t.key);
+  log.set_key(std::string(t.key()));
   log.set_state(TaskStateName(t.state));
   log.set_worker(WorkerName(t.processing_on != kNoWorker ? t.processing_on : t.ran_on));
   if (auto l = logs_.find(*it); l != logs_.end()) log.set_log(l->second);

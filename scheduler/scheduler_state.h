@@ -24,13 +24,14 @@
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "brisk/v1/scheduler.pb.h"
 #include "common/clock.h"
+#include "scheduler/compact_vector.h"
+#include "scheduler/key_and_spec.h"
 #include "scheduler/scheduler_comm.h"
 
 namespace brisk {
@@ -136,12 +137,13 @@ class SchedulerState {
     std::vector<std::string> workers;
   };
 
+  // One per live key, so every byte counts: fields most tasks never use live in side tables
+  // (restrictions_, errors_, logs_, more_output_jobs_, retries_). See kTaskBytes.
   struct Task {
-    std::string key;
-    std::string spec;  // serialized v1::Task, forwarded to the worker as is
-    std::vector<TaskId> deps;
-    std::vector<TaskId> dependents;
-    absl::InlinedVector<WorkerId, 1> who_has;
+    KeyAndSpec key_spec;  // spec: the serialized v1::Task without its key, sent to workers as is
+    CompactVector<TaskId> deps;
+    CompactVector<TaskId> dependents;
+    CompactVector<WorkerId> who_has;
     uint64_t nbytes = 0;
     JobId output_job = 0;  // the first job holding this key as an output (0: none)
     uint64_t order = 0;    // depth-first submission order; lower runs first
@@ -153,17 +155,27 @@ class SchedulerState {
     uint32_t live_jobs = 0;           // running jobs that include this task
     uint32_t job_refs = 0;            // job records that list this task
     int32_t priority = 0;
-    int32_t retries_left = 0;
-    int32_t fetch_failures = 0;
     float assigned_estimate = 0;  // expected seconds added to the worker's occupancy
     WorkerId processing_on = kNoWorker;
     WorkerId ran_on = kNoWorker;
-    WorkerId failed_on = kNoWorker;    // retries go elsewhere when they can
     WorkerId stealing_to = kNoWorker;  // a steal request is out; the victim must confirm
     uint8_t speculative = 0;  // > 0: sent ahead of its last input, that many links down a chain
     TaskState state = TaskState::kReleased;
     bool restricted = false;
     bool free = false;  // slot on the free list
+
+    absl::string_view key() const { return key_spec.key(); }
+    absl::string_view spec() const { return key_spec.spec(); }
+  };
+  // Guards against a record growing unnoticed: it is kept once per key.
+  static constexpr size_t kTaskBytes = 168;
+  static_assert(sizeof(Task) <= kTaskBytes, "Task grew: is the new field needed by most tasks?");
+
+  // Retry bookkeeping, kept only for tasks submitted with retries or that failed to fetch an input.
+  struct Retries {
+    int32_t left = 0;
+    int32_t fetch_failures = 0;
+    WorkerId failed_on = kNoWorker;  // retries go elsewhere when they can
   };
 
   // key_index_ holds task ids and finds them by key: hashing and comparison read the key from
@@ -171,14 +183,14 @@ class SchedulerState {
   struct KeyHash {
     using is_transparent = void;
     size_t operator()(absl::string_view key) const { return absl::Hash<absl::string_view>{}(key); }
-    size_t operator()(TaskId id) const { return (*this)((*tasks)[id].key); }
+    size_t operator()(TaskId id) const { return (*this)((*tasks)[id].key()); }
     const std::deque<Task>* tasks;
   };
   struct KeyEq {
     using is_transparent = void;
     bool operator()(TaskId a, TaskId b) const { return a == b; }
-    bool operator()(TaskId a, absl::string_view b) const { return (*tasks)[a].key == b; }
-    bool operator()(absl::string_view a, TaskId b) const { return a == (*tasks)[b].key; }
+    bool operator()(TaskId a, absl::string_view b) const { return (*tasks)[a].key() == b; }
+    bool operator()(absl::string_view a, TaskId b) const { return a == (*tasks)[b].key(); }
     const std::deque<Task>* tasks;
   };
 
@@ -229,7 +241,7 @@ class SchedulerState {
   // ---- submission
   void HandleSubmit(ClientId client, v1::SubmitGraph& chunk);
   absl::StatusOr<JobId> CreateJob(ClientId client, PendingSubmit& submit);
-  TaskId NewTask(const std::string& key);
+  TaskId NewTask(absl::string_view key);
   void ForgetTask(TaskId id);
   void MaybeForget(TaskId id);  // drop the record once nothing refers to it
   uint32_t InternOp(const std::string& op);
@@ -299,6 +311,7 @@ class SchedulerState {
   absl::flat_hash_map<TaskId, std::string> logs_;  // only tasks that left a log
   // Jobs holding a key as an output beyond the first (kept in Task::output_job).
   absl::flat_hash_map<TaskId, std::vector<JobId>> more_output_jobs_;
+  absl::flat_hash_map<TaskId, Retries> retries_;  // only some tasks: see Retries
   uint64_t next_order_ = 0;
 
   std::vector<std::string> op_names_;

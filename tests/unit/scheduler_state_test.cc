@@ -1625,6 +1625,73 @@ TEST_F(Speculation, TaskSentAheadIsNeverStolen) {
   EXPECT_THAT(StealRequests("w1"), IsEmpty());
 }
 
+// ------------------------------------------------------------------------------------ task records
+
+TEST_F(Lifecycle, LongKeysAndLargeSpecsReachTheWorkerIntact) {
+  AddWorker("w1");
+  const std::string a = "a-" + std::string(200, 'k');  // well past the inline key-and-spec buffer
+  const std::string b = "b-" + std::string(30, 'k');
+  v1::Task first = T(a);
+  first.mutable_args(0)->set_str(std::string(1000, 's'));
+  Run({first, T(b, {a})});
+  std::vector<v1::ComputeTask> sent = TakeComputes("w1");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(KeyOf(sent[0]), a);
+  v1::Task spec;
+  ASSERT_TRUE(spec.ParseFromString(sent[0].spec()));
+  EXPECT_EQ(spec.args(0).str(), std::string(1000, 's'));
+
+  Complete("w1", a);
+  sent = TakeComputes("w1");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(KeyOf(sent[0]), b);
+  ASSERT_EQ(sent[0].deps_size(), 1);
+  EXPECT_EQ(sent[0].deps(0).key(), a);
+  Complete("w1", b);
+  EXPECT_THAT(Released("w1"), ElementsAre(a));
+}
+
+TEST_F(Jobs, KeySubmittedAgainRunsWithItsNewSpec) {
+  AddWorker("w1");
+  const std::string key = "k-" + std::string(40, 'k');
+  v1::Task old_spec = T(key);
+  old_spec.mutable_args(0)->set_int_(1);
+  Run({old_spec});
+  Fail("w1", key, "boom");
+  Sent("w1");
+  v1::Task new_spec = T(key);
+  new_spec.mutable_args(0)->set_str("second");
+  Run({new_spec});
+  std::vector<v1::ComputeTask> sent = TakeComputes("w1");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(KeyOf(sent[0]), key);
+  v1::Task spec;
+  ASSERT_TRUE(spec.ParseFromString(sent[0].spec()));
+  EXPECT_EQ(spec.args(0).str(), "second");
+}
+
+TEST_F(History, RecordsOfForgottenKeysAreReusedAndKeysStillFindTheirTasks) {
+  SchedulerOptions options = Plain();
+  options.job_history = 0;
+  Start(options);
+  AddWorker("w1", /*nthreads=*/1000);
+  std::vector<v1::Task> first;
+  for (int i = 0; i < 500; ++i) first.push_back(T(absl::StrFormat("x%d", i)));
+  const JobId old_job = Run(first);
+  for (int i = 0; i < 500; ++i) Complete("w1", absl::StrFormat("x%d", i));
+  Release(old_job);
+  EXPECT_EQ(state_->TaskCount(), 0u);
+
+  std::vector<v1::Task> second;
+  for (int i = 0; i < 600; ++i) second.push_back(T(absl::StrFormat("y%d", i)));
+  const JobId job = Run(second);
+  EXPECT_EQ(state_->TaskCount(), 600u);
+  EXPECT_EQ(State("x7"), "forgotten");
+  for (int i = 0; i < 600; ++i) Complete("w1", absl::StrFormat("y%d", i));
+  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(State("y599"), "memory");
+}
+
 // ------------------------------------------------------------------------------------ containers
 
 TEST(CompactVectorTest, KeepsTwoIdsInlineThenMovesToTheHeap) {
