@@ -89,7 +89,7 @@ absl::Status SchedulerState::AddWorker(WorkerId id, const v1::RegisterWorker& re
   // Tasks nobody could run may fit this worker.
   std::vector<QueueKey> retry(no_worker_.begin(), no_worker_.end());
   no_worker_.clear();
-  for (const QueueKey& k : retry) TransitionWaitingToReady(std::get<2>(k));
+  for (const QueueKey& k : retry) TransitionWaitingToReady(k.id);
   return absl::OkStatus();
 }
 
@@ -1102,7 +1102,7 @@ WorkerId SchedulerState::DecideWorker(TaskId id, bool root) const {
 void SchedulerState::ScheduleQueued() {
   if (workers_.empty()) return;
   for (auto it = constrained_.begin(); it != constrained_.end();) {
-    const TaskId id = std::get<2>(*it);
+    const TaskId id = it->id;
     const WorkerId w = DecideWorker(id, tasks_[id].deps.empty());
     if (w == kNoWorker) {
       ++it;
@@ -1112,7 +1112,7 @@ void SchedulerState::ScheduleQueued() {
     TransitionReadyToProcessing(id, w);
   }
   while (!queued_.empty()) {
-    const TaskId id = std::get<2>(*queued_.begin());
+    const TaskId id = queued_.begin()->id;
     const WorkerId w = DecideWorker(id, /*root=*/true);
     if (w == kNoWorker) break;
     queued_.erase(queued_.begin());

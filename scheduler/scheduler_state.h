@@ -234,9 +234,19 @@ class SchedulerState {
     bool keep = false;
   };
 
-  // Queue order: higher user priority first, then lower submission order.
-  using QueueKey = std::tuple<int32_t, uint64_t, TaskId>;
-  static QueueKey KeyFor(const Task& t, TaskId id) { return {-t.priority, t.order, id}; }
+  // Queue order: higher user priority first, then lower submission order, then the id. The
+  // fields are laid out to fit 16 bytes (a tuple in this order takes 24): a big graph's roots are
+  // all queued at once.
+  struct QueueKey {
+    int32_t neg_priority;
+    TaskId id;
+    uint64_t order;
+    bool operator<(const QueueKey& other) const {
+      return std::tie(neg_priority, order, id) <
+             std::tie(other.neg_priority, other.order, other.id);
+    }
+  };
+  static QueueKey KeyFor(const Task& t, TaskId id) { return {-t.priority, id, t.order}; }
 
   // ---- submission
   void HandleSubmit(ClientId client, v1::SubmitGraph& chunk);
