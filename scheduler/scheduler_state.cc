@@ -46,7 +46,10 @@ const char* TaskStateName(TaskState state) {
 }
 
 SchedulerState::SchedulerState(SchedulerComm& comm, const Clock& clock, SchedulerOptions options)
-    : comm_(comm), clock_(clock), options_(options) {}
+    : comm_(comm),
+      clock_(clock),
+      options_(options),
+      key_index_(/*bucket_count=*/0, KeyHash{&tasks_}, KeyEq{&tasks_}) {}
 
 // ------------------------------------------------------------------------------------ workers
 
@@ -86,7 +89,7 @@ absl::Status SchedulerState::AddWorker(WorkerId id, const v1::RegisterWorker& re
   // Tasks nobody could run may fit this worker.
   std::vector<QueueKey> retry(no_worker_.begin(), no_worker_.end());
   no_worker_.clear();
-  for (const QueueKey& k : retry) TransitionWaitingToReady(std::get<2>(k));
+  for (const QueueKey& k : retry) TransitionWaitingToReady(k.id);
   return absl::OkStatus();
 }
 
@@ -141,18 +144,18 @@ void SchedulerState::HandleWorkerMessage(WorkerId wid, const v1::WorkerToSchedul
 void SchedulerState::OnTaskDone(WorkerId wid, const v1::TaskDone& done) {
   auto found = key_index_.find(done.key());
   const bool tracked = found != key_index_.end() &&
-                       tasks_[found->second].state == TaskState::kProcessing &&
-                       tasks_[found->second].processing_on == wid;
+                       tasks_[*found].state == TaskState::kProcessing &&
+                       tasks_[*found].processing_on == wid;
   if (!tracked) {
     // A task that was cancelled or moved meanwhile: the worker should not keep its value.
     if (done.error().empty() && done.missing().empty()) WorkerBatch(wid).add_release(done.key());
     return;
   }
-  const TaskId id = found->second;
+  const TaskId id = *found;
   Task& t = tasks_[id];
   if (!done.missing().empty()) {
     LeaveProcessing(id);
-    if (++t.fetch_failures >= options_.max_fetch_attempts) {
+    if (++retries_[id].fetch_failures >= options_.max_fetch_attempts) {
       TransitionToErred(id, absl::StrCat("could not fetch dependency \"", done.missing(0),
                                          "\" from any worker holding it"));
       return;
@@ -160,9 +163,9 @@ void SchedulerState::OnTaskDone(WorkerId wid, const v1::TaskDone& done) {
     for (const std::string& key : done.missing()) {
       auto dep = key_index_.find(key);
       if (dep == key_index_.end()) continue;
-      Task& d = tasks_[dep->second];
+      Task& d = tasks_[*dep];
       if (d.state != TaskState::kMemory ||
-          std::find(t.deps.begin(), t.deps.end(), dep->second) == t.deps.end()) {
+          std::find(t.deps.begin(), t.deps.end(), *dep) == t.deps.end()) {
         continue;
       }
       // The holders we named did not have it (or could not serve it): forget those copies and
@@ -170,11 +173,11 @@ void SchedulerState::OnTaskDone(WorkerId wid, const v1::TaskDone& done) {
       for (WorkerId h : d.who_has) {
         auto hw = workers_.find(h);
         if (hw == workers_.end()) continue;
-        hw->second.has_what.erase(dep->second);
+        hw->second.has_what.erase(*dep);
         WorkerBatch(h).add_release(key);
       }
       d.who_has.clear();
-      TransitionMemoryToLost(dep->second);
+      TransitionMemoryToLost(*dep);
     }
     TakeBackSpeculation(id);
     TransitionProcessingToReady(id);
@@ -190,11 +193,12 @@ void SchedulerState::OnTaskDone(WorkerId wid, const v1::TaskDone& done) {
   }
   if (!done.error().empty()) {
     LeaveProcessing(id);
-    if (t.retries_left > 0) {
-      --t.retries_left;
-      t.failed_on = wid;
-      spdlog::info("task {} failed on {}, retrying ({} retries left): {}", t.key,
-                   worker_names_[wid], t.retries_left, done.error());
+    auto retries = retries_.find(id);
+    if (retries != retries_.end() && retries->second.left > 0) {
+      --retries->second.left;
+      retries->second.failed_on = wid;
+      spdlog::info("task {} failed on {}, retrying ({} retries left): {}", std::string(t.key()),
+                   worker_names_[wid], retries->second.left, done.error());
       TakeBackSpeculation(id);
       TransitionProcessingToReady(id);
       return;
@@ -287,7 +291,7 @@ uint32_t SchedulerState::InternOp(const std::string& op) {
   return it->second;
 }
 
-TaskId SchedulerState::NewTask(const std::string& key) {
+TaskId SchedulerState::NewTask(absl::string_view key) {
   TaskId id;
   if (!free_tasks_.empty()) {
     id = free_tasks_.back();
@@ -298,9 +302,9 @@ TaskId SchedulerState::NewTask(const std::string& key) {
     tasks_.emplace_back();
   }
   Task& t = tasks_[id];
-  t.key = key;
+  t.key_spec = KeyAndSpec(key, "");
   ++state_counts_[static_cast<int>(t.state)];
-  key_index_.emplace(t.key, id);
+  key_index_.insert(id);
   return id;
 }
 
@@ -320,7 +324,7 @@ absl::StatusOr<JobId> SchedulerState::CreateJob(ClientId client, PendingSubmit& 
   for (int i = 0; i < n; ++i) {
     // A key already in memory is reused as it is: its inputs are not needed again.
     auto existing = key_index_.find(graph.tasks(i).key());
-    if (existing != key_index_.end() && tasks_[existing->second].state == TaskState::kMemory) {
+    if (existing != key_index_.end() && tasks_[*existing].state == TaskState::kMemory) {
       continue;
     }
     for (const std::string& dep : Dependencies(graph.tasks(i))) {
@@ -390,20 +394,20 @@ absl::StatusOr<JobId> SchedulerState::CreateJob(ClientId client, PendingSubmit& 
     v1::Task& spec = *graph.mutable_tasks(idx);
     auto existing = key_index_.find(spec.key());
     TaskId id;
-    if (existing != key_index_.end() && IsActive(tasks_[existing->second].state)) {
-      id = existing->second;  // same key, still live: share it (as Dask does)
+    if (existing != key_index_.end() && IsActive(tasks_[*existing].state)) {
+      id = *existing;  // same key, still live: share it (as Dask does)
       add_to_job(id);
       add_ancestors(id);
       continue;
     }
-    if (existing != key_index_.end() && tasks_[existing->second].state == TaskState::kMemory) {
-      id = existing->second;
+    if (existing != key_index_.end() && tasks_[*existing].state == TaskState::kMemory) {
+      id = *existing;
       add_to_job(id);
       continue;
     }
     if (existing != key_index_.end()) {
       // A finished, failed or cancelled key submitted again: computed afresh with the new spec.
-      id = existing->second;
+      id = *existing;
       Task& old = tasks_[id];
       for (TaskId dep : old.deps) {
         auto& ds = tasks_[dep].dependents;
@@ -419,8 +423,16 @@ absl::StatusOr<JobId> SchedulerState::CreateJob(ClientId client, PendingSubmit& 
     Task& t = tasks_[id];
     t.op = InternOp(spec.op());
     t.priority = spec.priority();
-    t.retries_left = spec.retries();
-    t.fetch_failures = 0;
+    // A task submitted again keeps the worker its last run failed on, as it always has.
+    if (spec.retries() > 0) {
+      Retries& r = retries_[id];
+      r.left = spec.retries();
+      r.fetch_failures = 0;
+    } else if (auto r = retries_.find(id); r != retries_.end()) {
+      r->second.left = 0;
+      r->second.fetch_failures = 0;
+      if (r->second.failed_on == kNoWorker) retries_.erase(r);
+    }
     t.order = next_order_++;
     t.restricted = !spec.resources().empty() || !spec.workers().empty();
     if (t.restricted) {
@@ -429,12 +441,12 @@ absl::StatusOr<JobId> SchedulerState::CreateJob(ClientId client, PendingSubmit& 
       r.workers.assign(spec.workers().begin(), spec.workers().end());
     }
     for (const std::string& dep_key : Dependencies(spec)) {
-      const TaskId dep = key_index_.find(dep_key)->second;
+      const TaskId dep = *key_index_.find(dep_key);
       t.deps.push_back(dep);
       tasks_[dep].dependents.push_back(id);
     }
-    spec.clear_key();  // kept once, in t.key
-    t.spec = spec.SerializeAsString();
+    spec.clear_key();  // kept once, beside the spec
+    t.key_spec.set_spec(spec.SerializeAsString());
     add_to_job(id);
     for (TaskId dep : t.deps) {
       if (!in_job.contains(dep) && tasks_[dep].state != TaskState::kMemory) {
@@ -445,7 +457,7 @@ absl::StatusOr<JobId> SchedulerState::CreateJob(ClientId client, PendingSubmit& 
     fresh.push_back(id);
   }
   for (const std::string& out : outputs) {
-    const TaskId id = key_index_.find(out)->second;
+    const TaskId id = *key_index_.find(out);
     job.outputs.push_back(id);
     ++tasks_[id].holders;
     if (tasks_[id].output_job == 0) {
@@ -565,14 +577,14 @@ void SchedulerState::TransitionReadyToProcessing(TaskId id, WorkerId wid) {
     for (const auto& [name, amount] : restrictions_[id].resources) w.used[name] += amount;
   }
   v1::ComputeTask* compute = WorkerBatch(wid).add_compute();
-  compute->set_spec(t.spec);
-  compute->set_key(t.key);
+  compute->set_spec(std::string(t.spec()));
+  compute->set_key(std::string(t.key()));
   compute->set_order(static_cast<int64_t>(t.order));
   compute->set_priority(t.priority);
   for (TaskId dep : t.deps) {
     const Task& d = tasks_[dep];
     v1::Dependency* out = compute->add_deps();
-    out->set_key(d.key);
+    out->set_key(std::string(d.key()));
     out->set_nbytes(d.nbytes);
     if (d.state != TaskState::kMemory) {
       out->set_pending_here(true);  // only for speculative tasks: computed on this worker
@@ -614,7 +626,7 @@ void SchedulerState::TakeBackSpeculation(TaskId id) {
     for (TaskId d : tasks_[cur].dependents) {
       Task& dep = tasks_[d];
       if (dep.state != TaskState::kProcessing || dep.speculative == 0) continue;
-      WorkerBatch(dep.processing_on).add_cancel(dep.key);
+      WorkerBatch(dep.processing_on).add_cancel(std::string(dep.key()));
       LeaveProcessing(d);
       dep.speculative = 0;
       SetState(dep, TaskState::kWaiting);  // waiting_on still counts `cur`
@@ -679,7 +691,8 @@ void SchedulerState::TransitionToErred(TaskId root, const std::string& error) {
     if (!IsActive(t.state)) continue;
     RemoveFromQueues(id);
     if (t.state == TaskState::kProcessing && t.speculative > 0) {
-      WorkerBatch(t.processing_on).add_cancel(t.key);  // it would wait there for ever
+      // It would wait there for ever.
+      WorkerBatch(t.processing_on).add_cancel(std::string(t.key()));
     }
     if (t.state == TaskState::kProcessing) LeaveProcessing(id);
     t.speculative = 0;
@@ -696,7 +709,7 @@ void SchedulerState::TransitionToErred(TaskId root, const std::string& error) {
 std::string SchedulerState::DependencyError(TaskId failed) const {
   const std::string& cause = errors_.at(failed);
   if (absl::StartsWith(cause, "dependency \"")) return cause;
-  return absl::StrCat("dependency \"", tasks_[failed].key, "\" failed: ", cause);
+  return absl::StrCat("dependency \"", tasks_[failed].key(), "\" failed: ", cause);
 }
 
 void SchedulerState::TransitionProcessingToReady(TaskId id) {
@@ -743,7 +756,7 @@ void SchedulerState::TransitionMemoryToFinished(TaskId id) {
     auto it = workers_.find(wid);
     if (it == workers_.end()) continue;
     it->second.has_what.erase(id);
-    WorkerBatch(wid).add_release(t.key);
+    WorkerBatch(wid).add_release(std::string(t.key()));
   }
   t.who_has.clear();
   SetState(t, TaskState::kFinished);
@@ -755,7 +768,7 @@ void SchedulerState::TransitionToCancelled(TaskId id) {
   if (!IsActive(t.state)) return;
   RemoveFromQueues(id);
   if (t.state == TaskState::kProcessing) {
-    WorkerBatch(t.processing_on).add_cancel(t.key);
+    WorkerBatch(t.processing_on).add_cancel(std::string(t.key()));
     LeaveProcessing(id);
   }
   SetState(t, TaskState::kCancelled);
@@ -794,9 +807,10 @@ void SchedulerState::MaybeForget(TaskId id) {
 
 void SchedulerState::ForgetTask(TaskId id) {
   Task& t = tasks_[id];
-  std::vector<TaskId> deps = std::move(t.deps);
-  key_index_.erase(t.key);
+  CompactVector<TaskId> deps = std::move(t.deps);
+  key_index_.erase(id);
   restrictions_.erase(id);
+  retries_.erase(id);
   errors_.erase(id);
   logs_.erase(id);
   more_output_jobs_.erase(id);
@@ -942,7 +956,7 @@ void SchedulerState::SendKeyUpdate(ClientId client, const Job& job, TaskId id) {
   const Task& t = tasks_[id];
   v1::KeyUpdate* update = ClientBatch(client).add_keys();
   update->set_job(job.id);
-  update->set_key(t.key);
+  update->set_key(std::string(t.key()));
   switch (t.state) {
     case TaskState::kMemory:
       update->set_state(v1::KEY_STATE_MEMORY);
@@ -1057,6 +1071,8 @@ WorkerId SchedulerState::DecideWorker(TaskId id, bool root) const {
   const Task& t = tasks_[id];
   uint64_t total_bytes = 0;
   for (TaskId dep : t.deps) total_bytes += tasks_[dep].nbytes;
+  auto retries = retries_.find(id);
+  const WorkerId failed_on = retries == retries_.end() ? kNoWorker : retries->second.failed_on;
   WorkerId best = kNoWorker;
   double best_cost = std::numeric_limits<double>::infinity();
   size_t best_load = 0;
@@ -1064,7 +1080,7 @@ WorkerId SchedulerState::DecideWorker(TaskId id, bool root) const {
     if (t.restricted && !HasRoomFor(w, id)) continue;
     if (root && RootSaturated(w)) continue;
     double cost = w.occupancy / w.nthreads;
-    if (wid == t.failed_on) cost += 1e9;  // a retry prefers any other worker
+    if (wid == failed_on) cost += 1e9;  // a retry prefers any other worker
     if (total_bytes > 0) {
       uint64_t local = 0;
       for (TaskId dep : t.deps) {
@@ -1086,7 +1102,7 @@ WorkerId SchedulerState::DecideWorker(TaskId id, bool root) const {
 void SchedulerState::ScheduleQueued() {
   if (workers_.empty()) return;
   for (auto it = constrained_.begin(); it != constrained_.end();) {
-    const TaskId id = std::get<2>(*it);
+    const TaskId id = it->id;
     const WorkerId w = DecideWorker(id, tasks_[id].deps.empty());
     if (w == kNoWorker) {
       ++it;
@@ -1096,7 +1112,7 @@ void SchedulerState::ScheduleQueued() {
     TransitionReadyToProcessing(id, w);
   }
   while (!queued_.empty()) {
-    const TaskId id = std::get<2>(*queued_.begin());
+    const TaskId id = queued_.begin()->id;
     const WorkerId w = DecideWorker(id, /*root=*/true);
     if (w == kNoWorker) break;
     queued_.erase(queued_.begin());
@@ -1136,7 +1152,7 @@ void SchedulerState::StealWork() {
       if (best == kNoTask) break;
       tasks_[best].stealing_to = tid;
       ++thief.incoming_steals;
-      WorkerBatch(victim->id).add_steal(tasks_[best].key);
+      WorkerBatch(victim->id).add_steal(std::string(tasks_[best].key()));
     }
   }
 }
@@ -1144,7 +1160,7 @@ void SchedulerState::StealWork() {
 void SchedulerState::OnStealResponse(WorkerId victim, const v1::StealResponse& response) {
   auto found = key_index_.find(response.key());
   if (found == key_index_.end()) return;
-  const TaskId id = found->second;
+  const TaskId id = *found;
   Task& t = tasks_[id];
   const WorkerId thief = t.stealing_to;
   if (thief == kNoWorker) return;
@@ -1218,14 +1234,14 @@ absl::StatusOr<v1::JobInfo> SchedulerState::GetJob(JobId jid, bool include_tasks
   info.set_submitted(job.submitted);
   info.set_ended(job.ended);
   info.set_ntasks(job.tasks.size());
-  for (TaskId id : job.outputs) info.add_outputs(tasks_[id].key);
+  for (TaskId id : job.outputs) info.add_outputs(std::string(tasks_[id].key()));
   auto& counts = *info.mutable_task_states();
   for (TaskId id : job.tasks) {
     const Task& t = tasks_[id];
     ++counts[TaskStateName(t.state)];
     if (!include_tasks) continue;
     v1::TaskInfo* ti = info.add_tasks();
-    ti->set_key(t.key);
+    ti->set_key(std::string(t.key()));
     ti->set_state(TaskStateName(t.state));
     ti->set_worker(WorkerName(t.processing_on != kNoWorker ? t.processing_on : t.ran_on));
     ti->set_start(t.start);
@@ -1255,11 +1271,11 @@ v1::WhoHasReply SchedulerState::WhoHas(const v1::WhoHasRequest& request) const {
       loc->set_state("unknown");
       continue;
     }
-    const Task& t = tasks_[it->second];
+    const Task& t = tasks_[*it];
     loc->set_state(TaskStateName(t.state));
     loc->set_nbytes(t.nbytes);
     for (WorkerId w : t.who_has) loc->add_who_has(workers_.at(w).address);
-    auto err = errors_.find(it->second);
+    auto err = errors_.find(*it);
     if (err != errors_.end()) loc->set_error(err->second);
   }
   return reply;
@@ -1268,15 +1284,15 @@ v1::WhoHasReply SchedulerState::WhoHas(const v1::WhoHasRequest& request) const {
 absl::Status SchedulerState::Publish(const std::string& name, const std::string& key) {
   if (name.empty()) return absl::InvalidArgumentError("a published name cannot be empty");
   auto it = key_index_.find(key);
-  if (it == key_index_.end() || tasks_[it->second].state != TaskState::kMemory) {
+  if (it == key_index_.end() || tasks_[*it].state != TaskState::kMemory) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot publish \"", key, "\": it is not in memory"));
   }
   if (published_.contains(name)) {
     return absl::AlreadyExistsError(absl::StrCat("the name \"", name, "\" is already published"));
   }
-  published_[name] = it->second;
-  ++tasks_[it->second].holders;
+  published_[name] = *it;
+  ++tasks_[*it].holders;
   return absl::OkStatus();
 }
 
@@ -1297,7 +1313,7 @@ absl::StatusOr<std::string> SchedulerState::Published(const std::string& name) c
   if (it == published_.end()) {
     return absl::NotFoundError(absl::StrCat("nothing is published as \"", name, "\""));
   }
-  return tasks_[it->second].key;
+  return std::string(tasks_[it->second].key());
 }
 
 absl::StatusOr<v1::TaskLog> SchedulerState::GetLog(absl::string_view key) const {
@@ -1306,26 +1322,26 @@ absl::StatusOr<v1::TaskLog> SchedulerState::GetLog(absl::string_view key) const 
     return absl::NotFoundError(
         absl::StrCat("no task \"", key, "\" (unknown, or its record was dropped)"));
   }
-  const Task& t = tasks_[it->second];
+  const Task& t = tasks_[*it];
   v1::TaskLog log;
-  log.set_key(t.key);
+  log.set_key(std::string(t.key()));
   log.set_state(TaskStateName(t.state));
   log.set_worker(WorkerName(t.processing_on != kNoWorker ? t.processing_on : t.ran_on));
-  if (auto l = logs_.find(it->second); l != logs_.end()) log.set_log(l->second);
-  if (auto e = errors_.find(it->second); e != errors_.end()) log.set_error(e->second);
+  if (auto l = logs_.find(*it); l != logs_.end()) log.set_log(l->second);
+  if (auto e = errors_.find(*it); e != errors_.end()) log.set_error(e->second);
   return log;
 }
 
 absl::StatusOr<TaskState> SchedulerState::StateOf(absl::string_view key) const {
   auto it = key_index_.find(key);
   if (it == key_index_.end()) return absl::NotFoundError(absl::StrCat("no task \"", key, "\""));
-  return tasks_[it->second].state;
+  return tasks_[*it].state;
 }
 
 std::string SchedulerState::WorkerOf(absl::string_view key) const {
   auto it = key_index_.find(key);
   if (it == key_index_.end()) return "";
-  const Task& t = tasks_[it->second];
+  const Task& t = tasks_[*it];
   return WorkerName(t.processing_on != kNoWorker ? t.processing_on : t.ran_on);
 }
 
@@ -1333,7 +1349,7 @@ std::vector<std::string> SchedulerState::WhoHasKey(absl::string_view key) const 
   std::vector<std::string> names;
   auto it = key_index_.find(key);
   if (it == key_index_.end()) return names;
-  for (WorkerId w : tasks_[it->second].who_has) names.push_back(WorkerName(w));
+  for (WorkerId w : tasks_[*it].who_has) names.push_back(WorkerName(w));
   return names;
 }
 

@@ -24,11 +24,14 @@
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/container/inlined_vector.h"
+#include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "brisk/v1/scheduler.pb.h"
 #include "common/clock.h"
+#include "scheduler/compact_vector.h"
+#include "scheduler/key_and_spec.h"
 #include "scheduler/scheduler_comm.h"
 
 namespace brisk {
@@ -72,6 +75,8 @@ struct SchedulerOptions {
 class SchedulerState {
  public:
   SchedulerState(SchedulerComm& comm, const Clock& clock, SchedulerOptions options = {});
+  SchedulerState(const SchedulerState&) = delete;  // key_index_ refers to this object's tasks_
+  SchedulerState& operator=(const SchedulerState&) = delete;
 
   // ---- workers
   // Registers a worker under `id` (chosen by the caller, never reused). An error when the
@@ -132,12 +137,13 @@ class SchedulerState {
     std::vector<std::string> workers;
   };
 
+  // One per live key, so every byte counts: fields most tasks never use live in side tables
+  // (restrictions_, errors_, logs_, more_output_jobs_, retries_). See kTaskBytes.
   struct Task {
-    std::string key;
-    std::string spec;  // serialized v1::Task, forwarded to the worker as is
-    std::vector<TaskId> deps;
-    std::vector<TaskId> dependents;
-    absl::InlinedVector<WorkerId, 1> who_has;
+    KeyAndSpec key_spec;  // spec: the serialized v1::Task without its key, sent to workers as is
+    CompactVector<TaskId> deps;
+    CompactVector<TaskId> dependents;
+    CompactVector<WorkerId> who_has;
     uint64_t nbytes = 0;
     JobId output_job = 0;  // the first job holding this key as an output (0: none)
     uint64_t order = 0;    // depth-first submission order; lower runs first
@@ -149,17 +155,43 @@ class SchedulerState {
     uint32_t live_jobs = 0;           // running jobs that include this task
     uint32_t job_refs = 0;            // job records that list this task
     int32_t priority = 0;
-    int32_t retries_left = 0;
-    int32_t fetch_failures = 0;
     float assigned_estimate = 0;  // expected seconds added to the worker's occupancy
     WorkerId processing_on = kNoWorker;
     WorkerId ran_on = kNoWorker;
-    WorkerId failed_on = kNoWorker;    // retries go elsewhere when they can
     WorkerId stealing_to = kNoWorker;  // a steal request is out; the victim must confirm
     uint8_t speculative = 0;  // > 0: sent ahead of its last input, that many links down a chain
     TaskState state = TaskState::kReleased;
     bool restricted = false;
     bool free = false;  // slot on the free list
+
+    absl::string_view key() const { return key_spec.key(); }
+    absl::string_view spec() const { return key_spec.spec(); }
+  };
+  // Guards against a record growing unnoticed: it is kept once per key.
+  static constexpr size_t kTaskBytes = 168;
+  static_assert(sizeof(Task) <= kTaskBytes, "Task grew: is the new field needed by most tasks?");
+
+  // Retry bookkeeping, kept only for tasks submitted with retries or that failed to fetch an input.
+  struct Retries {
+    int32_t left = 0;
+    int32_t fetch_failures = 0;
+    WorkerId failed_on = kNoWorker;  // retries go elsewhere when they can
+  };
+
+  // key_index_ holds task ids and finds them by key: hashing and comparison read the key from
+  // tasks_, so the index stores no copy of it.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(absl::string_view key) const { return absl::Hash<absl::string_view>{}(key); }
+    size_t operator()(TaskId id) const { return (*this)((*tasks)[id].key()); }
+    const std::deque<Task>* tasks;
+  };
+  struct KeyEq {
+    using is_transparent = void;
+    bool operator()(TaskId a, TaskId b) const { return a == b; }
+    bool operator()(TaskId a, absl::string_view b) const { return (*tasks)[a].key() == b; }
+    bool operator()(absl::string_view a, TaskId b) const { return a == (*tasks)[b].key(); }
+    const std::deque<Task>* tasks;
   };
 
   struct Worker {
@@ -202,14 +234,24 @@ class SchedulerState {
     bool keep = false;
   };
 
-  // Queue order: higher user priority first, then lower submission order.
-  using QueueKey = std::tuple<int32_t, uint64_t, TaskId>;
-  static QueueKey KeyFor(const Task& t, TaskId id) { return {-t.priority, t.order, id}; }
+  // Queue order: higher user priority first, then lower submission order, then the id. The
+  // fields are laid out to fit 16 bytes (a tuple in this order takes 24): a big graph's roots are
+  // all queued at once.
+  struct QueueKey {
+    int32_t neg_priority;
+    TaskId id;
+    uint64_t order;
+    bool operator<(const QueueKey& other) const {
+      return std::tie(neg_priority, order, id) <
+             std::tie(other.neg_priority, other.order, other.id);
+    }
+  };
+  static QueueKey KeyFor(const Task& t, TaskId id) { return {-t.priority, id, t.order}; }
 
   // ---- submission
   void HandleSubmit(ClientId client, v1::SubmitGraph& chunk);
   absl::StatusOr<JobId> CreateJob(ClientId client, PendingSubmit& submit);
-  TaskId NewTask(const std::string& key);
+  TaskId NewTask(absl::string_view key);
   void ForgetTask(TaskId id);
   void MaybeForget(TaskId id);  // drop the record once nothing refers to it
   uint32_t InternOp(const std::string& op);
@@ -271,14 +313,15 @@ class SchedulerState {
   const Clock& clock_;
   SchedulerOptions options_;
 
-  std::deque<Task> tasks_;  // stable addresses: key_index_ views point into Task::key
+  std::deque<Task> tasks_;  // records never move as it grows: a Task& stays valid across NewTask
   std::vector<TaskId> free_tasks_;
-  absl::flat_hash_map<absl::string_view, TaskId> key_index_;
+  absl::flat_hash_set<TaskId, KeyHash, KeyEq> key_index_;  // every live task, found by key
   absl::flat_hash_map<TaskId, Restrictions> restrictions_;
   absl::flat_hash_map<TaskId, std::string> errors_;
   absl::flat_hash_map<TaskId, std::string> logs_;  // only tasks that left a log
   // Jobs holding a key as an output beyond the first (kept in Task::output_job).
   absl::flat_hash_map<TaskId, std::vector<JobId>> more_output_jobs_;
+  absl::flat_hash_map<TaskId, Retries> retries_;  // only some tasks: see Retries
   uint64_t next_order_ = 0;
 
   std::vector<std::string> op_names_;

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -17,6 +18,8 @@
 #include "absl/time/time.h"
 #include "brisk/v1/graph.pb.h"
 #include "brisk/v1/scheduler.pb.h"
+#include "scheduler/compact_vector.h"
+#include "scheduler/key_and_spec.h"
 #include "scheduler/scheduler_comm.h"
 
 namespace brisk {
@@ -1620,6 +1623,181 @@ TEST_F(Speculation, TaskSentAheadIsNeverStolen) {
   Run({T("a"), T("b", {"a"}), T("c", {"b"})});
   AddWorker("w2");
   EXPECT_THAT(StealRequests("w1"), IsEmpty());
+}
+
+// ------------------------------------------------------------------------------------ task records
+
+TEST_F(Lifecycle, LongKeysAndLargeSpecsReachTheWorkerIntact) {
+  AddWorker("w1");
+  const std::string a = "a-" + std::string(200, 'k');  // well past the inline key-and-spec buffer
+  const std::string b = "b-" + std::string(30, 'k');
+  v1::Task first = T(a);
+  first.mutable_args(0)->set_str(std::string(1000, 's'));
+  Run({first, T(b, {a})});
+  std::vector<v1::ComputeTask> sent = TakeComputes("w1");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(KeyOf(sent[0]), a);
+  v1::Task spec;
+  ASSERT_TRUE(spec.ParseFromString(sent[0].spec()));
+  EXPECT_EQ(spec.args(0).str(), std::string(1000, 's'));
+
+  Complete("w1", a);
+  sent = TakeComputes("w1");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(KeyOf(sent[0]), b);
+  ASSERT_EQ(sent[0].deps_size(), 1);
+  EXPECT_EQ(sent[0].deps(0).key(), a);
+  Complete("w1", b);
+  EXPECT_THAT(Released("w1"), ElementsAre(a));
+}
+
+TEST_F(Jobs, KeySubmittedAgainRunsWithItsNewSpec) {
+  AddWorker("w1");
+  const std::string key = "k-" + std::string(40, 'k');
+  v1::Task old_spec = T(key);
+  old_spec.mutable_args(0)->set_int_(1);
+  Run({old_spec});
+  Fail("w1", key, "boom");
+  Sent("w1");
+  v1::Task new_spec = T(key);
+  new_spec.mutable_args(0)->set_str("second");
+  Run({new_spec});
+  std::vector<v1::ComputeTask> sent = TakeComputes("w1");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(KeyOf(sent[0]), key);
+  v1::Task spec;
+  ASSERT_TRUE(spec.ParseFromString(sent[0].spec()));
+  EXPECT_EQ(spec.args(0).str(), "second");
+}
+
+TEST_F(History, RecordsOfForgottenKeysAreReusedAndKeysStillFindTheirTasks) {
+  SchedulerOptions options = Plain();
+  options.job_history = 0;
+  Start(options);
+  AddWorker("w1", /*nthreads=*/1000);
+  std::vector<v1::Task> first;
+  for (int i = 0; i < 500; ++i) first.push_back(T(absl::StrFormat("x%d", i)));
+  const JobId old_job = Run(first);
+  for (int i = 0; i < 500; ++i) Complete("w1", absl::StrFormat("x%d", i));
+  Release(old_job);
+  EXPECT_EQ(state_->TaskCount(), 0u);
+
+  std::vector<v1::Task> second;
+  for (int i = 0; i < 600; ++i) second.push_back(T(absl::StrFormat("y%d", i)));
+  const JobId job = Run(second);
+  EXPECT_EQ(state_->TaskCount(), 600u);
+  EXPECT_EQ(State("x7"), "forgotten");
+  for (int i = 0; i < 600; ++i) Complete("w1", absl::StrFormat("y%d", i));
+  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(State("y599"), "memory");
+}
+
+// ------------------------------------------------------------------------------------ containers
+
+TEST(CompactVectorTest, KeepsTwoIdsInlineThenMovesToTheHeap) {
+  static_assert(sizeof(CompactVector<uint32_t>) == 16);
+  CompactVector<uint32_t> v;
+  EXPECT_TRUE(v.empty());
+  v.push_back(1);
+  v.push_back(2);
+  EXPECT_EQ(v.capacity(), 2u);
+  EXPECT_GE(v.data(), reinterpret_cast<uint32_t*>(&v));  // inside the object
+  EXPECT_LT(v.data(), reinterpret_cast<uint32_t*>(&v + 1));
+  for (uint32_t i = 3; i <= 100; ++i) v.push_back(i);
+  ASSERT_EQ(v.size(), 100u);
+  EXPECT_GE(v.capacity(), 100u);
+  for (uint32_t i = 0; i < 100; ++i) EXPECT_EQ(v[i], i + 1);
+  EXPECT_EQ(v.back(), 100u);
+}
+
+TEST(CompactVectorTest, ErasesPopsAssignsAndClears) {
+  CompactVector<uint32_t> v;
+  for (uint32_t i : {5, 1, 5, 2, 5}) v.push_back(i);
+  v.erase(std::remove(v.begin(), v.end(), 5u), v.end());
+  EXPECT_THAT(v, ElementsAre(1u, 2u));
+  v.pop_back();
+  EXPECT_THAT(v, ElementsAre(1u));
+  EXPECT_NE(std::find(v.begin(), v.end(), 1u), v.end());
+  v.assign(3, 9);
+  EXPECT_THAT(v, ElementsAre(9u, 9u, 9u));
+  const uint32_t capacity = v.capacity();
+  v.clear();
+  EXPECT_TRUE(v.empty());
+  EXPECT_EQ(v.capacity(), capacity);
+  v.assign(1, 4);
+  EXPECT_THAT(v, ElementsAre(4u));
+}
+
+TEST(CompactVectorTest, CopiesAndMovesInlineAndHeapContents) {
+  for (uint32_t n : {1u, 2u, 3u, 50u}) {
+    CompactVector<uint32_t> v;
+    for (uint32_t i = 0; i < n; ++i) v.push_back(i * 7);
+    CompactVector<uint32_t> copy = v;
+    CompactVector<uint32_t> moved = std::move(v);
+    EXPECT_TRUE(v.empty()) << n;  // NOLINT(bugprone-use-after-move): moved-from is empty
+    v.push_back(42);              // and usable
+    EXPECT_THAT(v, ElementsAre(42u));
+    ASSERT_EQ(copy.size(), n);
+    ASSERT_EQ(moved.size(), n);
+    for (uint32_t i = 0; i < n; ++i) {
+      EXPECT_EQ(copy[i], i * 7);
+      EXPECT_EQ(moved[i], i * 7);
+    }
+    CompactVector<uint32_t> assigned;
+    assigned.push_back(1);
+    assigned = copy;
+    EXPECT_EQ(assigned.size(), n);
+    assigned = std::move(moved);
+    EXPECT_EQ(assigned.size(), n);
+    EXPECT_EQ(assigned.back(), (n - 1) * 7);
+  }
+}
+
+TEST(KeyAndSpecTest, ShortPairsLiveInsideTheObject) {
+  static_assert(sizeof(KeyAndSpec) == 32);
+  KeyAndSpec empty;
+  EXPECT_EQ(empty.key(), "");
+  EXPECT_EQ(empty.spec(), "");
+  KeyAndSpec ks("inc-12345", "0123456789abcde");  // 24 bytes together
+  EXPECT_EQ(ks.key(), "inc-12345");
+  EXPECT_EQ(ks.spec(), "0123456789abcde");
+  EXPECT_GE(ks.key().data(), reinterpret_cast<const char*>(&ks));
+  EXPECT_LT(ks.key().data(), reinterpret_cast<const char*>(&ks + 1));
+}
+
+TEST(KeyAndSpecTest, SetSpecKeepsTheKeyWhateverTheSizes) {
+  const std::string long_key(100, 'k');
+  const std::string long_spec(5000, 's');
+  for (const std::string& key : {std::string("k"), long_key}) {
+    KeyAndSpec ks(key, "");
+    EXPECT_EQ(ks.key(), key);
+    EXPECT_EQ(ks.spec(), "");
+    ks.set_spec(long_spec);
+    EXPECT_EQ(ks.key(), key);
+    EXPECT_EQ(ks.spec(), long_spec);
+    ks.set_spec("x");
+    EXPECT_EQ(ks.key(), key);
+    EXPECT_EQ(ks.spec(), "x");
+  }
+}
+
+TEST(KeyAndSpecTest, CopiesAndMoves) {
+  for (const std::string& spec : {std::string("short"), std::string(300, 's')}) {
+    KeyAndSpec ks("key", spec);
+    KeyAndSpec copy = ks;
+    KeyAndSpec moved = std::move(ks);
+    EXPECT_EQ(ks.key(), "");  // NOLINT(bugprone-use-after-move): moved-from is empty
+    EXPECT_EQ(copy.key(), "key");
+    EXPECT_EQ(copy.spec(), spec);
+    EXPECT_EQ(moved.key(), "key");
+    EXPECT_EQ(moved.spec(), spec);
+    KeyAndSpec assigned("other", std::string(100, 'o'));
+    assigned = copy;
+    EXPECT_EQ(assigned.spec(), spec);
+    assigned = KeyAndSpec("third", "t");
+    EXPECT_EQ(assigned.key(), "third");
+    EXPECT_EQ(assigned.spec(), "t");
+  }
 }
 
 }  // namespace
