@@ -5,6 +5,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -69,10 +70,14 @@ absl::Status BulkRead(const std::string& host, uint32_t port, const std::string&
     SetTimeout(fd, SO_RCVTIMEO, kStallTimeoutS);
     out.clear();
     ReserveForValue(out, size);
-    out.resize(size);
     uint64_t got = 0;
     while (got < size) {
-      const ssize_t n = recv(fd, out.data() + got, size - got, 0);
+      // Grown a piece at a time (within the reserved room), so the piece is still in the cache
+      // when the socket's bytes are copied over it.
+      const uint64_t want = std::min<uint64_t>(size - got, kBulkIoBytes);
+      out.resize(got + want);
+      const ssize_t n = recv(fd, out.data() + got, want, 0);
+      out.resize(got + std::max<ssize_t>(n, 0));
       if (n > 0) {
         got += static_cast<uint64_t>(n);
       } else if (n < 0 && errno == EINTR) {

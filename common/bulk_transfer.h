@@ -23,6 +23,9 @@ namespace brisk {
 inline constexpr uint64_t kBulkMinBytes = 4 << 20;
 inline constexpr size_t kBulkTicketBytes = 16;
 inline constexpr std::string_view kBulkMagic = "BRISKBK1";
+// Bytes per send() and recv() call. One call for a whole 100 MB value held the socket for so long
+// that the transfer ran at half speed; 1 MiB calls reach 2.3-2.9 GB/s on loopback here.
+inline constexpr size_t kBulkIoBytes = 1 << 20;
 
 // The host part of "host:port" or "[v6 address]:port".
 std::string HostOf(const std::string& address);

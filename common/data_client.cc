@@ -50,7 +50,7 @@ grpc::GenericStub* DataClient::StubFor(const std::string& address) {
 }
 
 absl::Status DataClient::Stream(const std::string& address, const std::vector<std::string>& keys,
-                               bool bulk_ok, ValueAssembler& assembler) {
+                                bool bulk_ok, ValueAssembler& assembler) {
   v1::GetDataRequest request;
   for (const std::string& key : keys) request.add_keys(key);
   request.set_bulk_ok(bulk_ok);

@@ -6,6 +6,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -40,7 +41,7 @@ bool ReadExactly(int fd, char* data, size_t size) {
 bool WriteAll(int fd, const char* data, size_t size) {
   size_t sent = 0;
   while (sent < size) {
-    const ssize_t n = send(fd, data + sent, size - sent, MSG_NOSIGNAL);
+    const ssize_t n = send(fd, data + sent, std::min(size - sent, kBulkIoBytes), MSG_NOSIGNAL);
     if (n > 0) {
       sent += static_cast<size_t>(n);
     } else if (n < 0 && errno == EINTR) {

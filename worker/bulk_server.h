@@ -64,7 +64,7 @@ class BulkServer {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   absl::flat_hash_map<std::string, PendingOffer> offers_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<int> open_ ABSL_GUARDED_BY(mu_);  // sockets being served
-  std::vector<int> finished_ ABSL_GUARDED_BY(mu_);     // ids of threads done serving
+  std::vector<int> finished_ ABSL_GUARDED_BY(mu_);      // ids of threads done serving
 };
 
 }  // namespace brisk

@@ -1,5 +1,7 @@
 // The bulk port (worker/bulk_server.h, common/bulk_transfer.h) and the data plane around it: a
 // real DataService and BulkServer on loopback ports the OS picks, read through a DataClient.
+#include "common/bulk_transfer.h"
+
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
@@ -11,7 +13,6 @@
 #include <memory>
 #include <string>
 
-#include "common/bulk_transfer.h"
 #include "common/data_client.h"
 #include "common/grpc_lifetime.h"
 #include "worker/bulk_server.h"
