@@ -15,7 +15,7 @@
 namespace brisk {
 namespace {
 
-constexpr int kConnectTimeoutS = 10;
+constexpr int kConnectTimeoutS = 3;
 constexpr int kStallTimeoutS = 60;  // no byte for this long: the sender is gone
 
 void SetTimeout(int fd, int option, int seconds) {

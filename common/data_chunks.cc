@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 
@@ -18,8 +19,9 @@ namespace {
 using google::protobuf::internal::WireFormatLite;
 
 constexpr int kDataField = v1::DataChunk::kDataFieldNumber;
-// Protobuf's own limit on a message, so on any value's encoding.
-constexpr uint64_t kMaxValueBytes = uint64_t{1} << 31;
+// Protobuf's own limit on a message, so on any value's encoding (a bytes value's raw content,
+// sent as is, has no such limit).
+constexpr uint64_t kMaxEncodingBytes = std::numeric_limits<int32_t>::max();
 
 // A slice over `data` that keeps `owner` alive until gRPC drops its last reference.
 grpc::Slice SharedSlice(const std::shared_ptr<const void>& owner, std::string_view data) {
@@ -151,7 +153,7 @@ absl::Status ValueAssembler::Add(const grpc::ByteBuffer& message) {
       partial->total = h.total;
       // Capped (protobuf's own 2 GiB limit): an absurd announced size must not throw from
       // reserve(); up to it, one allocation, no regrowth.
-      ReserveForValue(partial->bytes, std::min(h.total, kMaxValueBytes));
+      ReserveForValue(partial->bytes, std::min(h.total, kMaxEncodingBytes));
       fresh = true;
     } else {
       partial = &it->second;
@@ -210,7 +212,7 @@ absl::Status ValueAssembler::Add(const grpc::ByteBuffer& message) {
   if (!h.ticket.empty()) {
     // An offer instead of data: one per value, ahead of any chunk of it.
     if (placed || h.missing || h.bulk_port == 0 || h.offset != 0 || partial_.contains(h.key) ||
-        h.total > kMaxValueBytes) {
+        (!h.raw && h.total > kMaxEncodingBytes)) {
       return malformed();
     }
     bulk_offers_.push_back({h.key, h.bulk_port, std::move(h.ticket), h.total, h.raw});

@@ -92,14 +92,25 @@ absl::Status DataClient::Stream(const std::string& address, const std::vector<st
 
 absl::StatusOr<FetchResult> DataClient::Fetch(const std::string& address,
                                               const std::vector<std::string>& keys) {
+  const absl::Time now = absl::Now();
+  bool bulk_ok;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = bulk_failed_until_.find(address);
+    bulk_ok = it == bulk_failed_until_.end() || it->second <= now;
+  }
   ValueAssembler assembler;
-  if (absl::Status status = Stream(address, keys, /*bulk_ok=*/true, assembler); !status.ok()) {
+  if (absl::Status status = Stream(address, keys, bulk_ok, assembler); !status.ok()) {
     return status;
   }
   // Values offered on the bulk port are read from it; where that fails (a firewall that lets
   // only the data service port through, say), they come through the data service after all.
   std::vector<std::string> again;
   for (const BulkOffer& offer : assembler.bulk_offers()) {
+    if (!again.empty()) {  // the port failed once: the rest need not wait to fail too
+      again.push_back(offer.key);
+      continue;
+    }
     std::string bytes;
     absl::Status read = BulkRead(HostOf(address), offer.port, offer.ticket, offer.size, bytes);
     if (read.ok()) read = assembler.CompleteBulk(offer, std::move(bytes));
@@ -113,6 +124,11 @@ absl::StatusOr<FetchResult> DataClient::Fetch(const std::string& address,
   result.values = std::move(assembler.values());
   result.missing = assembler.missing();
   if (!again.empty()) {
+    {
+      // Do not try that worker's bulk port again for a while: each try may cost a timeout.
+      absl::MutexLock lock(&mu_);
+      bulk_failed_until_[address] = absl::Now() + kBulkRetryAfter;
+    }
     ValueAssembler retry;
     if (absl::Status status = Stream(address, again, /*bulk_ok=*/false, retry); !status.ok()) {
       return status;

@@ -16,6 +16,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "common/data_chunks.h"
 
 namespace brisk {
@@ -41,9 +42,13 @@ class DataClient {
   absl::Status Stream(const std::string& address, const std::vector<std::string>& keys,
                       bool bulk_ok, ValueAssembler& assembler);
 
+  // After a failed bulk read, how long values from that worker come through the data service.
+  static constexpr absl::Duration kBulkRetryAfter = absl::Minutes(1);
+
   const std::string token_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::unique_ptr<grpc::GenericStub>> stubs_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, absl::Time> bulk_failed_until_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace brisk

@@ -2,6 +2,8 @@
 
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -9,8 +11,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
-#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "common/bulk_transfer.h"
 #include "spdlog/spdlog.h"
@@ -23,9 +25,13 @@ void SetTimeout(int fd, int option, absl::Duration timeout) {
   setsockopt(fd, SOL_SOCKET, option, &tv, sizeof(tv));
 }
 
-bool ReadExactly(int fd, char* data, size_t size) {
+// Reads `size` bytes, all of them before `deadline`.
+bool ReadExactly(int fd, char* data, size_t size, absl::Time deadline) {
   size_t got = 0;
   while (got < size) {
+    const int64_t left_ms = absl::ToInt64Milliseconds(deadline - absl::Now());
+    pollfd p{fd, POLLIN, 0};
+    if (left_ms <= 0 || poll(&p, 1, static_cast<int>(left_ms)) <= 0) return false;
     const ssize_t n = recv(fd, data + got, size - got, 0);
     if (n > 0) {
       got += static_cast<size_t>(n);
@@ -63,7 +69,11 @@ absl::StatusOr<int> BulkServer::Start(const std::string& host, int port) {
   hints.ai_flags = AI_PASSIVE;
   addrinfo* found = nullptr;
   const std::string where = absl::StrCat(host, ":", port);
-  if (int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found); rc != 0) {
+  // "[::1]" as gRPC writes it; getaddrinfo wants the address alone.
+  const std::string name = host.size() > 2 && host.front() == '[' && host.back() == ']'
+                               ? host.substr(1, host.size() - 2)
+                               : host;
+  if (int rc = getaddrinfo(name.c_str(), std::to_string(port).c_str(), &hints, &found); rc != 0) {
     return absl::InvalidArgumentError(absl::StrCat("bulk port ", where, ": ", gai_strerror(rc)));
   }
   std::string error = "no address";
@@ -93,9 +103,12 @@ absl::StatusOr<int> BulkServer::Start(const std::string& host, int port) {
 }
 
 std::string BulkServer::Offer(OutgoingValue value) {
-  static thread_local absl::BitGen random;
+  // The ticket is the reader's only credential here: from the kernel's CSPRNG.
   std::string ticket(kBulkTicketBytes, '\0');
-  for (char& c : ticket) c = static_cast<char>(absl::Uniform<uint8_t>(random));
+  for (size_t got = 0; got < ticket.size();) {
+    const ssize_t n = getrandom(ticket.data() + got, ticket.size() - got, 0);
+    if (n > 0) got += static_cast<size_t>(n);
+  }
   const absl::Time now = absl::Now();
   absl::MutexLock lock(&mu_);
   // Forget offers nobody came for.
@@ -105,9 +118,11 @@ std::string BulkServer::Offer(OutgoingValue value) {
 }
 
 std::optional<OutgoingValue> BulkServer::Take(const std::string& ticket) {
+  const absl::Time now = absl::Now();
   absl::MutexLock lock(&mu_);
+  absl::erase_if(offers_, [now](const auto& entry) { return entry.second.expires < now; });
   auto it = offers_.find(ticket);
-  if (it == offers_.end() || it->second.expires < absl::Now()) return std::nullopt;
+  if (it == offers_.end()) return std::nullopt;
   OutgoingValue value = std::move(it->second.value);
   offers_.erase(it);
   return value;
@@ -117,15 +132,16 @@ void BulkServer::AcceptLoop() {
   while (true) {
     const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED) continue;
+      const int error = errno;  // before anything else can change it
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+      if (error != EINTR && error != ECONNABORTED && error != EAGAIN) {
+        // Out of descriptors or memory, or a network error on a pending connection: whatever
+        // it is, the port keeps serving once it passes.
+        spdlog::warn("bulk port {}: accept: {}", port_, std::strerror(error));
         mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Milliseconds(100));
-        continue;
       }
-      spdlog::error("bulk port {}: accept: {}", port_, std::strerror(errno));
-      return;
+      continue;
     }
     JoinFinished();
     {
@@ -137,7 +153,15 @@ void BulkServer::AcceptLoop() {
       open_.insert(fd);
     }
     const int id = next_id_++;
-    threads_[id] = std::thread([this, id, fd] { Serve(id, fd); });
+    try {
+      threads_[id] = std::thread([this, id, fd] { Serve(id, fd); });
+    } catch (const std::system_error& e) {
+      spdlog::warn("bulk port {}: no thread for a connection: {}", port_, e.what());
+      threads_.erase(id);
+      absl::MutexLock lock(&mu_);
+      open_.erase(fd);
+      close(fd);
+    }
   }
 }
 
@@ -154,10 +178,9 @@ void BulkServer::JoinFinished() {
 }
 
 void BulkServer::Serve(int id, int fd) {
-  SetTimeout(fd, SO_RCVTIMEO, kHelloTimeout);
   SetTimeout(fd, SO_SNDTIMEO, kOfferLifetime);  // a reader that stops reading is given up
   std::string hello(kBulkMagic.size() + kBulkTicketBytes, '\0');
-  if (ReadExactly(fd, hello.data(), hello.size()) &&
+  if (ReadExactly(fd, hello.data(), hello.size(), absl::Now() + kHelloTimeout) &&
       std::string_view(hello).substr(0, kBulkMagic.size()) == kBulkMagic) {
     if (std::optional<OutgoingValue> value = Take(hello.substr(kBulkMagic.size()))) {
       WriteAll(fd, value->data.data(), value->data.size());

@@ -21,9 +21,10 @@ namespace brisk {
 
 class BulkServer {
  public:
-  // A connection that has not presented a live ticket by then is closed.
-  static constexpr absl::Duration kHelloTimeout = absl::Seconds(10);
-  // How long an offer waits to be read.
+  // A connection must send its whole hello (magic and ticket) within this; else it is closed,
+  // so that slow or silent connections cannot hold the connection slots for long.
+  static constexpr absl::Duration kHelloTimeout = absl::Seconds(2);
+  // How long an offer waits to be read (expired offers are dropped on the next Offer or Take).
   static constexpr absl::Duration kOfferLifetime = absl::Seconds(60);
   // Connections served at once; more are closed at once.
   static constexpr int kMaxConnections = 64;

@@ -7,6 +7,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -113,6 +114,37 @@ TEST(BulkServer, ASilentConnectionHoldsUpNobodyAndStopEndsIt) {
   char c;
   EXPECT_LE(recv(silent, &c, 1, 0), 0);
   close(silent);
+}
+
+TEST(BulkServer, AHelloSentTooSlowlyIsCutOff) {
+  BulkServer server;
+  auto port = server.Start("127.0.0.1", 0);
+  ASSERT_TRUE(port.ok()) << port.status();
+  const std::string hello = std::string(kBulkMagic) + std::string(kBulkTicketBytes, 'x');
+  // One byte per quarter second: the whole hello would take 6 s, three times the deadline.
+  const int fd = ConnectTo(*port);
+  size_t sent = 0;
+  for (; sent < hello.size(); ++sent) {
+    if (send(fd, &hello[sent], 1, MSG_NOSIGNAL) != 1) break;
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 250) > 0) break;  // the server hung up
+  }
+  char c;
+  EXPECT_LE(recv(fd, &c, 1, 0), 0);
+  EXPECT_LT(sent, hello.size()) << "the whole slow hello went through";
+  close(fd);
+}
+
+TEST(BulkServer, ListensOnABracketedIpv6Host) {
+  BulkServer server;
+  auto port = server.Start("[::1]", 0);
+  ASSERT_TRUE(port.ok()) << port.status();
+  const ValuePtr value = BytesValue(1 << 20, 'f');
+  std::string bytes;
+  ASSERT_TRUE(BulkRead(HostOf(absl::StrCat("[::1]:", *port)), *port,
+                       server.Offer(PrepareOutgoing(value)), value->bytes().size(), bytes)
+                  .ok());
+  EXPECT_EQ(bytes, value->bytes());
 }
 
 TEST(BulkRead, ANamedPortNobodyListensOnIsAnError) {

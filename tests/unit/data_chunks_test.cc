@@ -289,6 +289,26 @@ TEST(DataChunks, ABulkOfferWaitsToBeCompleted) {
   EXPECT_EQ(assembler.values()["k"]->bytes(), "0123456789");
 }
 
+TEST(DataChunks, ABulkOfferOver2GiBIsFineForRawBytesOnly) {
+  v1::DataChunk chunk;
+  chunk.set_key("huge");
+  chunk.set_total_size(uint64_t{3} << 30);
+  chunk.set_bulk_port(1);
+  chunk.set_bulk_ticket("t");
+  chunk.set_raw_bytes(true);
+  {
+    ValueAssembler assembler;  // raw content has no 2 GiB limit
+    ASSERT_TRUE(assembler.Add(Encode(chunk)).ok());
+    ASSERT_EQ(assembler.bulk_offers().size(), 1u);
+    EXPECT_EQ(assembler.bulk_offers()[0].size, uint64_t{3} << 30);
+  }
+  chunk.set_raw_bytes(false);
+  {
+    ValueAssembler assembler;  // an encoding that protobuf could never parse
+    EXPECT_THAT(assembler.Add(Encode(chunk)).message(), HasSubstr("malformed"));
+  }
+}
+
 TEST(DataChunks, ABulkOfferWithoutAPortOrWithDataIsMalformed) {
   v1::DataChunk chunk;
   chunk.set_key("k");
