@@ -15,13 +15,8 @@
 namespace brisk {
 namespace {
 
-constexpr int kConnectTimeoutS = 3;
-constexpr int kStallTimeoutS = 60;  // no byte for this long: the sender is gone
-
-void SetTimeout(int fd, int option, int seconds) {
-  timeval tv{seconds, 0};
-  setsockopt(fd, SOL_SOCKET, option, &tv, sizeof(tv));
-}
+constexpr absl::Duration kConnectTimeout = absl::Seconds(3);
+constexpr absl::Duration kStallTimeout = absl::Seconds(60);  // no byte for this long: sender gone
 
 // A connected socket, or -1 with `error` set.
 int Connect(const std::string& host, uint32_t port, std::string& error) {
@@ -36,7 +31,7 @@ int Connect(const std::string& host, uint32_t port, std::string& error) {
   for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
     fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
     if (fd < 0) continue;
-    SetTimeout(fd, SO_SNDTIMEO, kConnectTimeoutS);  // bounds connect() too
+    SetSocketTimeout(fd, SO_SNDTIMEO, kConnectTimeout);  // bounds connect() too
     if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
     error = std::strerror(errno);
     close(fd);
@@ -49,11 +44,19 @@ int Connect(const std::string& host, uint32_t port, std::string& error) {
 }  // namespace
 
 std::string HostOf(const std::string& address) {
-  if (!address.empty() && address.front() == '[') {
-    const size_t end = address.find(']');
-    return address.substr(1, end == std::string::npos ? std::string::npos : end - 1);
+  return Unbracketed(address.substr(0, address.rfind(':')));
+}
+
+std::string Unbracketed(const std::string& host) {
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    return host.substr(1, host.size() - 2);
   }
-  return address.substr(0, address.rfind(':'));
+  return host;
+}
+
+void SetSocketTimeout(int fd, int option, absl::Duration timeout) {
+  timeval tv = absl::ToTimeval(timeout);
+  setsockopt(fd, SOL_SOCKET, option, &tv, sizeof(tv));
 }
 
 absl::Status BulkRead(const std::string& host, uint32_t port, const std::string& ticket,
@@ -67,7 +70,7 @@ absl::Status BulkRead(const std::string& host, uint32_t port, const std::string&
   if (send(fd, hello.data(), hello.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(hello.size())) {
     status = absl::UnavailableError(absl::StrCat("bulk port ", where, ": ", std::strerror(errno)));
   } else {
-    SetTimeout(fd, SO_RCVTIMEO, kStallTimeoutS);
+    SetSocketTimeout(fd, SO_RCVTIMEO, kStallTimeout);
     out.clear();
     ReserveForValue(out, size);
     uint64_t got = 0;

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 
 namespace brisk {
 
@@ -27,8 +28,12 @@ inline constexpr std::string_view kBulkMagic = "BRISKBK1";
 // that the transfer ran at half speed; 1 MiB calls reach 2.3-2.9 GB/s on loopback here.
 inline constexpr size_t kBulkIoBytes = 1 << 20;
 
-// The host part of "host:port" or "[v6 address]:port".
+// The host part of "host:port" or "[v6 address]:port", without brackets.
 std::string HostOf(const std::string& address);
+// `host` as getaddrinfo wants it: "[::1]", as gRPC writes it, becomes "::1".
+std::string Unbracketed(const std::string& host);
+// Sets a socket's SO_SNDTIMEO or SO_RCVTIMEO (`option`).
+void SetSocketTimeout(int fd, int option, absl::Duration timeout);
 
 // Reads the value offered under `ticket` from `host`:`port` into `out` (replacing its content);
 // an error unless exactly `size` bytes arrive.

@@ -5,7 +5,6 @@
 #include <poll.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,11 +18,6 @@
 
 namespace brisk {
 namespace {
-
-void SetTimeout(int fd, int option, absl::Duration timeout) {
-  timeval tv = absl::ToTimeval(timeout);
-  setsockopt(fd, SOL_SOCKET, option, &tv, sizeof(tv));
-}
 
 // Reads `size` bytes, all of them before `deadline`.
 bool ReadExactly(int fd, char* data, size_t size, absl::Time deadline) {
@@ -69,11 +63,8 @@ absl::StatusOr<int> BulkServer::Start(const std::string& host, int port) {
   hints.ai_flags = AI_PASSIVE;
   addrinfo* found = nullptr;
   const std::string where = absl::StrCat(host, ":", port);
-  // "[::1]" as gRPC writes it; getaddrinfo wants the address alone.
-  const std::string name = host.size() > 2 && host.front() == '[' && host.back() == ']'
-                               ? host.substr(1, host.size() - 2)
-                               : host;
-  if (int rc = getaddrinfo(name.c_str(), std::to_string(port).c_str(), &hints, &found); rc != 0) {
+  if (int rc = getaddrinfo(Unbracketed(host).c_str(), std::to_string(port).c_str(), &hints, &found);
+      rc != 0) {
     return absl::InvalidArgumentError(absl::StrCat("bulk port ", where, ": ", gai_strerror(rc)));
   }
   std::string error = "no address";
@@ -109,18 +100,21 @@ std::string BulkServer::Offer(OutgoingValue value) {
     const ssize_t n = getrandom(ticket.data() + got, ticket.size() - got, 0);
     if (n > 0) got += static_cast<size_t>(n);
   }
-  const absl::Time now = absl::Now();
   absl::MutexLock lock(&mu_);
-  // Forget offers nobody came for.
-  absl::erase_if(offers_, [now](const auto& entry) { return entry.second.expires < now; });
+  const absl::Time now = DropExpiredOffers();
   offers_[ticket] = {std::move(value), now + kOfferLifetime};
   return ticket;
 }
 
-std::optional<OutgoingValue> BulkServer::Take(const std::string& ticket) {
+absl::Time BulkServer::DropExpiredOffers() {
   const absl::Time now = absl::Now();
-  absl::MutexLock lock(&mu_);
   absl::erase_if(offers_, [now](const auto& entry) { return entry.second.expires < now; });
+  return now;
+}
+
+std::optional<OutgoingValue> BulkServer::Take(const std::string& ticket) {
+  absl::MutexLock lock(&mu_);
+  DropExpiredOffers();
   auto it = offers_.find(ticket);
   if (it == offers_.end()) return std::nullopt;
   OutgoingValue value = std::move(it->second.value);
@@ -178,7 +172,7 @@ void BulkServer::JoinFinished() {
 }
 
 void BulkServer::Serve(int id, int fd) {
-  SetTimeout(fd, SO_SNDTIMEO, kOfferLifetime);  // a reader that stops reading is given up
+  SetSocketTimeout(fd, SO_SNDTIMEO, kOfferLifetime);  // a reader that stops reading is given up
   std::string hello(kBulkMagic.size() + kBulkTicketBytes, '\0');
   if (ReadExactly(fd, hello.data(), hello.size(), absl::Now() + kHelloTimeout) &&
       std::string_view(hello).substr(0, kBulkMagic.size()) == kBulkMagic) {

@@ -55,6 +55,8 @@ class BulkServer {
   void JoinFinished();
   // The offer under `ticket`, taken (a ticket is good once); empty when there is none.
   std::optional<OutgoingValue> Take(const std::string& ticket);
+  // Forgets the offers nobody came for in time; returns the time it went by.
+  absl::Time DropExpiredOffers() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   int listen_fd_ = -1;
   int port_ = 0;

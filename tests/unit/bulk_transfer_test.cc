@@ -62,6 +62,8 @@ TEST(HostOf, TakesTheHostPartOfAnAddress) {
   EXPECT_EQ(HostOf("127.0.0.1:5000"), "127.0.0.1");
   EXPECT_EQ(HostOf("[::1]:5000"), "::1");
   EXPECT_EQ(HostOf("node-7.cluster:5000"), "node-7.cluster");
+  EXPECT_EQ(Unbracketed("[::1]"), "::1");
+  EXPECT_EQ(Unbracketed("0.0.0.0"), "0.0.0.0");
 }
 
 TEST(BulkServer, ServesAnOfferOnceToItsTicket) {
