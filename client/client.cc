@@ -111,6 +111,7 @@ struct Client::Impl {
         status.error = u.error();
         status.nbytes = u.nbytes();
         status.who_has.assign(u.who_has().begin(), u.who_has().end());
+        status.data_key = u.data_key().empty() ? u.key() : u.data_key();
       }
       for (const v1::JobUpdate& u : message.jobs()) {
         JobTrack& job = jobs[u.job()];
@@ -301,6 +302,7 @@ absl::StatusOr<KeyStatus> Client::WaitKey(const Future& future, absl::Duration t
 absl::StatusOr<std::vector<ValuePtr>> Client::Gather(const std::vector<Future>& futures) {
   // Wait for all, then fetch from each holder in parallel, several keys per request.
   absl::flat_hash_map<std::string, std::vector<std::string>> by_worker;
+  std::vector<std::string> data_keys;  // as the workers store them, one per future
   for (const Future& f : futures) {
     auto status = WaitKey(f);
     if (!status.ok()) return status.status();
@@ -312,7 +314,8 @@ absl::StatusOr<std::vector<ValuePtr>> Client::Gather(const std::vector<Future>& 
     if (status->who_has.empty()) {
       return absl::UnavailableError(absl::StrCat("no worker holds \"", f.key, "\""));
     }
-    by_worker[status->who_has.front()].push_back(f.key);
+    by_worker[status->who_has.front()].push_back(status->data_key);
+    data_keys.push_back(status->data_key);
   }
   absl::flat_hash_map<std::string, ValuePtr> values;
   std::vector<std::pair<std::string, std::future<absl::StatusOr<FetchResult>>>> fetches;
@@ -333,7 +336,7 @@ absl::StatusOr<std::vector<ValuePtr>> Client::Gather(const std::vector<Future>& 
   }
   std::vector<ValuePtr> out;
   out.reserve(futures.size());
-  for (const Future& f : futures) out.push_back(values[f.key]);
+  for (const std::string& key : data_keys) out.push_back(values[key]);
   return out;
 }
 
@@ -401,6 +404,7 @@ absl::StatusOr<std::vector<ValuePtr>> Client::GatherKeys(const std::vector<std::
   auto reply = impl_->Unary(&v1::Scheduler::Stub::WhoHas, request);
   if (!reply.ok()) return reply.status();
   absl::flat_hash_map<std::string, std::vector<std::string>> by_worker;
+  std::vector<std::string> data_keys;  // as the workers store them, one per key
   for (const v1::KeyLocation& loc : reply->keys()) {
     if (loc.state() == "unknown") {
       return absl::NotFoundError(absl::StrCat("no key \"", loc.key(), "\" at the scheduler"));
@@ -412,7 +416,8 @@ absl::StatusOr<std::vector<ValuePtr>> Client::GatherKeys(const std::vector<std::
       return absl::NotFoundError(
           absl::StrCat("\"", loc.key(), "\" is not in memory (state ", loc.state(), ")"));
     }
-    by_worker[loc.who_has(0)].push_back(loc.key());
+    by_worker[loc.who_has(0)].push_back(loc.data_key().empty() ? loc.key() : loc.data_key());
+    data_keys.push_back(loc.data_key().empty() ? loc.key() : loc.data_key());
   }
   absl::flat_hash_map<std::string, ValuePtr> values;
   for (auto& [address, wanted] : by_worker) {
@@ -424,7 +429,7 @@ absl::StatusOr<std::vector<ValuePtr>> Client::GatherKeys(const std::vector<std::
     for (auto& [key, value] : result->values) values[key] = std::move(value);
   }
   std::vector<ValuePtr> out;
-  for (const std::string& key : keys) out.push_back(values[key]);
+  for (const std::string& key : data_keys) out.push_back(values[key]);
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -66,6 +67,13 @@ absl::Status ValidateGraph(const v1::Graph& graph, const GraphCheck& check) {
     const v1::Task& task = graph.tasks(i);
     if (task.key().empty()) {
       return absl::InvalidArgumentError(absl::StrCat("tasks[", i, "] has an empty key"));
+    }
+    for (const char c : task.key()) {
+      // Control characters are reserved: the scheduler tells tasks of one key apart with one.
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "task \"", absl::CEscape(task.key()), "\": a key may not contain control characters"));
+      }
     }
     if (!index.emplace(task.key(), i).second) {
       return absl::InvalidArgumentError(absl::StrCat("duplicate key \"", task.key(), "\""));

@@ -2,16 +2,21 @@
 // network and no threads. One thread (the event loop) owns it; gRPC handlers turn messages into
 // calls on it, and every outgoing message leaves through SchedulerComm when Flush() runs.
 //
-// Task lifecycle (as in Dask):
+// Every change of a task's state is a transition (task_state.h has the diagram and the table of
+// allowed pairs). Events (a worker's report, a submission, a lost worker...) recommend
+// transitions; one worklist loop, RunTransitions(), applies them; each transition checks where it
+// starts from, does its bookkeeping, and recommends the follow-ups it implies for its neighbours.
+// Nothing recurses, so any graph depth works. ValidateState() states what every counter must
+// equal (scheduler_validate.cc).
 //
-//   released ──> waiting ──> queued / no-worker ──> processing ──> memory ──> finished
-//                   ^                                   │  │          │      (value freed)
-//                   └──── worker lost / recompute ──────┘  └─> erred  └──> (lost: waiting)
-//                                                     cancelled (job cancelled)
+// The class is one state machine, implemented along its seams: scheduler_state.cc (events and
+// the transitions), scheduler_jobs.cc (submission, jobs, key identity), scheduler_placement.cc
+// (choosing workers, queues, stealing, sending ahead), scheduler_queries.cc (status, jobs, logs,
+// published names), scheduler_validate.cc (the invariants).
 //
-// A key's value is kept while a job holds it as an output or a dependent still needs it; then
-// the workers holding it are told to drop it and the task becomes "finished". A task record is
-// forgotten once no job record refers to it.
+// Keys: a task's identity is its key *and* its definition. A job that submits a key with another
+// definition than a live task of that key gets a task of its own; workers store it under a data
+// key that differs from the user's key (see scheduler/README.md, "Keys and definitions").
 #pragma once
 
 #include <cstdint>
@@ -33,24 +38,11 @@
 #include "scheduler/compact_vector.h"
 #include "scheduler/key_and_spec.h"
 #include "scheduler/scheduler_comm.h"
+#include "scheduler/task_state.h"
 
 namespace brisk {
 
 using TaskId = uint32_t;
-
-enum class TaskState : uint8_t {
-  kReleased,
-  kWaiting,
-  kQueued,
-  kNoWorker,
-  kProcessing,
-  kMemory,
-  kFinished,
-  kErred,
-  kCancelled,
-};
-
-const char* TaskStateName(TaskState state);
 
 struct SchedulerOptions {
   // Root tasks go to a worker only while it has fewer than nthreads × saturation tasks, unless
@@ -70,6 +62,9 @@ struct SchedulerOptions {
   int max_fetch_attempts = 5;
   // Finished jobs whose records are kept for `brisk tasks` and `brisk job`.
   size_t job_history = 1000;
+  // Check every invariant after each event and abort on the first broken one (slow: for tests
+  // and `brisk-scheduler --validate`).
+  bool validate = false;
 };
 
 class SchedulerState {
@@ -93,7 +88,8 @@ class SchedulerState {
   void RemoveClient(ClientId client);
   void HandleClientMessage(ClientId client, v1::ClientToScheduler& message);
 
-  // ---- queries
+  // ---- queries (scheduler_queries.cc). Keys are as the user wrote them; where several tasks
+  // of one key are known (different definitions), the newest job's is meant.
   v1::StatusReply Status() const;
   absl::StatusOr<v1::JobInfo> GetJob(JobId job, bool include_tasks) const;
   v1::ListJobsReply ListJobs() const;
@@ -118,19 +114,27 @@ class SchedulerState {
     return trim;
   }
 
+  // Every invariant of the state, checked (scheduler_validate.cc); the first broken one, named.
+  absl::Status ValidateState() const;
+
   // ---- introspection for tests and benchmarks
   size_t TaskCount() const { return key_index_.size(); }
   absl::StatusOr<TaskState> StateOf(absl::string_view key) const;
   // Name of the worker the task runs or ran on ("" when none).
   std::string WorkerOf(absl::string_view key) const;
   std::vector<std::string> WhoHasKey(absl::string_view key) const;
+  // The key workers store the task's value under (differs from `key` when another task of that
+  // key with another definition was known when it was submitted).
+  std::string DataKeyOf(absl::string_view key) const;
   double ExpectedDuration(absl::string_view op) const;
 
  private:
   static constexpr WorkerId kNoWorker = UINT32_MAX;
   static constexpr TaskId kNoTask = UINT32_MAX;
-  static constexpr int kStateCount = static_cast<int>(TaskState::kCancelled) + 1;
   static constexpr int kTrimAfterTasks = 50000;
+  // Between a user's key and the suffix that tells tasks of that key apart on the workers.
+  // Graph validation refuses keys with control characters, so a data key never collides.
+  static constexpr char kDataKeySeparator = '\x1f';
 
   struct Restrictions {
     std::map<std::string, double> resources;
@@ -140,7 +144,7 @@ class SchedulerState {
   // One per live key, so every byte counts: fields most tasks never use live in side tables
   // (restrictions_, errors_, logs_, more_output_jobs_, retries_). See kTaskBytes.
   struct Task {
-    KeyAndSpec key_spec;  // spec: the serialized v1::Task without its key, sent to workers as is
+    KeyAndSpec key_spec;  // key: the data key; spec: the serialized v1::Task without its key
     CompactVector<TaskId> deps;
     CompactVector<TaskId> dependents;
     CompactVector<WorkerId> who_has;
@@ -149,9 +153,9 @@ class SchedulerState {
     uint64_t order = 0;    // depth-first submission order; lower runs first
     double start = 0, end = 0;
     uint32_t op = 0;
-    uint32_t waiting_on = 0;          // dependencies not in memory
-    uint32_t pending_dependents = 0;  // dependents that still need this value
-    uint32_t holders = 0;             // jobs holding this key as an output
+    uint32_t waiting_on = 0;          // dependencies not in memory (see ValidateState)
+    uint32_t pending_dependents = 0;  // dependents being computed, which need this value
+    uint32_t holders = 0;             // jobs holding this key as an output, and published names
     uint32_t live_jobs = 0;           // running jobs that include this task
     uint32_t job_refs = 0;            // job records that list this task
     int32_t priority = 0;
@@ -164,12 +168,28 @@ class SchedulerState {
     bool restricted = false;
     bool free = false;  // slot on the free list
 
-    absl::string_view key() const { return key_spec.key(); }
+    absl::string_view key() const { return key_spec.key(); }  // the data key
     absl::string_view spec() const { return key_spec.spec(); }
   };
   // Guards against a record growing unnoticed: it is kept once per key.
   static constexpr size_t kTaskBytes = 168;
   static_assert(sizeof(Task) <= kTaskBytes, "Task grew: is the new field needed by most tasks?");
+
+  // A recommended transition, applied by RunTransitions. `from` is the state the task was in
+  // when it was recommended: a task that has moved on since is skipped (whoever moved it made
+  // its own recommendations).
+  struct Recommendation {
+    TaskId id = kNoTask;
+    TaskState from = TaskState::kReleased;
+    TaskState to = TaskState::kReleased;
+    // processing: the worker to send it to (kNoWorker: choose); memory: the worker that has it.
+    WorkerId worker = kNoWorker;
+    // processing: sent ahead of its last input, this many links down a chain.
+    uint8_t speculative = 0;
+    // memory -> released: the holders could not serve the value; tell them to drop it.
+    bool drop_copies = false;
+    std::string error;  // erred: why
+  };
 
   // Retry bookkeeping, kept only for tasks submitted with retries or that failed to fetch an input.
   struct Retries {
@@ -178,8 +198,8 @@ class SchedulerState {
     WorkerId failed_on = kNoWorker;  // retries go elsewhere when they can
   };
 
-  // key_index_ holds task ids and finds them by key: hashing and comparison read the key from
-  // tasks_, so the index stores no copy of it.
+  // key_index_ holds task ids and finds them by data key: hashing and comparison read the key
+  // from tasks_, so the index stores no copy of it.
   struct KeyHash {
     using is_transparent = void;
     size_t operator()(absl::string_view key) const { return absl::Hash<absl::string_view>{}(key); }
@@ -221,7 +241,7 @@ class SchedulerState {
     bool keep = false;
     bool holding = true;  // outputs are held
     JobState state = JobState::kRunning;
-    std::vector<TaskId> tasks;
+    std::vector<TaskId> tasks;  // dependencies before their dependents
     std::vector<TaskId> outputs;
     uint32_t outputs_left = 0;
     double submitted = 0, ended = 0;
@@ -248,52 +268,75 @@ class SchedulerState {
   };
   static QueueKey KeyFor(const Task& t, TaskId id) { return {-t.priority, id, t.order}; }
 
-  // ---- submission
+  // ---- the transition engine (scheduler_state.cc)
+  void Recommend(Recommendation rec) { recommendations_.push_back(std::move(rec)); }
+  void Recommend(TaskId id, TaskState to, WorkerId worker = kNoWorker);
+  void RecommendErred(TaskId id, std::string error);
+  // Applies recommendations, and those they imply, until none is left.
+  void RunTransitions();
+  void ApplyTransition(Recommendation& rec);
+  // The only writer of Task::state; refuses pairs the table does not allow.
+  void SetState(TaskId id, TaskState to);
+  // A broken precondition: a bug. Logged; fatal when validating.
+  void Violation(TaskId id, const std::string& what);
+  // After every event when options_.validate: abort on a broken invariant.
+  void MaybeValidate();
+
+  // ---- transitions, one function each (from -> to)
+  void ToWaiting(TaskId id);       // released, erred or cancelled -> waiting
+  void ReadyToWaiting(TaskId id);  // queued or no-worker -> waiting: an input was lost
+  void WaitingToReady(TaskId id, WorkerId worker, uint8_t speculative);  // -> processing/queued/..
+  void WaitingToQueued(TaskId id, TaskState to);                         // -> queued or no-worker
+  void QueuedToProcessing(TaskId id, WorkerId worker);
+  void ProcessingToMemory(TaskId id, WorkerId worker);
+  void ProcessingToWaiting(TaskId id, WorkerId prefer);  // worker lost, retry, stolen, taken back
+  void ToErred(TaskId id, const std::string& error);
+  void ToCancelled(TaskId id);
+  void MemoryToReleased(TaskId id, bool drop_copies);  // no longer needed, or its last copy lost
+  void ToForgotten(TaskId id);
+
+  // ---- pieces the transitions share
+  void StartProcessing(TaskId id, WorkerId w, uint8_t speculative);  // sends the task
+  void LeaveProcessing(TaskId id);
+  void RemoveFromQueues(TaskId id);
+  void DependentDone(TaskId dep);  // one dependent of `dep` no longer needs it
+  bool Needed(const Task& t) const { return t.holders > 0 || t.pending_dependents > 0; }
+  bool Forgettable(const Task& t) const;
+  void MaybeRelease(TaskId id);  // memory and no longer needed: recommend freeing it
+  void MaybeForget(TaskId id);   // nothing refers to it: recommend dropping the record
+  std::string DependencyError(TaskId failed) const;
+
+  // ---- worker reports (scheduler_state.cc)
+  void OnTaskDone(WorkerId w, const v1::TaskDone& done);
+  void OnStealResponse(WorkerId victim, const v1::StealResponse& response);
+
+  // ---- submission and jobs (scheduler_jobs.cc)
   void HandleSubmit(ClientId client, v1::SubmitGraph& chunk);
   absl::StatusOr<JobId> CreateJob(ClientId client, PendingSubmit& submit);
-  TaskId NewTask(absl::string_view key);
-  void ForgetTask(TaskId id);
-  void MaybeForget(TaskId id);  // drop the record once nothing refers to it
+  TaskId NewTask(absl::string_view data_key);
   uint32_t InternOp(const std::string& op);
   bool OpKnown(absl::string_view op) const;
-
-  // ---- transitions, one function each
-  void TransitionToWaiting(TaskId id);       // released/finished -> waiting
-  void TransitionWaitingToReady(TaskId id);  // -> queued, no-worker or processing
-  void TransitionReadyToProcessing(TaskId id, WorkerId w);
-  void TransitionProcessingToMemory(TaskId id, WorkerId w, const v1::TaskDone& done);
-  void TransitionToErred(TaskId id, const std::string& error);  // and its dependents
-  void TransitionMemoryToFinished(TaskId id);  // value no longer needed: free it everywhere
-  void TransitionMemoryToLost(TaskId id);      // its last copy is gone: recompute it where needed
-  void TransitionToCancelled(TaskId id);
-  void TransitionProcessingToReady(TaskId id);  // worker lost, retry or fetch failed: run again
-  // Speculative assignment: send `id`'s dependents waiting only on it to the same worker.
-  void SendAhead(TaskId id);
-  // `id` will not complete where its speculative dependents were sent: take them back.
-  void TakeBackSpeculation(TaskId id);
-  void SetState(Task& t, TaskState s);
-
-  // ---- helpers
-  void OnTaskDone(WorkerId w, const v1::TaskDone& done);
-  void RemoveFromQueues(TaskId id);
-  void LeaveProcessing(TaskId id);
-  void EnsureComputed(TaskId id);  // a needed task whose value is gone: recompute from lineage
-  void MaybeRelease(TaskId id);
-  void DependentDone(TaskId dep);  // one dependent of `dep` no longer needs it
-  void OutputDone(TaskId id);      // notify jobs holding `id` as an output
+  // The user's key of a task (its data key without the suffix).
+  absl::string_view UserKey(const Task& t) const;
+  std::string DataKeyFor(absl::string_view user_key);  // a fresh data key for a new task
+  // Every known task of a user's key, and the one a name refers to (the newest job's).
+  std::vector<TaskId> TasksOfKey(absl::string_view user_key) const;
+  TaskId Resolve(absl::string_view name) const;  // kNoTask when unknown
   std::vector<JobId> OutputJobs(TaskId id) const;
-  std::string DependencyError(TaskId failed) const;
-  std::string WorkerName(WorkerId w) const;
-  static const char* JobStateName(JobState state);
+  void OutputDone(TaskId id);  // notify jobs holding `id` as an output
   void JobCheckDone(Job& job);
   void ReleaseJob(Job& job);
   void CancelJob(Job& job);
   void EndJob(Job& job, JobState state);
   void TrimJobHistory();
   void WatchJob(ClientId client, JobId job);
+  // Tells watchers that a job that had ended has all its outputs settled again.
+  void AnnounceJobState(const Job& job);
+  bool OutputsSettled(const Job& job) const;
   void SendKeyUpdate(ClientId client, const Job& job, TaskId id);
+  static const char* JobStateName(JobState state);
 
-  // ---- placement
+  // ---- placement (scheduler_placement.cc)
   bool CanEverRun(const Worker& w, TaskId id) const;
   bool HasRoomFor(const Worker& w, TaskId id) const;
   bool RootSaturated(const Worker& w) const;
@@ -301,10 +344,16 @@ class SchedulerState {
   void ScheduleQueued();
   // Work stealing: idle workers take not-yet-started tasks from workers with a backlog.
   void StealWork();
-  void OnStealResponse(WorkerId victim, const v1::StealResponse& response);
+  // Speculative assignment: send `id`'s dependents waiting only on it to the same worker.
+  void SendAhead(TaskId id);
   double Estimate(const Task& t) const;
   std::string Requirements(TaskId id) const;  // what a restricted task needs, in words
   bool ResourcesExistFor(TaskId id) const;    // some connected worker declares enough
+
+  // ---- queries (scheduler_queries.cc)
+  std::string WorkerName(WorkerId w) const;
+  // The state's name as the README gives it ("finished": ran, value since freed).
+  const char* DisplayState(const Task& t) const;
 
   v1::SchedulerToWorker& WorkerBatch(WorkerId w) { return worker_out_[w]; }
   v1::SchedulerToClient& ClientBatch(ClientId c) { return client_out_[c]; }
@@ -315,7 +364,10 @@ class SchedulerState {
 
   std::deque<Task> tasks_;  // records never move as it grows: a Task& stays valid across NewTask
   std::vector<TaskId> free_tasks_;
-  absl::flat_hash_set<TaskId, KeyHash, KeyEq> key_index_;  // every live task, found by key
+  absl::flat_hash_set<TaskId, KeyHash, KeyEq> key_index_;  // every live task, by data key
+  // User keys with tasks whose data key differs from it (other definitions of that key).
+  absl::flat_hash_map<std::string, std::vector<TaskId>> aliases_;
+  uint64_t next_alias_ = 1;
   absl::flat_hash_map<TaskId, Restrictions> restrictions_;
   absl::flat_hash_map<TaskId, std::string> errors_;
   absl::flat_hash_map<TaskId, std::string> logs_;  // only tasks that left a log
@@ -323,6 +375,10 @@ class SchedulerState {
   absl::flat_hash_map<TaskId, std::vector<JobId>> more_output_jobs_;
   absl::flat_hash_map<TaskId, Retries> retries_;  // only some tasks: see Retries
   uint64_t next_order_ = 0;
+  std::deque<Recommendation> recommendations_;  // first in, first applied
+  // Broken preconditions seen (each a bug), and the first one: ValidateState reports them.
+  uint64_t violations_ = 0;
+  std::string first_violation_;
 
   std::vector<std::string> op_names_;
   absl::flat_hash_map<std::string, uint32_t> op_index_;
@@ -336,7 +392,7 @@ class SchedulerState {
   absl::flat_hash_map<std::string, WorkerId> worker_by_name_;
   absl::flat_hash_map<std::string, int> worker_ops_;         // op -> connected workers having it
   absl::flat_hash_map<WorkerId, std::string> worker_names_;  // also of departed workers
-  uint64_t state_counts_[kStateCount] = {};
+  uint64_t state_counts_[kTaskStateCount] = {};
 
   absl::flat_hash_map<std::string, TaskId> published_;
   std::map<JobId, Job> jobs_;

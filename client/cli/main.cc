@@ -172,7 +172,10 @@ int main(int argc, char** argv) {
     auto values = c.GatherKeys(keys);
     if (!values.ok()) return Fail(values.status());
     std::vector<std::pair<std::string, ValuePtr>> pairs;
-    for (size_t i = 0; i < keys.size(); ++i) pairs.emplace_back(keys[i], (*values)[i]);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      // A published name may stand for a data key: shown as the user's key.
+      pairs.emplace_back(keys[i].substr(0, keys[i].find('\x1f')), (*values)[i]);
+    }
     out->Values(pairs);
     return kExitOk;
   }

@@ -117,7 +117,16 @@ class SchedulerTest : public ::testing::Test {
     state_->AddClient(kClient);
   }
 
-  void Flush() { state_->Flush(); }
+  // Every helper that delivers an event ends here: the invariants are checked after each.
+  void Flush() {
+    state_->Flush();
+    ExpectValid();
+  }
+
+  void ExpectValid() {
+    absl::Status valid = state_->ValidateState();
+    EXPECT_TRUE(valid.ok()) << valid.message();
+  }
 
   // ---- workers
 
@@ -152,6 +161,12 @@ class SchedulerTest : public ::testing::Test {
     Flush();
   }
 
+  // The key the workers know `key`'s newest task by.
+  std::string DataKey(const std::string& key) const {
+    const std::string data_key = state_->DataKeyOf(key);
+    return data_key.empty() ? key : data_key;
+  }
+
   void ExpectProcessingOn(const std::string& worker, const std::string& key) {
     EXPECT_EQ(State(key), "processing") << key;
     EXPECT_EQ(state_->WorkerOf(key), worker) << key;
@@ -162,7 +177,7 @@ class SchedulerTest : public ::testing::Test {
                 double seconds = 0.5) {
     ExpectProcessingOn(worker, key);
     v1::TaskDone done;
-    done.set_key(key);
+    done.set_key(DataKey(key));
     done.set_nbytes(nbytes);
     done.set_start(100);
     done.set_end(100 + seconds);
@@ -172,7 +187,7 @@ class SchedulerTest : public ::testing::Test {
   void Fail(const std::string& worker, const std::string& key, const std::string& error) {
     ExpectProcessingOn(worker, key);
     v1::TaskDone done;
-    done.set_key(key);
+    done.set_key(DataKey(key));
     done.set_start(100);
     done.set_end(100.5);
     done.set_error(error);
@@ -183,7 +198,7 @@ class SchedulerTest : public ::testing::Test {
                      const std::vector<std::string>& missing) {
     ExpectProcessingOn(worker, key);
     v1::TaskDone done;
-    done.set_key(key);
+    done.set_key(DataKey(key));
     for (const std::string& m : missing) done.add_missing(m);
     Report(worker, std::move(done));
   }
@@ -469,7 +484,7 @@ TEST_F(Lifecycle, ChainGoesWaitingProcessingMemoryAndFreesIntermediates) {
   EXPECT_THAT(Released("w1"), IsEmpty());  // b still needs a
 
   Complete("w1", "b");
-  EXPECT_EQ(State("a"), "finished");
+  EXPECT_EQ(State("a"), "released");
   EXPECT_THAT(Released("w1"), ElementsAre("a"));
   EXPECT_THAT(state_->WhoHasKey("a"), IsEmpty());
   EXPECT_EQ(State("b"), "memory");
@@ -477,7 +492,7 @@ TEST_F(Lifecycle, ChainGoesWaitingProcessingMemoryAndFreesIntermediates) {
   EXPECT_THAT(Sent("w1"), ElementsAre("c"));
 
   Complete("w1", "c");
-  EXPECT_EQ(State("b"), "finished");
+  EXPECT_EQ(State("b"), "released");
   EXPECT_THAT(Released("w1"), ElementsAre("b"));
   EXPECT_EQ(State("c"), "memory");  // the job holds its output
   EXPECT_THAT(state_->WhoHasKey("c"), ElementsAre("w1"));
@@ -517,7 +532,7 @@ TEST_F(Lifecycle, OutputStaysInMemoryUntilTheJobIsReleased) {
   EXPECT_EQ(State("b"), "memory");
 
   Release(job);
-  EXPECT_EQ(State("b"), "finished");
+  EXPECT_EQ(State("b"), "released");
   EXPECT_THAT(Released("w1"), ElementsAre("b"));
   EXPECT_EQ(JobState(job), "finished");  // the record stays
 }
@@ -532,7 +547,7 @@ TEST_F(Lifecycle, OutputsDefaultToSinkTasks) {
   Complete("w1", "a");
   Complete("w1", "b");
   Complete("w1", "c");
-  EXPECT_EQ(State("a"), "finished");
+  EXPECT_EQ(State("a"), "released");
   EXPECT_EQ(State("b"), "memory");
   EXPECT_EQ(State("c"), "memory");
   EXPECT_EQ(JobState(job), "finished");
@@ -614,7 +629,7 @@ TEST_F(Jobs, FailureReachesADependentStillWaitingOnOtherInputs) {
   EXPECT_EQ(State("b"), "erred");
   EXPECT_EQ(JobState(job), "erred");
   Complete("w1", "slow");  // nobody needs it any more
-  EXPECT_EQ(State("slow"), "finished");
+  EXPECT_EQ(State("slow"), "released");
   EXPECT_THAT(Released("w1"), ElementsAre("slow"));
 }
 
@@ -684,7 +699,7 @@ TEST_F(Jobs, GraphUsingAReleasedKeyRecomputesIt) {
   const JobId first = Run({T("a")});
   Complete("w1", "a");
   Release(first);
-  EXPECT_EQ(State("a"), "finished");
+  EXPECT_EQ(State("a"), "released");
   Sent("w1");
   const JobId second = Run({T("b", {"a"})});
   EXPECT_THAT(Sent("w1"), ElementsAre("a"));
@@ -1090,14 +1105,14 @@ TEST_F(WorkerLoss, RecomputingALostValueRecomputesItsReleasedInputs) {
   EXPECT_THAT(Sent("w2"), ElementsAre("x"));
   Complete("w1", "a", 1000);
   Complete("w1", "b", 1000);
-  EXPECT_EQ(State("a"), "finished");
+  EXPECT_EQ(State("a"), "released");
   KillWorker("w1");
   EXPECT_EQ(State("b"), "waiting");
   ExpectProcessingOn("w2", "a");
   Complete("w2", "a", 1000);
   ExpectProcessingOn("w2", "b");
   Complete("w2", "b", 1000);
-  EXPECT_EQ(State("a"), "finished");
+  EXPECT_EQ(State("a"), "released");
   EXPECT_EQ(State("c"), "waiting");
   Complete("w2", "x");
   Complete("w2", "c");
@@ -1177,7 +1192,7 @@ TEST_F(Cancelling, StopsQueuedAndProcessingTasksAndFreesTheirData) {
   Cancel(job);
   EXPECT_THAT(Cancelled("w1"), UnorderedElementsAre("b", "c"));
   EXPECT_THAT(Released("w1"), ElementsAre("a"));
-  EXPECT_EQ(State("a"), "finished");
+  EXPECT_EQ(State("a"), "released");
   for (const char* key : {"b", "c", "d", "s"}) EXPECT_EQ(State(key), "cancelled") << key;
   EXPECT_EQ(Processing("w1"), 0);
   EXPECT_EQ(JobState(job), "cancelled");
@@ -1242,7 +1257,7 @@ TEST_F(Clients, DisconnectCancelsRunningJobsAndReleasesFinishedOnes) {
   EXPECT_THAT(Released("w1"), ElementsAre("d"));
   EXPECT_EQ(JobState(running), "cancelled");
   EXPECT_EQ(JobState(done), "finished");
-  EXPECT_EQ(State("d"), "finished");
+  EXPECT_EQ(State("d"), "released");
   EXPECT_EQ(State("r"), "cancelled");
   EXPECT_EQ(State("o"), "processing");
   EXPECT_EQ(JobState(others), "running");
@@ -1280,7 +1295,7 @@ TEST_F(Dedup, KeyInMemoryIsReusedWithoutComputingAnything) {
 
   const JobId again = Run({T("a"), T("b", {"a"})});
   EXPECT_THAT(Sent("w1"), IsEmpty());
-  EXPECT_EQ(State("a"), "finished");
+  EXPECT_EQ(State("a"), "released");
   std::vector<v1::KeyUpdate> keys = KeyUpdates();
   ASSERT_EQ(keys.size(), 1u);
   EXPECT_EQ(keys[0].job(), again);
@@ -1299,7 +1314,7 @@ TEST_F(Dedup, ResubmittingAfterReleaseRecomputes) {
   Complete("w1", "b");
   Sent("w1");
   Release(first);
-  EXPECT_EQ(State("b"), "finished");
+  EXPECT_EQ(State("b"), "released");
 
   const JobId again = Run({T("a"), T("b", {"a"})});
   EXPECT_THAT(Sent("w1"), ElementsAre("a"));
@@ -1664,7 +1679,10 @@ TEST_F(Jobs, KeySubmittedAgainRunsWithItsNewSpec) {
   Run({new_spec});
   std::vector<v1::ComputeTask> sent = TakeComputes("w1");
   ASSERT_EQ(sent.size(), 1u);
-  EXPECT_EQ(KeyOf(sent[0]), key);
+  // The failed task's record stays for its job, so the new definition is a task of its own,
+  // stored under a data key of its own.
+  EXPECT_NE(DataKey(key), key);
+  EXPECT_EQ(KeyOf(sent[0]), DataKey(key));
   v1::Task spec;
   ASSERT_TRUE(spec.ParseFromString(sent[0].spec()));
   EXPECT_EQ(spec.args(0).str(), "second");

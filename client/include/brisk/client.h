@@ -39,6 +39,9 @@ struct KeyStatus {
   std::string error;
   std::vector<std::string> who_has;
   uint64_t nbytes = 0;
+  // The key the workers store the value under (the future's key unless another definition of
+  // that key was known at submission).
+  std::string data_key;
 };
 
 struct SubmitOptions {
@@ -100,7 +103,7 @@ class Client {
   // Named results: `key` (in memory) stays held under `name` until unpublished, for any client.
   absl::Status Publish(const std::string& key, const std::string& name);
   absl::Status Unpublish(const std::string& name);
-  // The key published under `name`.
+  // The key published under `name`, as the workers store it: pass it to GatherKeys.
   absl::StatusOr<std::string> Published(const std::string& name);
   // A task's log (the shell op's standard error) and error.
   absl::StatusOr<v1::TaskLog> GetLog(const std::string& key);
