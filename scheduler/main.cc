@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
   app.add_option("--worker-saturation", options.scheduler.worker_saturation,
                  "Root tasks per worker thread held on a worker at once")
       ->capture_default_str();
+  app.add_flag("--validate", options.scheduler.validate,
+               "Check every invariant of the scheduler's state after each event and abort on a "
+               "broken one (slow; for debugging)");
   app.add_option("--max-message-mb", options.max_message_bytes, "Largest message accepted, in MiB")
       ->transform([](std::string s) { return std::to_string(std::stoll(s) << 20); });
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error")

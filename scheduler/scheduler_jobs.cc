@@ -248,7 +248,11 @@ absl::StatusOr<JobId> SchedulerState::CreateJob(ClientId client, PendingSubmit& 
     plan.spec = spec.SerializeAsString();
     if (all_known) {
       for (TaskId candidate : TasksOfKey(user_key)) {
-        if (tasks_[candidate].spec() == plan.spec) {
+        const Task& c = tasks_[candidate];
+        // A failure another job holds as its output stays that job's answer: computing it again
+        // is a task of its own.
+        if (c.state == TaskState::kErred && c.holders > 0) continue;
+        if (c.spec() == plan.spec) {
           plan.match = candidate;
           break;
         }

@@ -125,6 +125,7 @@ absl::Status SchedulerState::Unpublish(const std::string& name) {
   published_.erase(it);
   --tasks_[id].holders;
   MaybeRelease(id);
+  MaybeForget(id);  // it may have failed since, when computed again
   RunTransitions();
   MaybeValidate();
   return absl::OkStatus();

@@ -210,12 +210,14 @@ void SchedulerState::OnStealResponse(WorkerId victim, const v1::StealResponse& r
   const TaskId id = *found;
   Task& t = tasks_[id];
   const WorkerId thief = t.stealing_to;
-  if (thief == kNoWorker) return;
-  t.stealing_to = kNoWorker;
-  auto thief_it = workers_.find(thief);
-  if (thief_it != workers_.end()) --thief_it->second.incoming_steals;
+  if (thief != kNoWorker) {
+    t.stealing_to = kNoWorker;
+    --workers_.at(thief).incoming_steals;
+  }
+  // The victim gave the task up: it runs elsewhere, on the thief when it has room. This holds
+  // even when the request was voided meanwhile (the thief left): the victim no longer has it.
   if (!response.ok() || t.state != TaskState::kProcessing || t.processing_on != victim) return;
-  Recommend(id, TaskState::kWaiting, thief);  // and from there to the thief, when it has room
+  Recommend(id, TaskState::kWaiting, thief);
 }
 
 // ------------------------------------------------------------------------------------ clients
@@ -655,12 +657,15 @@ void SchedulerState::MemoryToReleased(TaskId id, bool drop_copies) {
     MaybeForget(id);
     return;
   }
-  // Lost while still needed: its dependents wait for it again, and it is computed again.
+  // Lost while still needed: its dependents wait for it again, and it is computed again. One
+  // sent ahead to wait for another input comes back too (it was told where this one was);
+  // one already running finds it missing and says so.
   for (TaskId d : t.dependents) {
     Task& dep = tasks_[d];
     if (dep.state == TaskState::kWaiting) {
       ++dep.waiting_on;
-    } else if (dep.state == TaskState::kQueued || dep.state == TaskState::kNoWorker) {
+    } else if (dep.state == TaskState::kQueued || dep.state == TaskState::kNoWorker ||
+               (dep.state == TaskState::kProcessing && dep.speculative > 0)) {
       Recommend(d, TaskState::kWaiting);
     }
   }

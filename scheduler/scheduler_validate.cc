@@ -146,7 +146,9 @@ absl::Status SchedulerState::ValidateState() const {
       }
       if (t.speculative > 0 &&
           (d.state != TaskState::kProcessing || d.processing_on != t.processing_on)) {
-        return task_fail("sent ahead of an input not computed on the same worker");
+        return task_fail("sent ahead to ", WorkerName(t.processing_on), " of input \"", UserKey(d),
+                         "\", which is ", TaskStateName(d.state), " on ",
+                         WorkerName(d.processing_on));
       }
       if (t.state == TaskState::kQueued || t.state == TaskState::kNoWorker) {
         return task_fail("ready with input \"", UserKey(d), "\" not in memory");

@@ -69,6 +69,26 @@ TEST_F(CliTest, SubmitJsonHasJobStateAndResultsAsNumbers) {
   EXPECT_FALSE(HasField(out, "errors")) << r.out;
 }
 
+TEST_F(CliTest, TwoDefinitionsOfOneKeyEachGiveTheirOwnJobItsValue) {
+  // The first is still running when the second, with another definition, is submitted.
+  const std::string first = SubmitNoWait(
+      R"json({"tasks": [{"key": "shared", "op": "sleep", "args": [{"float": 1}, {"int": 1}]}]})json",
+      "first.json");
+  const std::string second = cluster_->WriteFile(
+      "second.json",
+      R"json({"tasks": [{"key": "shared", "op": "sleep", "args": [{"float": 0.1}, {"int": 999}]}]})json");
+  CliResult r = Cli({"-o", "json", "submit", second});
+  ASSERT_EQ(r.exit_code, 0) << r.ToString();
+  EXPECT_EQ(Number(Field(ParseJson(r.out), "results"), "shared"), 999) << r.out;
+  r = Cli({"-o", "json", "wait", first});
+  ASSERT_EQ(r.exit_code, 0) << r.ToString();
+  EXPECT_EQ(Number(Field(ParseJson(r.out), "results"), "shared"), 1) << r.out;
+  // By name, the task still held: the second job's value was freed when its command exited.
+  r = Cli({"-o", "json", "gather", "shared"});
+  ASSERT_EQ(r.exit_code, 0) << r.ToString();
+  EXPECT_EQ(Number(Field(ParseJson(r.out), "results"), "shared"), 1) << r.out;
+}
+
 TEST_F(CliTest, SubmitDashReadsTheGraphFromStandardInput) {
   CliResult r = Cli({"submit", "-"}, kHelloGraph);
   EXPECT_EQ(r.exit_code, 0) << r.ToString();

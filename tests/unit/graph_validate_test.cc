@@ -46,6 +46,13 @@ TEST(ValidateGraph, AcceptsAValidGraph) {
                   .ok());
 }
 
+TEST(ValidateGraph, RejectsKeysWithControlCharacters) {
+  EXPECT_EQ(Error(R"({"tasks": [{"key": "a\u001f1", "op": "noop"}]})"),
+            "task \"a\\0371\": a key may not contain control characters");
+  EXPECT_THAT(Error(R"({"tasks": [{"key": "line\nbreak", "op": "noop"}]})"),
+              HasSubstr("control characters"));
+}
+
 TEST(ValidateGraph, RejectsAnEmptyGraph) { EXPECT_EQ(Error(R"({})"), "graph has no tasks"); }
 
 TEST(ValidateGraph, RejectsAnEmptyKey) {

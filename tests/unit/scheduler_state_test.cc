@@ -378,6 +378,7 @@ class Workers : public SchedulerTest {};
 class Validation : public SchedulerTest {};
 class Lifecycle : public SchedulerTest {};
 class Jobs : public SchedulerTest {};
+class Keys : public SchedulerTest {};
 class RetriesTest : public SchedulerTest {};
 class Placement : public SchedulerTest {};
 class Queuing : public SchedulerTest {};
@@ -1816,6 +1817,128 @@ TEST(KeyAndSpecTest, CopiesAndMoves) {
     EXPECT_EQ(assigned.key(), "third");
     EXPECT_EQ(assigned.spec(), "t");
   }
+}
+
+// ---- a key's identity is its key and its definition
+
+v1::Task Sleep(const std::string& key, double seconds, int value) {
+  v1::Task task;
+  task.set_key(key);
+  task.set_op("sleep");
+  task.add_args()->set_float_(seconds);
+  task.add_args()->set_int_(value);
+  return task;
+}
+
+TEST_F(Keys, AnotherDefinitionOfALiveKeyIsATaskOfItsOwn) {
+  AddWorker("w1", /*nthreads=*/2);
+  const JobId first = Run({Sleep("shared", 2, 1)});
+  ASSERT_THAT(Sent("w1"), ElementsAre("shared"));
+  const JobId second = Run({Sleep("shared", 0.1, 999)});
+  std::vector<v1::ComputeTask> sent = TakeComputes("w1");
+  ASSERT_EQ(sent.size(), 1u) << "the second definition is computed, not shared";
+  const std::string data_key = KeyOf(sent[0]);
+  EXPECT_NE(data_key, "shared");
+  EXPECT_EQ(data_key, DataKey("shared")) << "by name, the newest job's task";
+  v1::Task spec;
+  ASSERT_TRUE(spec.ParseFromString(sent[0].spec()));
+  EXPECT_EQ(spec.args(1).int_(), 999);
+
+  Complete("w1", "shared");  // the newest: the second job's
+  std::vector<v1::KeyUpdate> updates = KeyUpdates();
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(updates[0].job(), second);
+  EXPECT_EQ(updates[0].key(), "shared") << "results keep the key as written";
+  EXPECT_EQ(updates[0].data_key(), data_key) << "and say where the value is stored";
+  EXPECT_EQ(JobState(second), "finished");
+  EXPECT_EQ(JobState(first), "running");
+
+  v1::TaskDone done;  // the first job's task, under its own key
+  done.set_key("shared");
+  done.set_nbytes(8);
+  done.set_end(2);
+  Report("w1", std::move(done));
+  updates = KeyUpdates();
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(updates[0].job(), first);
+  EXPECT_EQ(updates[0].key(), "shared");
+  EXPECT_EQ(updates[0].data_key(), "");
+  EXPECT_EQ(JobState(first), "finished");
+}
+
+TEST_F(Keys, TheSameDefinitionIsSharedAndComputedOnce) {
+  AddWorker("w1");
+  AddClient(2);
+  const JobId first = Run({T("a"), T("b", {"a"})});
+  EXPECT_THAT(Sent("w1"), ElementsAre("a"));
+  const JobId second = Run({T("a"), T("b", {"a"})}, {}, 2);
+  EXPECT_THAT(Sent("w1"), IsEmpty());
+  Complete("w1", "a");
+  EXPECT_THAT(Sent("w1"), ElementsAre("b"));
+  Complete("w1", "b");
+  EXPECT_EQ(JobState(first), "finished");
+  EXPECT_EQ(JobState(second), "finished");
+  EXPECT_EQ(state_->TaskCount(), 2u);
+}
+
+TEST_F(Keys, ADependentOfAnotherInputIsAnotherTaskAndReadsThatInput) {
+  AddWorker("w1", /*nthreads=*/4);
+  v1::Task one = T("a");
+  v1::Task five = T("a");
+  five.mutable_args(0)->set_int_(5);
+  Run({one, T("b", {"a"})});
+  EXPECT_THAT(Sent("w1"), ElementsAre("a"));
+  const JobId second = Run({five, T("b", {"a"})});
+  const std::string a2 = DataKey("a");
+  EXPECT_THAT(Sent("w1"), ElementsAre(a2));
+  Complete("w1", "a");  // the second job's a
+  std::vector<v1::ComputeTask> sent = TakeComputes("w1");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_NE(KeyOf(sent[0]), "b") << "same op and names, another input: another definition";
+  ASSERT_EQ(sent[0].deps_size(), 1);
+  EXPECT_EQ(sent[0].deps(0).key(), a2);
+  v1::Task spec;
+  ASSERT_TRUE(spec.ParseFromString(sent[0].spec()));
+  EXPECT_EQ(spec.args(0).ref(), a2) << "the worker resolves the reference to the right input";
+  Complete("w1", "b");
+  EXPECT_EQ(JobState(second), "finished");
+}
+
+TEST_F(Keys, AJobReferringToAKeyItDoesNotDefineTakesTheNewestJobs) {
+  AddWorker("w1", /*nthreads=*/4);
+  v1::Task two = T("a");
+  two.mutable_args(0)->set_int_(2);
+  Run({T("a")});
+  Complete("w1", "a");
+  Run({two});
+  Complete("w1", "a");
+  const std::string newest = DataKey("a");
+  EXPECT_NE(newest, "a");
+  TakeComputes("w1");
+  Run({T("c", {"a"})});
+  std::vector<v1::ComputeTask> sent = TakeComputes("w1");
+  ASSERT_EQ(sent.size(), 1u);
+  ASSERT_EQ(sent[0].deps_size(), 1);
+  EXPECT_EQ(sent[0].deps(0).key(), newest);
+}
+
+TEST_F(Keys, NamesResolveToTheNewestJobsTaskForLogsPublishAndWhoHas) {
+  AddWorker("w1", /*nthreads=*/4);
+  v1::Task two = T("a");
+  two.mutable_args(0)->set_int_(2);
+  Run({T("a")});
+  Complete("w1", "a");
+  Run({two});
+  Complete("w1", "a");
+  v1::WhoHasRequest request;
+  request.add_keys("a");
+  const v1::WhoHasReply reply = state_->WhoHas(request);
+  ASSERT_EQ(reply.keys_size(), 1);
+  EXPECT_EQ(reply.keys(0).key(), "a");
+  EXPECT_EQ(reply.keys(0).data_key(), DataKey("a"));
+  ASSERT_TRUE(state_->Publish("latest", "a").ok());
+  EXPECT_EQ(*state_->Published("latest"), DataKey("a"));
+  EXPECT_EQ(state_->GetLog("a")->key(), "a");
 }
 
 }  // namespace
