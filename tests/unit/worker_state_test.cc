@@ -764,6 +764,13 @@ TEST(WorkerStateRandom, InvariantsHoldOverRandomEventSequences) {
     // Every key any definition of a task has listed as an input: never released while the
     // task is held (the scheduler's promise).
     std::map<std::string, std::set<std::string>> inputs_ever;
+    auto live = [&state, &task_keys] {
+      std::set<std::string> keys;
+      for (const std::string& k : task_keys) {
+        if (state.PhaseOf(k)) keys.insert(k);
+      }
+      return keys;
+    };
     for (int step = 0; step < 150; ++step) {
       SCOPED_TRACE(testing::Message() << "step " << step);
       const size_t event = pick(10);
@@ -830,15 +837,33 @@ TEST(WorkerStateRandom, InvariantsHoldOverRandomEventSequences) {
         std::advance(it, pick(unanswered.size()));
         const FetchRequest request = it->second;
         unanswered.erase(it);
+        const std::set<std::string> before = live();
+        const size_t reports = comm.done.size();
+        FetchedValues values;
         if (pick(6) == 0) {
           state.FetchDone(request.id, absl::UnavailableError("peer gone"));
         } else {
-          FetchedValues values;
           for (const std::string& k : request.keys) {
             if (pick(8) != 0) values[k] = Int(1);
           }
           state.FetchDone(request.id, values);
         }
+        // A task given up for want of an input is reported once, naming an input that did not
+        // come; no other task is given up.
+        std::set<std::string> gone;
+        for (const std::string& k : before) {
+          if (!state.PhaseOf(k)) gone.insert(k);
+        }
+        std::set<std::string> reported;
+        for (size_t i = reports; i < comm.done.size(); ++i) {
+          const v1::TaskDone& d = comm.done[i];
+          EXPECT_TRUE(reported.insert(d.key()).second) << d.key() << " reported twice";
+          ASSERT_EQ(d.missing_size(), 1) << d.key();
+          EXPECT_FALSE(values.contains(d.missing(0))) << d.key();
+          EXPECT_NE(std::find(request.keys.begin(), request.keys.end(), d.missing(0)),
+                    request.keys.end());
+        }
+        EXPECT_EQ(gone, reported);
       } else if (event == 7) {  // an executor takes a task
         if (running.size() >= 3) continue;
         const bool had_ready = state.HasReady();
