@@ -1,12 +1,12 @@
 #include "worker/worker.h"
 
-#include <algorithm>
 #include <deque>
+#include <optional>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/auth.h"
 #include "common/clock.h"
-#include "common/graph_validate.h"
 #include "common/grpc_status.h"
 #include "spdlog/spdlog.h"
 #include "worker/arg_resolver.h"
@@ -97,6 +97,10 @@ absl::Status Worker::Start() {
   spdlog::info("worker {} serving data on {} (bulk port {}), {} threads, registered with {}",
                options_.name, address_, bulk_ ? std::to_string(bulk_->port()) : "none",
                options_.nthreads, options_.scheduler);
+  {
+    absl::MutexLock lock(&mu_);
+    state_ = std::make_unique<WorkerState>(store_, outbox_, options_.name);
+  }
   HandleMessage(reply);
 
   threads_.emplace_back([this] { ReadLoop(); });
@@ -113,9 +117,7 @@ void Worker::Stop() {
     absl::MutexLock lock(&mu_);
     if (stopping_) return;
     stopping_ = true;
-    for (auto& [key, task] : tasks_) {
-      if (task.control) task.control->Cancel();
-    }
+    if (state_) state_->CancelRunning();
   }
   stream_context_.TryCancel();
   stopped_.Notify();
@@ -138,24 +140,9 @@ void Worker::HandleMessage(const v1::SchedulerToWorker& message) {
   if (!message.error().empty()) {
     spdlog::error("worker {}: scheduler says: {}", options_.name, message.error());
   }
-  for (const std::string& key : message.release()) store_.Erase(key);
-  absl::flat_hash_map<std::string, FetchJob> fetches;
   {
     absl::MutexLock lock(&mu_);
-    // Cancels and steals first: a batch may take a task back and send it again.
-    for (const std::string& key : message.cancel()) CancelTask(key);
-    for (const std::string& key : message.steal()) {
-      // Only a task that has not started may go: it must never run in two places at once.
-      auto it = tasks_.find(key);
-      const bool ok = it != tasks_.end() && it->second.phase != Phase::kExecuting;
-      if (ok) DropTask(key);
-      v1::StealResponse response;
-      response.set_key(key);
-      response.set_ok(ok);
-      stolen_.push_back(std::move(response));
-    }
-    for (const v1::ComputeTask& compute : message.compute()) AddTask(compute, fetches);
-    for (auto& [address, job] : fetches) fetch_queue_.push_back(std::move(job));
+    state_->HandleMessage(message);
   }
   if (message.shutdown()) {
     spdlog::info("worker {}: shutdown requested by the scheduler", options_.name);
@@ -163,258 +150,71 @@ void Worker::HandleMessage(const v1::SchedulerToWorker& message) {
   }
 }
 
-void Worker::AddTask(const v1::ComputeTask& compute,
-                     absl::flat_hash_map<std::string, FetchJob>& fetches) {
-  LocalTask task;
-  if (!task.spec.ParseFromString(compute.spec())) {
-    spdlog::error("worker {}: a task spec from the scheduler does not decode", options_.name);
-    return;
-  }
-  task.spec.set_key(compute.key());
-  const std::string key = task.spec.key();
-  if (auto existing = tasks_.find(key); existing != tasks_.end()) {
-    // Sent again while a cancelled run of it is still finishing: run it again after that.
-    if (existing->second.phase == Phase::kExecuting && existing->second.control->cancelled()) {
-      existing->second.rerun = std::make_unique<v1::ComputeTask>(compute);
-    }
-    return;
-  }
-  task.priority = compute.priority();
-  task.order = compute.order();
-  absl::flat_hash_set<std::string> refs;
-  if (!task.spec.after().empty())
-    ForEachRef(task.spec, [&](const std::string& k) { refs.insert(k); });
-  for (const v1::Dependency& dep : compute.deps()) {
-    // A key in `after` only orders the task: its value is not needed here, but a task sent
-    // ahead must still wait for it to finish.
-    const bool order_only = !task.spec.after().empty() && !refs.contains(dep.key());
-    if (order_only && !dep.pending_here()) continue;
-    if (!order_only) task.deps.push_back(dep.key());
-    if (store_.Contains(dep.key())) continue;
-    if (auto b = borrowed_.find(dep.key()); b != borrowed_.end()) {
-      ++b->second.refs;
-      task.held.push_back(dep.key());
-      continue;
-    }
-    ++task.missing;
-    task.waits.push_back(dep.key());
-    if (dep.pending_here()) {
-      awaiting_local_[dep.key()].push_back(key);  // starts when our own task stores it
-      continue;
-    }
-    auto [waiters, first] = fetching_.try_emplace(dep.key());
-    waiters->second.push_back(key);
-    if (!first) continue;
-    if (dep.who_has().empty()) {
-      // Nobody holds it: the scheduler will recompute it.
-      fetches["?"].keys.push_back(dep.key());
-      continue;
-    }
-    const std::string& holder = dep.who_has(static_cast<int>(tasks_.size() % dep.who_has_size()));
-    FetchJob& job = fetches[holder];
-    job.address = holder;
-    job.keys.push_back(dep.key());
-  }
-  if (task.missing == 0) {
-    task.phase = Phase::kReady;
-    ready_.insert({-task.priority, task.order, key});
-  }
-  tasks_.emplace(key, std::move(task));
-}
-
-void Worker::CancelTask(const std::string& key) {
-  auto it = tasks_.find(key);
-  if (it == tasks_.end()) return;
-  if (it->second.phase == Phase::kExecuting) {
-    it->second.control->Cancel();  // ExecuteLoop drops it when the op returns
-    return;
-  }
-  DropTask(key);
-}
-
-void Worker::DropTask(const std::string& key) {
-  auto it = tasks_.find(key);
-  if (it == tasks_.end()) return;
-  LocalTask& task = it->second;
-  if (task.phase == Phase::kReady) ready_.erase({-task.priority, task.order, key});
-  for (const std::string& dep : task.held) {
-    auto b = borrowed_.find(dep);
-    if (b != borrowed_.end() && --b->second.refs <= 0) borrowed_.erase(b);
-  }
-  // Out of every waiter list, so a later copy of this task is not counted twice.
-  for (const std::string& dep : task.waits) {
-    if (auto f = fetching_.find(dep); f != fetching_.end()) {
-      f->second.erase(std::remove(f->second.begin(), f->second.end(), key), f->second.end());
-    }
-    if (auto a = awaiting_local_.find(dep); a != awaiting_local_.end()) {
-      a->second.erase(std::remove(a->second.begin(), a->second.end(), key), a->second.end());
-      if (a->second.empty()) awaiting_local_.erase(a);
-    }
-  }
-  tasks_.erase(it);
-}
-
-void Worker::Report(v1::TaskDone done) { outbox_.push_back(std::move(done)); }
-
 void Worker::FetchLoop() {
   while (true) {
-    FetchJob job;
+    FetchRequest job;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
           +[](Worker* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
-            return w->stopping_ || !w->fetch_queue_.empty();
+            return w->stopping_ || !w->outbox_.fetches.empty();
           },
           this));
       if (stopping_) return;
-      job = std::move(fetch_queue_.back());
-      fetch_queue_.pop_back();
+      job = std::move(outbox_.fetches.back());
+      outbox_.fetches.pop_back();
     }
-    if (job.address.empty()) {
-      FetchDone(job, absl::NotFoundError("no worker holds it"));
-      continue;
-    }
-    FetchDone(job, peers_->Fetch(job.address, job.keys));
-  }
-}
-
-void Worker::FetchDone(const FetchJob& job, const absl::StatusOr<FetchResult>& result) {
-  if (!result.ok()) {
-    spdlog::warn("worker {}: fetching {} keys from {} failed: {}", options_.name, job.keys.size(),
-                 job.address, result.status().ToString());
-  }
-  absl::MutexLock lock(&mu_);
-  for (const std::string& dep : job.keys) {
-    auto node = fetching_.extract(dep);
-    if (node.empty()) continue;
-    ValuePtr value;
-    if (result.ok()) {
-      auto v = result->values.find(dep);
-      if (v != result->values.end()) value = v->second;
-    }
-    for (const std::string& waiter : node.mapped()) {
-      auto it = tasks_.find(waiter);
-      if (it == tasks_.end() || it->second.phase != Phase::kFetching) continue;
-      LocalTask& task = it->second;
-      if (!value) {
-        v1::TaskDone done;
-        done.set_key(waiter);
-        done.add_missing(dep);
-        Report(std::move(done));
-        DropTask(waiter);
-        continue;
-      }
-      Borrowed& b = borrowed_[dep];
-      b.value = value;
-      ++b.refs;
-      task.held.push_back(dep);
-      if (--task.missing == 0) {
-        task.phase = Phase::kReady;
-        ready_.insert({-task.priority, task.order, waiter});
-      }
-    }
+    absl::StatusOr<FetchResult> fetched = peers_->Fetch(job.address, job.keys);
+    absl::StatusOr<FetchedValues> values =
+        fetched.ok() ? absl::StatusOr<FetchedValues>(std::move(fetched->values)) : fetched.status();
+    absl::MutexLock lock(&mu_);
+    state_->FetchDone(job.id, values);
   }
 }
 
 void Worker::ExecuteLoop() {
   while (true) {
-    std::string key;
+    std::optional<WorkerState::Started> started;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
-          +[](Worker* w)
-               ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) { return w->stopping_ || !w->ready_.empty(); },
+          +[](Worker* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
+            return w->stopping_ || w->state_->HasReady();
+          },
           this));
       if (stopping_) return;
-      key = std::get<2>(*ready_.begin());
-      ready_.erase(ready_.begin());
       // Executing from here on, under the same lock: a steal or cancel that comes before the
       // op starts must see it (a steal is refused, a cancel stops it).
-      LocalTask& task = tasks_.at(key);
-      task.phase = Phase::kExecuting;
-      task.control = std::make_shared<TaskControl>(absl::Seconds(task.spec.timeout_s()));
+      started = state_->StartNext();
     }
-    RunTask(key);
+    RunTask(std::move(*started));
   }
 }
 
-void Worker::RunTask(const std::string& key) {
-  std::shared_ptr<TaskControl> control;
-  const v1::Task* spec;
-  Inputs inputs;
-  {
-    absl::MutexLock lock(&mu_);
-    LocalTask& task = tasks_.at(key);
-    control = task.control;
-    spec = &task.spec;  // tasks_ is a node map: stable while the task is executing
-    for (const std::string& dep : task.deps) {
-      ValuePtr value = store_.Get(dep);
-      if (!value) {
-        auto b = borrowed_.find(dep);
-        if (b != borrowed_.end()) value = b->second.value;
-      }
-      if (value) inputs.emplace(dep, std::move(value));
-    }
-    ++executing_;
-  }
-  v1::TaskDone done;
-  done.set_key(key);
-  done.set_start(UnixSeconds(absl::Now()));
-  absl::StatusOr<v1::Value> result;
+void Worker::RunTask(WorkerState::Started started) {
+  const v1::Task& spec = *started.spec;  // stable until Finished()
+  TaskControl& control = *started.control;
+  WorkerState::Outcome outcome;
+  outcome.start = UnixSeconds(absl::Now());
   std::deque<v1::Value> storage;
-  absl::StatusOr<OpArgs> args = ResolveArgs(*spec, inputs, storage);
-  const OpFn* fn = ops_.Find(spec->op());
+  absl::StatusOr<OpArgs> args = ResolveArgs(spec, started.inputs, storage);
+  const OpFn* fn = ops_.Find(spec.op());
   if (!args.ok()) {
-    result = args.status();
+    outcome.result = args.status();
   } else if (fn == nullptr) {
-    result = absl::NotFoundError(
-        absl::StrCat("unknown op \"", spec->op(), "\" on worker ", options_.name));
+    outcome.result = absl::NotFoundError(
+        absl::StrCat("unknown op \"", spec.op(), "\" on worker ", options_.name));
   } else {
-    result = (*fn)(*control, *args);
+    outcome.result = (*fn)(control, *args);
   }
-  done.set_end(UnixSeconds(absl::Now()));
+  outcome.end = UnixSeconds(absl::Now());
   storage.clear();
-  inputs.clear();
+  started.inputs.clear();
+  outcome.timed_out = control.TimedOut();
+  outcome.log = control.TakeLog();
 
   absl::MutexLock lock(&mu_);
-  --executing_;
-  if (control->cancelled()) {
-    awaiting_local_.erase(key);  // the scheduler takes back what was sent ahead for it
-    std::unique_ptr<v1::ComputeTask> rerun = std::move(tasks_.at(key).rerun);
-    DropTask(key);
-    if (rerun != nullptr) {
-      absl::flat_hash_map<std::string, FetchJob> fetches;
-      AddTask(*rerun, fetches);
-      for (auto& [address, job] : fetches) fetch_queue_.push_back(std::move(job));
-    }
-    return;
-  }
-  done.set_log(control->TakeLog());
-  const bool timed_out = spec->timeout_s() > 0 && control->TimedOut();
-  if (timed_out || !result.ok()) {
-    awaiting_local_.erase(key);  // tasks sent ahead for it will be cancelled by the scheduler
-  }
-  if (timed_out) {
-    done.set_error(absl::StrCat("timed out after ", spec->timeout_s(), " s (timeoutS)"));
-  } else if (!result.ok()) {
-    done.set_error(result.status().message().empty() ? result.status().ToString()
-                                                     : std::string(result.status().message()));
-  } else {
-    done.set_nbytes(store_.Put(key, std::make_shared<v1::Value>(std::move(*result))));
-    // Tasks sent ahead for this value can start now, without a round trip to the scheduler.
-    if (auto node = awaiting_local_.extract(key); !node.empty()) {
-      for (const std::string& waiter : node.mapped()) {
-        auto it = tasks_.find(waiter);
-        if (it == tasks_.end() || it->second.phase != Phase::kFetching) continue;
-        if (--it->second.missing == 0) {
-          it->second.phase = Phase::kReady;
-          ready_.insert({-it->second.priority, it->second.order, waiter});
-        }
-      }
-    }
-  }
-  Report(std::move(done));
-  DropTask(key);
+  state_->Finished(started.key, std::move(outcome));
 }
 
 void Worker::SendLoop() {
@@ -425,20 +225,23 @@ void Worker::SendLoop() {
       absl::MutexLock lock(&mu_);
       mu_.AwaitWithDeadline(absl::Condition(
                                 +[](Worker* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
-                                  return w->stopping_ || !w->outbox_.empty() || !w->stolen_.empty();
+                                  return w->stopping_ || !w->outbox_.done.empty() ||
+                                         !w->outbox_.stolen.empty();
                                 },
                                 this),
                             next_heartbeat);
       if (stopping_) return;
-      for (v1::TaskDone& done : outbox_) *message.add_done() = std::move(done);
-      outbox_.clear();
-      for (v1::StealResponse& response : stolen_) *message.add_stolen() = std::move(response);
-      stolen_.clear();
+      for (v1::TaskDone& done : outbox_.done) *message.add_done() = std::move(done);
+      outbox_.done.clear();
+      for (v1::StealResponse& response : outbox_.stolen) {
+        *message.add_stolen() = std::move(response);
+      }
+      outbox_.stolen.clear();
       if (absl::Now() >= next_heartbeat) {
         v1::WorkerHeartbeat* hb = message.mutable_heartbeat();
         hb->set_memory(store_.bytes());
-        hb->set_executing(executing_);
-        hb->set_ready(static_cast<int32_t>(ready_.size()));
+        hb->set_executing(state_->executing());
+        hb->set_ready(state_->ready());
         next_heartbeat = absl::Now() + options_.heartbeat;
       }
     }

@@ -2,10 +2,11 @@
 // is given on a pool of executor threads, fetches their dependencies straight from peer workers,
 // serves its own values to peers and clients, and reports results back in batches.
 //
-// Threads: one reads the scheduler stream, one writes it (batching results and heartbeats),
-// `nthreads` execute tasks, a few fetch dependencies. All task bookkeeping is guarded by `mu_`.
-//
-// A task on the worker: fetching (dependencies on their way) -> ready -> executing -> reported.
+// This class is the shell around the task bookkeeping, which is WorkerState
+// (worker/worker_state.h): threads, streams, the executor pool and fetch threads, each calling
+// into the state machine under `mu_`. Threads: one reads the scheduler stream, one writes it
+// (batching results, steal answers and heartbeats), `nthreads` execute tasks, a few fetch
+// dependencies from peers.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -13,15 +14,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <thread>
-#include <tuple>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
-#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -30,8 +27,9 @@
 #include "common/data_client.h"
 #include "worker/data_service.h"
 #include "worker/op_registry.h"
-#include "worker/task_control.h"
 #include "worker/value_store.h"
+#include "worker/worker_comm.h"
+#include "worker/worker_state.h"
 
 namespace brisk {
 
@@ -71,42 +69,24 @@ class Worker {
   const std::string& name() const { return options_.name; }
 
  private:
-  enum class Phase { kFetching, kReady, kExecuting };
-  struct LocalTask {
-    v1::Task spec;
-    int32_t priority = 0;
-    int64_t order = 0;
-    std::vector<std::string> deps;
-    std::vector<std::string> held;   // dependencies borrowed for this task (refs in borrowed_)
-    std::vector<std::string> waits;  // dependencies it is listed under in fetching_/awaiting_local_
-    // Sent again while a cancelled run was still finishing: run this afterwards.
-    std::unique_ptr<v1::ComputeTask> rerun;
-    int missing = 0;
-    Phase phase = Phase::kFetching;
-    std::shared_ptr<TaskControl> control;
+  // The state machine's effects, waiting for the sender and the fetch threads. Only touched
+  // under `mu_` (the state machine is only called under it).
+  struct Outbox : WorkerComm {
+    void ReportDone(v1::TaskDone done) override { this->done.push_back(std::move(done)); }
+    void AnswerSteal(v1::StealResponse response) override { stolen.push_back(std::move(response)); }
+    void StartFetch(FetchRequest request) override { fetches.push_back(std::move(request)); }
+
+    std::vector<v1::TaskDone> done;
+    std::vector<v1::StealResponse> stolen;
+    std::vector<FetchRequest> fetches;
   };
-  struct Borrowed {  // a dependency fetched from a peer, kept while local tasks need it
-    ValuePtr value;
-    int refs = 0;
-  };
-  struct FetchJob {
-    std::string address;
-    std::vector<std::string> keys;
-  };
-  using ReadyKey = std::tuple<int32_t, int64_t, std::string>;  // (-priority, order, key)
 
   void ReadLoop();
   void SendLoop();
   void ExecuteLoop();
   void FetchLoop();
   void HandleMessage(const v1::SchedulerToWorker& message);
-  void AddTask(const v1::ComputeTask& compute, absl::flat_hash_map<std::string, FetchJob>& fetches)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void CancelTask(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void DropTask(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void FetchDone(const FetchJob& job, const absl::StatusOr<FetchResult>& result);
-  void Report(v1::TaskDone done) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void RunTask(const std::string& key);
+  void RunTask(WorkerState::Started started);
 
   WorkerOptions options_;
   const OpRegistry& ops_;
@@ -122,16 +102,9 @@ class Worker {
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  absl::node_hash_map<std::string, LocalTask> tasks_ ABSL_GUARDED_BY(mu_);
-  std::set<ReadyKey> ready_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, Borrowed> borrowed_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, std::vector<std::string>> fetching_ ABSL_GUARDED_BY(mu_);
-  // Tasks sent ahead, waiting for a value this worker is computing: key -> waiting tasks.
-  absl::flat_hash_map<std::string, std::vector<std::string>> awaiting_local_ ABSL_GUARDED_BY(mu_);
-  std::vector<FetchJob> fetch_queue_ ABSL_GUARDED_BY(mu_);
-  std::vector<v1::TaskDone> outbox_ ABSL_GUARDED_BY(mu_);
-  std::vector<v1::StealResponse> stolen_ ABSL_GUARDED_BY(mu_);
-  int executing_ ABSL_GUARDED_BY(mu_) = 0;
+  Outbox outbox_ ABSL_GUARDED_BY(mu_);
+  // Made in Start(), once the name is known; refers to store_ and outbox_.
+  std::unique_ptr<WorkerState> state_ ABSL_GUARDED_BY(mu_);
 
   absl::Notification stopped_;
   std::vector<std::thread> threads_;
