@@ -1,5 +1,8 @@
 #include "common/graph_validate.h"
 
+#include <utility>
+#include <vector>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
@@ -9,28 +12,41 @@
 namespace brisk {
 namespace {
 
-void ForEachRefInArg(const v1::Arg& arg, const std::function<void(const std::string&)>& fn) {
-  if (arg.kind_case() == v1::Arg::kRef) {
-    fn(arg.ref());
-  } else if (arg.kind_case() == v1::Arg::kList) {
-    for (const v1::Arg& item : arg.list().items()) ForEachRefInArg(item, fn);
+// Both walk nested lists with a stack of their own: a message's nesting is bounded by the
+// protobuf parser, not by this thread's call stack.
+void ForEachRefInArg(const v1::Arg& top, const std::function<void(const std::string&)>& fn) {
+  std::vector<const v1::Arg*> todo{&top};
+  while (!todo.empty()) {
+    const v1::Arg* arg = todo.back();
+    todo.pop_back();
+    if (arg->kind_case() == v1::Arg::kRef) {
+      fn(arg->ref());
+    } else if (arg->kind_case() == v1::Arg::kList) {
+      const auto& items = arg->list().items();
+      for (int i = items.size() - 1; i >= 0; --i) todo.push_back(&items[i]);  // in order
+    }
   }
 }
 
-absl::Status CheckArg(const std::string& key, const std::string& where, const v1::Arg& arg) {
-  if (arg.kind_case() == v1::Arg::KIND_NOT_SET) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "task \"", key, "\": ", where,
-        " is empty; an argument needs one of ref, int, float, str, bytes, bool, list"));
-  }
-  if (arg.kind_case() == v1::Arg::kRef && arg.ref().empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("task \"", key, "\": ", where, " has an empty ref"));
-  }
-  if (arg.kind_case() == v1::Arg::kList) {
-    for (int i = 0; i < arg.list().items_size(); ++i) {
-      auto status = CheckArg(key, absl::StrCat(where, ".list.items[", i, "]"), arg.list().items(i));
-      if (!status.ok()) return status;
+absl::Status CheckArg(const std::string& key, const std::string& top_where, const v1::Arg& top) {
+  std::vector<std::pair<const v1::Arg*, std::string>> todo{{&top, top_where}};
+  while (!todo.empty()) {
+    auto [arg, where] = std::move(todo.back());
+    todo.pop_back();
+    if (arg->kind_case() == v1::Arg::KIND_NOT_SET) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "task \"", key, "\": ", where,
+          " is empty; an argument needs one of ref, int, float, str, bytes, bool, list"));
+    }
+    if (arg->kind_case() == v1::Arg::kRef && arg->ref().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("task \"", key, "\": ", where, " has an empty ref"));
+    }
+    if (arg->kind_case() == v1::Arg::kList) {
+      const auto& items = arg->list().items();
+      for (int i = items.size() - 1; i >= 0; --i) {
+        todo.emplace_back(&items[i], absl::StrCat(where, ".list.items[", i, "]"));
+      }
     }
   }
   return absl::OkStatus();
