@@ -89,6 +89,31 @@ TEST_F(CliTest, TwoDefinitionsOfOneKeyEachGiveTheirOwnJobItsValue) {
   EXPECT_EQ(Number(Field(ParseJson(r.out), "results"), "shared"), 1) << r.out;
 }
 
+TEST_F(CliTest, WaitOnAFinishedJobWhoseOutputIsBeingRecomputedPrintsTheValue) {
+  const std::string id = SubmitNoWait(R"json({"tasks": [
+      {"key": "slow", "op": "sleep", "args": [{"float": 1}, {"int": 40}]},
+      {"key": "out", "op": "add", "args": [{"ref": "slow"}, {"int": 2}]}]})json",
+                                      "recompute.json");
+  CliResult r = Cli({"wait", id});
+  ASSERT_EQ(r.exit_code, 0) << r.ToString();
+  // Kill the worker holding the output, and wait until the scheduler is computing it again.
+  auto holder = [&]() -> std::string {
+    const JsonValue tasks = ParseJson(Cli({"-o", "json", "tasks", id}).out);
+    for (const JsonValue& t : tasks.list_value().values()) {
+      if (String(t, "key") == "out") return String(t, "state") + "@" + String(t, "worker");
+    }
+    return "";
+  };
+  const std::string before = holder();
+  ASSERT_TRUE(before == "memory@w0" || before == "memory@w1") << before;
+  ASSERT_TRUE(cluster_->KillWorker(before == "memory@w0" ? 0 : 1).ok());
+  ASSERT_TRUE(PollUntil([&] { return holder().rfind("memory@", 0) != 0; }, absl::Seconds(10)))
+      << holder();
+  r = Cli({"-o", "json", "wait", id});
+  ASSERT_EQ(r.exit_code, 0) << r.ToString();
+  EXPECT_EQ(Number(Field(ParseJson(r.out), "results"), "out"), 42) << r.out;
+}
+
 TEST_F(CliTest, SubmitDashReadsTheGraphFromStandardInput) {
   CliResult r = Cli({"submit", "-"}, kHelloGraph);
   EXPECT_EQ(r.exit_code, 0) << r.ToString();
