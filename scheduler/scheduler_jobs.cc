@@ -153,93 +153,130 @@ TaskId SchedulerState::Resolve(absl::string_view name) const {
   return best;
 }
 
-// Taking in a graph, in three passes:
-//  1. validation;
-//  2. identity: in dependency order, each task of the graph is matched to a known task of the
-//     same key whose definition (op, arguments, options, and the identity of every dependency,
-//     all in its serialized spec with references by data key) is the same; otherwise it will be
-//     a new task, under its key if that is free, else under a data key of its own;
-//  3. the job: a depth-first walk from the outputs that creates the new tasks and lists every
-//     task the outputs need (not below a value already in memory), dependencies first.
-absl::StatusOr<JobId> SchedulerState::CreateJob(ClientId client, PendingSubmit& submit) {
-  v1::Graph& graph = submit.graph;
-  GraphCheck check;
-  check.op_known = [this](absl::string_view op) { return OpKnown(op); };
-  check.key_exists = [this](absl::string_view key) { return Resolve(key) != kNoTask; };
-  absl::Status valid = ValidateGraph(graph, check);
-  if (!valid.ok()) return valid;
-
-  const int n = graph.tasks_size();
-  absl::flat_hash_map<absl::string_view, int> local;
-  local.reserve(n);
-  for (int i = 0; i < n; ++i) local.emplace(graph.tasks(i).key(), i);
-  std::vector<std::string> outputs(graph.outputs().begin(), graph.outputs().end());
-  if (outputs.empty()) outputs = DefaultOutputs(graph);
-
-  // A node of the resolved graph: a known task (>= 0) or the graph's task i, new (-(i + 1)).
+// A graph being taken in. A node of the graph as resolved is a known task (>= 0) or the graph's
+// task i, to be created (-(i + 1)).
+struct SchedulerState::Intake {
   using Node = int64_t;
-  auto new_node = [](int i) { return -static_cast<Node>(i) - 1; };
-  std::vector<std::vector<std::string>> dep_names(n);
-  std::vector<uint8_t> listed(n, 0);
+  static Node NewNode(int i) { return -static_cast<Node>(i) - 1; }
+  static int Index(Node node) { return static_cast<int>(-(node + 1)); }
 
-  // Pass 2. Post-order over the graph's own tasks the outputs reach: dependencies first.
-  std::vector<int> post_order;
-  post_order.reserve(n);
-  {
-    std::vector<std::pair<int, size_t>> stack;
-    for (const std::string& out : outputs) {
-      auto it = local.find(out);
-      if (it == local.end() || listed[it->second]) continue;
-      listed[it->second] = 1;
-      dep_names[it->second] = Dependencies(graph.tasks(it->second));
-      stack.push_back({it->second, 0});
-      while (!stack.empty()) {
-        auto& [node, next] = stack.back();
-        if (next < dep_names[node].size()) {
-          auto dep = local.find(dep_names[node][next++]);
-          if (dep != local.end() && !listed[dep->second]) {
-            listed[dep->second] = 1;
-            dep_names[dep->second] = Dependencies(graph.tasks(dep->second));
-            stack.push_back({dep->second, 0});
-          }
-          continue;
-        }
-        post_order.push_back(node);
-        stack.pop_back();
-      }
-    }
-  }
   struct Plan {
     TaskId match = kNoTask;  // a known task with the same definition
     std::string data_key;    // for a new task
     std::string spec;        // serialized, without the key, references by data key
     std::vector<Node> deps;
   };
-  std::vector<Plan> plans(n);
-  std::vector<std::pair<std::string, std::string>> renames;
-  for (int i : post_order) {
-    Plan& plan = plans[i];
-    v1::Task& spec = *graph.mutable_tasks(i);
-    bool all_known = true;
-    renames.clear();
-    plan.deps.reserve(dep_names[i].size());
-    for (const std::string& name : dep_names[i]) {
-      absl::string_view data_key;
-      if (auto it = local.find(name); it != local.end()) {
-        const Plan& dep = plans[it->second];
-        if (dep.match != kNoTask) {
-          plan.deps.push_back(dep.match);
-          data_key = tasks_[dep.match].key();
-        } else {
-          plan.deps.push_back(new_node(it->second));
-          data_key = dep.data_key;
-          all_known = false;
-        }
-      } else {
-        const TaskId known = Resolve(name);
-        plan.deps.push_back(known);
-        data_key = tasks_[known].key();
+
+  explicit Intake(v1::Graph& g) : graph(g), n(g.tasks_size()), dep_names(n), plans(n) {
+    local.reserve(n);
+    for (int i = 0; i < n; ++i) local.emplace(graph.tasks(i).key(), i);
+    outputs.assign(graph.outputs().begin(), graph.outputs().end());
+    if (outputs.empty()) outputs = DefaultOutputs(graph);
+  }
+  // The node a name of this graph stands for (a task of its own, or a known task).
+  Node NodeOf(const std::string& name, const SchedulerState& state) const {
+    auto it = local.find(name);
+    if (it == local.end()) return state.Resolve(name);
+    const Plan& plan = plans[it->second];
+    return plan.match != kNoTask ? plan.match : NewNode(it->second);
+  }
+  // A known task this graph defines (same definition), as opposed to one it only refers to.
+  bool DefinedHere(TaskId id, const SchedulerState& state) const {
+    auto it = local.find(state.UserKey(state.tasks_[id]));
+    return it != local.end() && plans[it->second].match == id;
+  }
+
+  v1::Graph& graph;
+  const int n;
+  absl::flat_hash_map<absl::string_view, int> local;  // key -> index in the graph
+  std::vector<std::string> outputs;
+  std::vector<std::vector<std::string>> dep_names;  // of the tasks the outputs reach
+  std::vector<int> post_order;                      // those tasks, dependencies first
+  std::vector<Plan> plans;
+  std::vector<TaskId> created;            // task i's new id
+  absl::flat_hash_set<TaskId> recompute;  // known tasks this graph submits again
+};
+
+// Taking in a graph, in four passes: validation; the graph's order; the identity of each of its
+// tasks; the job's tasks.
+absl::StatusOr<JobId> SchedulerState::CreateJob(ClientId client, PendingSubmit& submit) {
+  GraphCheck check;
+  check.op_known = [this](absl::string_view op) { return OpKnown(op); };
+  check.key_exists = [this](absl::string_view key) { return Resolve(key) != kNoTask; };
+  absl::Status valid = ValidateGraph(submit.graph, check);
+  if (!valid.ok()) return valid;
+
+  Intake in(submit.graph);
+  OrderGraph(in);
+  MatchDefinitions(in);
+  const JobId job_id = next_job_++;
+  Job& job = jobs_[job_id];
+  job.id = job_id;
+  job.name = submit.name;
+  job.owner = client;
+  job.keep = submit.keep;
+  job.submitted = UnixSeconds(clock_.Now());
+  ListJobTasks(in, job);
+  HoldOutputs(in, job);
+  // Dependencies first, so a task looks at inputs that are already on their way.
+  for (TaskId id : job.tasks) {
+    const TaskState s = tasks_[id].state;
+    if (s == TaskState::kReleased || s == TaskState::kCancelled ||
+        (s == TaskState::kErred && in.recompute.contains(id))) {
+      Recommend(id, TaskState::kWaiting);
+    }
+  }
+  spdlog::debug("job {} submitted: {} tasks, {} outputs", job_id, job.tasks.size(),
+                job.outputs.size());
+  if (job.state == JobState::kRunning && job.outputs_left == 0) JobCheckDone(job);
+  return job_id;
+}
+
+// Post-order over the graph's own tasks that the outputs reach: dependencies first.
+void SchedulerState::OrderGraph(Intake& in) {
+  std::vector<uint8_t> listed(in.n, 0);
+  in.post_order.reserve(in.n);
+  std::vector<std::pair<int, size_t>> stack;
+  auto enter = [&](int i) {
+    listed[i] = 1;
+    in.dep_names[i] = Dependencies(in.graph.tasks(i));
+    stack.push_back({i, 0});
+  };
+  for (const std::string& out : in.outputs) {
+    auto it = in.local.find(out);
+    if (it == in.local.end() || listed[it->second]) continue;
+    enter(it->second);
+    while (!stack.empty()) {
+      auto& [node, next] = stack.back();
+      if (next < in.dep_names[node].size()) {
+        auto dep = in.local.find(in.dep_names[node][next++]);
+        if (dep != in.local.end() && !listed[dep->second]) enter(dep->second);
+        continue;
       }
+      in.post_order.push_back(node);
+      stack.pop_back();
+    }
+  }
+}
+
+// In dependency order, each task of the graph is matched to a known task of the same key whose
+// definition is the same: op, arguments, options and the identity of every dependency, all in
+// its serialized spec once references are rewritten to data keys. Otherwise it will be a new
+// task, under its key if that is free, else under a data key of its own.
+void SchedulerState::MatchDefinitions(Intake& in) {
+  std::vector<std::pair<std::string, std::string>> renames;
+  for (int i : in.post_order) {
+    Intake::Plan& plan = in.plans[i];
+    v1::Task& spec = *in.graph.mutable_tasks(i);
+    bool all_known = true;  // a task over a new input is new itself
+    renames.clear();
+    plan.deps.reserve(in.dep_names[i].size());
+    for (const std::string& name : in.dep_names[i]) {
+      const Intake::Node dep = in.NodeOf(name, *this);
+      plan.deps.push_back(dep);
+      const absl::string_view data_key =
+          dep >= 0 ? tasks_[dep].key() : absl::string_view(in.plans[Intake::Index(dep)].data_key);
+      all_known = all_known && dep >= 0;
       if (data_key != name) renames.emplace_back(name, std::string(data_key));
     }
     if (!renames.empty()) RewriteRefs(spec, renames);
@@ -261,45 +298,59 @@ absl::StatusOr<JobId> SchedulerState::CreateJob(ClientId client, PendingSubmit& 
     if (plan.match == kNoTask) plan.data_key = DataKeyFor(user_key);
     spec.set_key(std::move(user_key));
   }
+}
 
-  // Pass 3.
-  const JobId job_id = next_job_++;
-  Job& job = jobs_[job_id];
-  job.id = job_id;
-  job.name = submit.name;
-  job.owner = client;
-  job.keep = submit.keep;
-  job.submitted = UnixSeconds(clock_.Now());
+TaskId SchedulerState::CreateTask(Intake& in, int i) {
+  Intake::Plan& plan = in.plans[i];
+  const v1::Task& spec = in.graph.tasks(i);
+  const TaskId id = NewTask(plan.data_key);
+  Task& t = tasks_[id];
+  t.op = InternOp(spec.op());
+  t.priority = spec.priority();
+  t.order = next_order_++;
+  if (spec.retries() > 0) retries_[id].left = spec.retries();
+  t.restricted = !spec.resources().empty() || !spec.workers().empty();
+  if (t.restricted) {
+    Restrictions& r = restrictions_[id];
+    r.resources.insert(spec.resources().begin(), spec.resources().end());
+    r.workers.assign(spec.workers().begin(), spec.workers().end());
+  }
+  for (Intake::Node dep : plan.deps) {
+    const TaskId d = dep >= 0 ? static_cast<TaskId>(dep) : in.created[Intake::Index(dep)];
+    t.deps.push_back(d);
+    tasks_[d].dependents.push_back(id);
+  }
+  t.key_spec.set_spec(plan.spec);
+  std::string().swap(plan.spec);
+  return id;
+}
+
+// A depth-first walk from the outputs over the graph as resolved: creates the new tasks and
+// lists, dependencies first, every task the outputs need — not below a value already in memory,
+// nor below a failure not submitted again.
+void SchedulerState::ListJobTasks(Intake& in, Job& job) {
+  using Node = Intake::Node;
+  in.created.assign(in.n, kNoTask);
   absl::flat_hash_set<TaskId> seen_known;
-  std::vector<uint8_t> seen_new(n, 0);
-  std::vector<TaskId> created(n, kNoTask);
-  absl::flat_hash_set<TaskId> recompute;  // known tasks of this graph submitted again
-  auto id_of = [&](Node node) {
-    return node >= 0 ? static_cast<TaskId>(node) : created[-(node + 1)];
-  };
+  std::vector<uint8_t> seen_new(in.n, 0);
   auto first_visit = [&](Node node) {
     if (node >= 0) return seen_known.insert(static_cast<TaskId>(node)).second;
-    const int i = static_cast<int>(-(node + 1));
-    if (seen_new[i]) return false;
-    seen_new[i] = 1;
+    if (seen_new[Intake::Index(node)]) return false;
+    seen_new[Intake::Index(node)] = 1;
     return true;
   };
-  // A known task this graph defines (same definition), as opposed to one it only refers to.
-  auto defined_here = [&](TaskId id) {
-    auto it = local.find(UserKey(tasks_[id]));
-    return it != local.end() && plans[it->second].match == id;
-  };
-  auto deps_of = [&](Node node, size_t k, Node* out) {
+  auto dep_of = [&](Node node, size_t k, Node* out) {
     if (node < 0) {
-      const std::vector<Node>& deps = plans[-(node + 1)].deps;
+      const std::vector<Node>& deps = in.plans[Intake::Index(node)].deps;
       if (k >= deps.size()) return false;
       *out = deps[k];
       return true;
     }
-    // Not below a value in memory, nor below a failure that is not submitted again.
     const Task& t = tasks_[node];
     if (t.state == TaskState::kMemory || k >= t.deps.size()) return false;
-    if (t.state == TaskState::kErred && !defined_here(static_cast<TaskId>(node))) return false;
+    if (t.state == TaskState::kErred && !in.DefinedHere(static_cast<TaskId>(node), *this)) {
+      return false;
+    }
     *out = t.deps[k];
     return true;
   };
@@ -308,43 +359,15 @@ absl::StatusOr<JobId> SchedulerState::CreateJob(ClientId client, PendingSubmit& 
     ++tasks_[id].job_refs;
     ++tasks_[id].live_jobs;
   };
-  auto create = [&](int i) {
-    Plan& plan = plans[i];
-    const v1::Task& spec = graph.tasks(i);
-    const TaskId id = NewTask(plan.data_key);
-    Task& t = tasks_[id];
-    t.op = InternOp(spec.op());
-    t.priority = spec.priority();
-    if (spec.retries() > 0) retries_[id].left = spec.retries();
-    t.restricted = !spec.resources().empty() || !spec.workers().empty();
-    if (t.restricted) {
-      Restrictions& r = restrictions_[id];
-      r.resources.insert(spec.resources().begin(), spec.resources().end());
-      r.workers.assign(spec.workers().begin(), spec.workers().end());
-    }
-    for (Node dep : plan.deps) {
-      const TaskId d = id_of(dep);
-      t.deps.push_back(d);
-      tasks_[d].dependents.push_back(id);
-    }
-    t.key_spec.set_spec(plan.spec);
-    std::string().swap(plan.spec);
-    return id;
-  };
-  auto output_node = [&](const std::string& name) -> Node {
-    auto it = local.find(name);
-    if (it == local.end()) return Resolve(name);
-    return plans[it->second].match != kNoTask ? plans[it->second].match : new_node(it->second);
-  };
   std::vector<std::pair<Node, size_t>> stack;
-  for (const std::string& out : outputs) {
-    const Node root = output_node(out);
+  for (const std::string& out : in.outputs) {
+    const Node root = in.NodeOf(out, *this);
     if (!first_visit(root)) continue;
     stack.push_back({root, 0});
     while (!stack.empty()) {
       auto& [node, next] = stack.back();
       Node dep;
-      if (deps_of(node, next, &dep)) {
+      if (dep_of(node, next, &dep)) {
         ++next;
         if (first_visit(dep)) stack.push_back({dep, 0});
         continue;
@@ -352,67 +375,64 @@ absl::StatusOr<JobId> SchedulerState::CreateJob(ClientId client, PendingSubmit& 
       const Node done = node;
       stack.pop_back();
       if (done < 0) {
-        const int i = static_cast<int>(-(done + 1));
-        created[i] = create(i);
-        tasks_[created[i]].order = next_order_++;
-        add_to_job(created[i]);
+        const int i = Intake::Index(done);
+        in.created[i] = CreateTask(in, i);
+        add_to_job(in.created[i]);
         continue;
       }
       const TaskId id = static_cast<TaskId>(done);
-      Task& t = tasks_[id];
-      const bool here = defined_here(id);
+      const bool here = in.DefinedHere(id, *this);
       // A value in memory that the graph only refers to is an input, not part of the job.
-      if (t.state == TaskState::kMemory && !here) continue;
+      if (tasks_[id].state == TaskState::kMemory && !here) continue;
       add_to_job(id);
-      if (t.state == TaskState::kMemory || IsActive(t.state)) continue;  // shared as it is
-      t.order = next_order_++;  // computed again: runs in this job's order
-      if (here) {
-        auto graph_task = local.find(UserKey(t));
-        // This graph defines it: computed afresh, whatever happened to it before.
-        recompute.insert(id);
-        const int retries = graph.tasks(graph_task->second).retries();
-        if (retries > 0) {
-          Retries& r = retries_[id];
-          r.left = retries;
-          r.fetch_failures = 0;
-        } else if (auto r = retries_.find(id); r != retries_.end()) {
-          r->second.left = 0;
-          r->second.fetch_failures = 0;
-          if (r->second.failed_on == kNoWorker) retries_.erase(r);
-        }
+      if (!here && IsActive(tasks_[id].state)) continue;  // shared as it is
+      if (here) ReuseTask(in, id);
+      if (!IsActive(tasks_[id].state) && tasks_[id].state != TaskState::kMemory) {
+        tasks_[id].order = next_order_++;  // computed again: runs in this job's order
       }
     }
   }
-  for (const std::string& out : outputs) {
-    const TaskId id = id_of(output_node(out));
+}
+
+// A known task this graph defines again. One that is not held or being computed is computed
+// afresh, whatever happened to it before, with the retries this graph gives it.
+void SchedulerState::ReuseTask(Intake& in, TaskId id) {
+  const Task& t = tasks_[id];
+  if (t.state == TaskState::kMemory || IsActive(t.state)) return;
+  in.recompute.insert(id);
+  const int retries = in.graph.tasks(in.local.at(UserKey(t))).retries();
+  if (retries > 0) {
+    Retries& r = retries_[id];
+    r.left = retries;
+    r.fetch_failures = 0;
+  } else if (auto r = retries_.find(id); r != retries_.end()) {
+    r->second.left = 0;
+    r->second.fetch_failures = 0;
+    if (r->second.failed_on == kNoWorker) retries_.erase(r);
+  }
+}
+
+// The job holds its outputs; those already in memory (or failed, and not submitted again) count
+// as done at once.
+void SchedulerState::HoldOutputs(Intake& in, Job& job) {
+  for (const std::string& out : in.outputs) {
+    const Intake::Node node = in.NodeOf(out, *this);
+    const TaskId id = node >= 0 ? static_cast<TaskId>(node) : in.created[Intake::Index(node)];
     job.outputs.push_back(id);
     ++tasks_[id].holders;
     if (tasks_[id].output_job == 0) {
-      tasks_[id].output_job = job_id;
+      tasks_[id].output_job = job.id;
     } else {
-      more_output_jobs_[id].push_back(job_id);
+      more_output_jobs_[id].push_back(job.id);
     }
   }
   job.outputs_left = static_cast<uint32_t>(job.outputs.size());
   for (TaskId id : job.outputs) {
-    // Outputs that already exist in memory (or already failed) count as done at once.
     const TaskState s = tasks_[id].state;
-    if (s == TaskState::kMemory || (s == TaskState::kErred && !recompute.contains(id))) {
+    if (s == TaskState::kMemory || (s == TaskState::kErred && !in.recompute.contains(id))) {
       --job.outputs_left;
     }
   }
-  // Dependencies first, so a task looks at inputs that are already on their way.
-  for (TaskId id : job.tasks) {
-    const TaskState s = tasks_[id].state;
-    if (s == TaskState::kReleased || s == TaskState::kCancelled ||
-        (s == TaskState::kErred && recompute.contains(id))) {
-      Recommend(id, TaskState::kWaiting);
-    }
-  }
-  spdlog::debug("job {} submitted: {} tasks, {} outputs", job_id, job.tasks.size(),
-                job.outputs.size());
-  if (job.state == JobState::kRunning && job.outputs_left == 0) JobCheckDone(job);
-  return job_id;
 }
 
 // ------------------------------------------------------------------------------------ jobs

@@ -313,6 +313,13 @@ class SchedulerState {
   // ---- submission and jobs (scheduler_jobs.cc)
   void HandleSubmit(ClientId client, v1::SubmitGraph& chunk);
   absl::StatusOr<JobId> CreateJob(ClientId client, PendingSubmit& submit);
+  struct Intake;  // a graph being taken in
+  void OrderGraph(Intake& in);
+  void MatchDefinitions(Intake& in);
+  void ListJobTasks(Intake& in, Job& job);
+  TaskId CreateTask(Intake& in, int i);
+  void ReuseTask(Intake& in, TaskId id);
+  void HoldOutputs(Intake& in, Job& job);
   TaskId NewTask(absl::string_view data_key);
   uint32_t InternOp(const std::string& op);
   bool OpKnown(absl::string_view op) const;
