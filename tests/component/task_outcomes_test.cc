@@ -1,5 +1,5 @@
 // What the scheduler tells workers and clients as tasks succeed, fail, are retried, need another
-// worker's values or are cancelled, over real gRPC with scripted workers and clients.
+// worker's values, are stolen or are cancelled, over real gRPC with scripted workers and clients.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -213,6 +213,80 @@ TEST_F(TaskOutcomesTest, AMissingInputIsComputedAgainBeforeTheTaskRetries) {
   batch = AwaitCompute(*worker);
   ASSERT_TRUE(batch.has_value());
   EXPECT_THAT(ComputeKeys(*batch), ElementsAre("b"));
+}
+
+// One worker holding "a" and running the four tasks that need it, one at a time; the test then
+// adds an idle worker.
+class StealingTest : public TaskOutcomesTest {
+ protected:
+  void SetUp() override {
+    busy_ = scheduler_.RegisterWorker("busy");
+    ASSERT_NE(busy_, nullptr);
+    client_ = scheduler_.OpenClient();
+    SubmitJob(
+        *client_, 1,
+        {Task("a"), Task("b1", {"a"}), Task("b2", {"a"}), Task("b3", {"a"}), Task("b4", {"a"})});
+    std::optional<v1::SchedulerToWorker> batch = AwaitCompute(*busy_);
+    ASSERT_TRUE(batch.has_value());
+    ASSERT_THAT(ComputeKeys(*batch), ElementsAre("a"));
+    ASSERT_TRUE(busy_->Send(Done({"a"})));
+    batch = AwaitCompute(*busy_);
+    ASSERT_TRUE(batch.has_value());
+    ASSERT_EQ(batch->compute_size(), 4);
+  }
+
+  // Registers the idle worker and returns the key the busy one is asked to give up.
+  std::string AddIdleWorker() {
+    idle_ = scheduler_.RegisterWorker("idle");
+    EXPECT_NE(idle_, nullptr);
+    std::optional<v1::SchedulerToWorker> ask =
+        busy_->NextWhere([](const v1::SchedulerToWorker& b) { return b.steal_size() > 0; });
+    EXPECT_TRUE(ask.has_value()) << "nothing was stolen for the idle worker";
+    if (!ask) return "";
+    EXPECT_EQ(ask->steal_size(), 1);  // one task per idle thread
+    return ask->steal(0);
+  }
+
+  v1::WorkerToScheduler Stolen(const std::string& key, bool ok) {
+    v1::WorkerToScheduler answer;
+    v1::StealResponse* stolen = answer.add_stolen();
+    stolen->set_key(key);
+    stolen->set_ok(ok);
+    return answer;
+  }
+
+  std::unique_ptr<ScriptedWorker> busy_, idle_;
+  std::unique_ptr<ScriptedClient> client_;
+};
+
+TEST_F(StealingTest, AnIdleWorkerGetsATaskTheBusyOneGaveUp) {
+  const std::string key = AddIdleWorker();
+  ASSERT_NE(key, "");
+  ASSERT_TRUE(busy_->Send(Stolen(key, true)));
+  std::optional<v1::SchedulerToWorker> batch = AwaitCompute(*idle_);
+  ASSERT_TRUE(batch.has_value());
+  ASSERT_EQ(batch->compute_size(), 1);
+  EXPECT_EQ(batch->compute(0).key(), key);
+  ASSERT_EQ(batch->compute(0).deps_size(), 1);
+  EXPECT_THAT(batch->compute(0).deps(0).who_has(), ElementsAre(AddressOf("busy")));
+  // Its result is reported as held by the worker that ran it.
+  ASSERT_TRUE(idle_->Send(Done({key})));
+  std::optional<v1::SchedulerToClient> report = AwaitKeys(*client_);
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->keys(0).key(), key);
+  EXPECT_THAT(report->keys(0).who_has(), ElementsAre(AddressOf("idle")));
+}
+
+TEST_F(StealingTest, ATaskTheBusyWorkerKeepsIsNotSentToTheIdleOne) {
+  const std::string key = AddIdleWorker();
+  ASSERT_NE(key, "");
+  ASSERT_TRUE(busy_->Send(Stolen(key, false)));  // it had started meanwhile
+  // The idle worker is sent nothing for it; it is still the busy worker's to finish.
+  ASSERT_TRUE(busy_->Send(Done({key})));
+  std::optional<v1::SchedulerToClient> report = AwaitKeys(*client_);
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->keys(0).key(), key);
+  EXPECT_THAT(report->keys(0).who_has(), ElementsAre(AddressOf("busy")));
 }
 
 TEST(OversizedMessages, AMessageOverTheLimitEndsThatStreamAndOthersCarryOn) {
