@@ -16,7 +16,6 @@ namespace brisk {
 namespace {
 
 constexpr absl::Duration kConnectTimeout = absl::Seconds(3);
-constexpr absl::Duration kStallTimeout = absl::Seconds(60);  // no byte for this long: sender gone
 
 // A connected socket, or -1 with `error` set.
 int Connect(const std::string& host, uint32_t port, std::string& error) {
@@ -60,7 +59,7 @@ void SetSocketTimeout(int fd, int option, absl::Duration timeout) {
 }
 
 absl::Status BulkRead(const std::string& host, uint32_t port, const std::string& ticket,
-                      uint64_t size, std::string& out) {
+                      uint64_t size, std::string& out, absl::Duration stall_timeout) {
   const std::string where = absl::StrCat(host, ":", port);
   std::string error;
   const int fd = Connect(host, port, error);
@@ -70,7 +69,7 @@ absl::Status BulkRead(const std::string& host, uint32_t port, const std::string&
   if (send(fd, hello.data(), hello.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(hello.size())) {
     status = absl::UnavailableError(absl::StrCat("bulk port ", where, ": ", std::strerror(errno)));
   } else {
-    SetSocketTimeout(fd, SO_RCVTIMEO, kStallTimeout);
+    SetSocketTimeout(fd, SO_RCVTIMEO, stall_timeout);
     out.clear();
     ReserveForValue(out, size);
     uint64_t got = 0;

@@ -35,9 +35,15 @@ std::string Unbracketed(const std::string& host);
 // Sets a socket's SO_SNDTIMEO or SO_RCVTIMEO (`option`).
 void SetSocketTimeout(int fd, int option, absl::Duration timeout);
 
+// A bulk read that receives no byte for this long gives up: the sender is gone.
+inline constexpr absl::Duration kBulkStallTimeout = absl::Seconds(60);
+
 // Reads the value offered under `ticket` from `host`:`port` into `out` (replacing its content);
-// an error unless exactly `size` bytes arrive.
+// an error unless exactly `size` bytes arrive, none more than `stall_timeout` after the last.
+// (A duration, not a Clock: it is the socket's SO_RCVTIMEO, which only real time runs down;
+// tests pass milliseconds.)
 absl::Status BulkRead(const std::string& host, uint32_t port, const std::string& ticket,
-                      uint64_t size, std::string& out);
+                      uint64_t size, std::string& out,
+                      absl::Duration stall_timeout = kBulkStallTimeout);
 
 }  // namespace brisk

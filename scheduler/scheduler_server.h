@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "scheduler/event_loop.h"
 #include "scheduler/scheduler_service.h"
 #include "scheduler/scheduler_state.h"
@@ -24,6 +25,12 @@ struct SchedulerServerOptions {
   int max_message_bytes = 256 << 20;
   // Shared token every call must carry (empty: none; then only loopback hosts are allowed).
   std::string auth_token;
+  // Keepalive pings find a worker or client whose host vanished (no FIN, no RST): the scheduler
+  // pings a connection every `keepalive_time` and drops it when a ping goes unanswered for
+  // `keepalive_timeout`; its streams then end and its work is placed again. Tests shorten them
+  // to see this happen in milliseconds.
+  absl::Duration keepalive_time = absl::Seconds(10);
+  absl::Duration keepalive_timeout = absl::Seconds(10);
   SchedulerOptions scheduler;
 };
 

@@ -102,12 +102,12 @@ std::string BulkServer::Offer(OutgoingValue value) {
   }
   absl::MutexLock lock(&mu_);
   const absl::Time now = DropExpiredOffers();
-  offers_[ticket] = {std::move(value), now + kOfferLifetime};
+  offers_[ticket] = {std::move(value), now + options_.offer_lifetime};
   return ticket;
 }
 
 absl::Time BulkServer::DropExpiredOffers() {
-  const absl::Time now = absl::Now();
+  const absl::Time now = options_.clock->Now();
   absl::erase_if(offers_, [now](const auto& entry) { return entry.second.expires < now; });
   return now;
 }
@@ -140,7 +140,7 @@ void BulkServer::AcceptLoop() {
     JoinFinished();
     {
       absl::MutexLock lock(&mu_);
-      if (stopping_ || open_.size() >= static_cast<size_t>(kMaxConnections)) {
+      if (stopping_ || open_.size() >= static_cast<size_t>(options_.max_connections)) {
         close(fd);
         continue;
       }
@@ -172,9 +172,10 @@ void BulkServer::JoinFinished() {
 }
 
 void BulkServer::Serve(int id, int fd) {
-  SetSocketTimeout(fd, SO_SNDTIMEO, kOfferLifetime);  // a reader that stops reading is given up
+  // A reader that stops reading is given up.
+  SetSocketTimeout(fd, SO_SNDTIMEO, options_.send_stall_timeout);
   std::string hello(kBulkMagic.size() + kBulkTicketBytes, '\0');
-  if (ReadExactly(fd, hello.data(), hello.size(), absl::Now() + kHelloTimeout) &&
+  if (ReadExactly(fd, hello.data(), hello.size(), absl::Now() + options_.hello_timeout) &&
       std::string_view(hello).substr(0, kBulkMagic.size()) == kBulkMagic) {
     if (std::optional<OutgoingValue> value = Take(hello.substr(kBulkMagic.size()))) {
       WriteAll(fd, value->data.data(), value->data.size());

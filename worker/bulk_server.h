@@ -15,21 +15,33 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/clock.h"
 #include "common/data_chunks.h"
 
 namespace brisk {
 
+// What a BulkServer waits for and how long; the defaults are what workers run with.
+struct BulkServerOptions {
+  // A connection must send its whole hello (magic and ticket) within this; else it is closed,
+  // so that slow or silent connections cannot hold the connection slots for long. A duration
+  // rather than a Clock: the wait is a poll() on the socket, which only real time can end, so
+  // tests shorten it (to milliseconds) instead of faking time.
+  absl::Duration hello_timeout = absl::Seconds(2);
+  // How long an offer waits to be read (expired offers are dropped on the next Offer or Take).
+  absl::Duration offer_lifetime = absl::Seconds(60);
+  // A reader that takes no bytes for this long is given up.
+  absl::Duration send_stall_timeout = absl::Seconds(60);
+  // Connections served at once; more are closed at once.
+  int max_connections = 64;
+  // Tells the offers' age; tests pass a fake one to expire offers without waiting. Must outlive
+  // the server.
+  const Clock* clock = &RealClock::Get();
+};
+
 class BulkServer {
  public:
-  // A connection must send its whole hello (magic and ticket) within this; else it is closed,
-  // so that slow or silent connections cannot hold the connection slots for long.
-  static constexpr absl::Duration kHelloTimeout = absl::Seconds(2);
-  // How long an offer waits to be read (expired offers are dropped on the next Offer or Take).
-  static constexpr absl::Duration kOfferLifetime = absl::Seconds(60);
-  // Connections served at once; more are closed at once.
-  static constexpr int kMaxConnections = 64;
-
-  BulkServer() = default;
+  BulkServer() : BulkServer(BulkServerOptions()) {}
+  explicit BulkServer(BulkServerOptions options) : options_(options) {}
   ~BulkServer();
   BulkServer(const BulkServer&) = delete;
   BulkServer& operator=(const BulkServer&) = delete;
@@ -58,6 +70,7 @@ class BulkServer {
   // Forgets the offers nobody came for in time; returns the time it went by.
   absl::Time DropExpiredOffers() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  const BulkServerOptions options_;
   int listen_fd_ = -1;
   int port_ = 0;
   std::thread acceptor_;

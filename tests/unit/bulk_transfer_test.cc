@@ -13,9 +13,13 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "common/data_client.h"
 #include "common/grpc_lifetime.h"
+#include "tests/support/fake_clock.h"
 #include "worker/bulk_server.h"
 #include "worker/data_service.h"
 #include "worker/value_store.h"
@@ -118,23 +122,100 @@ TEST(BulkServer, ASilentConnectionHoldsUpNobodyAndStopEndsIt) {
   close(silent);
 }
 
+// The hello deadline shortened from its 2 s default, so tests see it run out in milliseconds.
+BulkServerOptions QuickDeadlines() {
+  BulkServerOptions options;
+  options.hello_timeout = absl::Milliseconds(50);
+  return options;
+}
+
 TEST(BulkServer, AHelloSentTooSlowlyIsCutOff) {
-  BulkServer server;
+  BulkServer server(QuickDeadlines());
   auto port = server.Start("127.0.0.1", 0);
   ASSERT_TRUE(port.ok()) << port.status();
   const std::string hello = std::string(kBulkMagic) + std::string(kBulkTicketBytes, 'x');
-  // One byte per quarter second: the whole hello would take 6 s, three times the deadline.
+  // One byte per 20 ms: the whole hello would take about 0.5 s, ten times the deadline.
   const int fd = ConnectTo(*port);
   size_t sent = 0;
   for (; sent < hello.size(); ++sent) {
     if (send(fd, &hello[sent], 1, MSG_NOSIGNAL) != 1) break;
     pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 250) > 0) break;  // the server hung up
+    if (poll(&p, 1, 20) > 0) break;  // the server hung up
   }
   char c;
   EXPECT_LE(recv(fd, &c, 1, 0), 0);
   EXPECT_LT(sent, hello.size()) << "the whole slow hello went through";
   close(fd);
+}
+
+TEST(BulkServer, ASilentConnectionIsClosedAtTheHelloDeadline) {
+  BulkServer server(QuickDeadlines());
+  auto port = server.Start("127.0.0.1", 0);
+  ASSERT_TRUE(port.ok()) << port.status();
+  const int fd = ConnectTo(*port);
+  SetSocketTimeout(fd, SO_RCVTIMEO, absl::Seconds(10));  // bounds the test if it is never closed
+  const absl::Time start = absl::Now();
+  char c;
+  EXPECT_EQ(recv(fd, &c, 1, 0), 0) << "not closed by the server";
+  // Closed by the shortened deadline, long before the default one would have run out.
+  EXPECT_LT(absl::Now() - start, BulkServerOptions().hello_timeout);
+  close(fd);
+}
+
+TEST(BulkServer, AnOfferNobodyComesForExpires) {
+  FakeClock clock;
+  BulkServerOptions options;
+  options.clock = &clock;
+  BulkServer server(options);
+  auto port = server.Start("127.0.0.1", 0);
+  ASSERT_TRUE(port.ok()) << port.status();
+  const ValuePtr value = BytesValue(1 << 20, 'g');
+  const std::string late = server.Offer(PrepareOutgoing(value));
+  const std::string in_time = server.Offer(PrepareOutgoing(value));
+  clock.Advance(options.offer_lifetime - absl::Seconds(1));
+  std::string bytes;
+  ASSERT_TRUE(BulkRead("127.0.0.1", *port, in_time, value->bytes().size(), bytes).ok());
+  EXPECT_EQ(bytes, value->bytes());
+
+  clock.Advance(absl::Seconds(2));
+  absl::Status expired = BulkRead("127.0.0.1", *port, late, value->bytes().size(), bytes);
+  EXPECT_EQ(expired.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(expired.message(), HasSubstr("ended after 0 of"));
+  // Offered now, it lives a lifetime from now.
+  const std::string fresh = server.Offer(PrepareOutgoing(value));
+  EXPECT_TRUE(BulkRead("127.0.0.1", *port, fresh, value->bytes().size(), bytes).ok());
+}
+
+TEST(BulkRead, ASenderThatStallsMidValueIsGivenUp) {
+  // A bulk port that reads the hello, sends 10 of the 100 bytes promised, then says nothing.
+  const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(listener, 1), 0);
+  socklen_t len = sizeof addr;
+  getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  absl::Notification read_over;
+  std::thread sender([&] {
+    const int fd = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    std::string hello(kBulkMagic.size() + kBulkTicketBytes, '\0');
+    EXPECT_EQ(recv(fd, hello.data(), hello.size(), MSG_WAITALL),
+              static_cast<ssize_t>(hello.size()));
+    send(fd, std::string(10, 'v').data(), 10, MSG_NOSIGNAL);
+    read_over.WaitForNotification();
+    close(fd);
+  });
+  std::string bytes;
+  absl::Status status =
+      BulkRead("127.0.0.1", ntohs(addr.sin_port), std::string(kBulkTicketBytes, 't'), 100, bytes,
+               /*stall_timeout=*/absl::Milliseconds(50));
+  read_over.Notify();
+  sender.join();
+  close(listener);
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(status.message(), HasSubstr("ended after 10 of 100 bytes"));
+  EXPECT_EQ(bytes.size(), 10u);
 }
 
 TEST(BulkServer, ListensOnABracketedIpv6Host) {
