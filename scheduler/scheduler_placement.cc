@@ -155,7 +155,10 @@ void SchedulerState::StealWork() {
       TaskId best = kNoTask;
       for (TaskId id : victim->processing) {
         const Task& t = tasks_[id];
-        if (t.stealing_to != kNoWorker || t.speculative > 0 || !CanEverRun(thief, id)) continue;
+        if (t.stealing_to != kNoWorker || t.speculative > 0 || t.steal_refused ||
+            !CanEverRun(thief, id)) {
+          continue;
+        }
         if (best != kNoTask && KeyFor(t, id) < KeyFor(tasks_[best], best)) continue;
         uint64_t missing = 0;
         for (TaskId dep : t.deps) {

@@ -214,9 +214,13 @@ void SchedulerState::OnStealResponse(WorkerId victim, const v1::StealResponse& r
     t.stealing_to = kNoWorker;
     --workers_.at(thief).incoming_steals;
   }
+  if (t.state != TaskState::kProcessing || t.processing_on != victim) return;
+  if (!response.ok()) {
+    t.steal_refused = true;  // it has started there: asking again would only be refused again
+    return;
+  }
   // The victim gave the task up: it runs elsewhere, on the thief when it has room. This holds
   // even when the request was voided meanwhile (the thief left): the victim no longer has it.
-  if (!response.ok() || t.state != TaskState::kProcessing || t.processing_on != victim) return;
   Recommend(id, TaskState::kWaiting, thief);
 }
 
@@ -738,6 +742,7 @@ void SchedulerState::LeaveProcessing(TaskId id) {
   t.processing_on = kNoWorker;
   t.assigned_estimate = 0;
   t.speculative = 0;
+  t.steal_refused = false;
 }
 
 void SchedulerState::RemoveFromQueues(TaskId id) {

@@ -165,8 +165,10 @@ class SchedulerState {
     WorkerId stealing_to = kNoWorker;  // a steal request is out; the victim must confirm
     uint8_t speculative = 0;  // > 0: sent ahead of its last input, that many links down a chain
     TaskState state = TaskState::kReleased;
-    bool restricted = false;
-    bool free = false;  // slot on the free list
+    // Flags, in one byte.
+    bool restricted : 1 = false;
+    bool steal_refused : 1 = false;  // its worker would not give it up (it had started)
+    bool free : 1 = false;           // slot on the free list
 
     absl::string_view key() const { return key_spec.key(); }  // the data key
     absl::string_view spec() const { return key_spec.spec(); }

@@ -4,7 +4,7 @@
 //   - it is in key_index_ under its data key; a data key other than its user key is listed in
 //     aliases_ under the user key; state_counts_ counts it under its state;
 //   - processing_on is set exactly when it is processing, and that worker lists it;
-//     speculative > 0 and stealing_to only while processing;
+//     speculative > 0, stealing_to and steal_refused only while processing;
 //   - who_has is non-empty exactly when it is in memory, and every holder lists it in has_what;
 //     a value in memory is needed (a job or name holds it, or a dependent being computed needs
 //     it), else it would have been freed;
@@ -116,7 +116,7 @@ absl::Status SchedulerState::ValidateState() const {
         for (const auto& [name, amount] : r->second.resources)
           used[t.processing_on][name] += amount;
       }
-    } else if (t.speculative > 0 || t.stealing_to != kNoWorker) {
+    } else if (t.speculative > 0 || t.stealing_to != kNoWorker || t.steal_refused) {
       return task_fail("sent ahead or being stolen while not processing");
     }
 

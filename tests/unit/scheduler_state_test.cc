@@ -1528,6 +1528,16 @@ TEST_F(Stealing, TaskAlreadyStartedStaysWithItsWorker) {
   EXPECT_EQ(State("d4"), "memory");
 }
 
+TEST_F(Stealing, ARefusedTaskIsNotAskedForAgainWhileItRunsThere) {
+  Backlog();
+  AnswerSteal("w1", "d4", /*ok=*/false);
+  // The next request is for another task, never for the one that had started.
+  EXPECT_THAT(StealRequests("w1"), ElementsAre("d4", "d3"));
+  AnswerSteal("w1", "d3", /*ok=*/false);
+  AnswerSteal("w1", "d2", /*ok=*/false);
+  EXPECT_THAT(StealRequests("w1"), ElementsAre("d4", "d3", "d2", "d1"));
+}
+
 TEST_F(Stealing, VictimFinishingTheTaskFirstWins) {
   Backlog();
   Complete("w1", "d4");
