@@ -289,6 +289,20 @@ TEST_F(StealingTest, ATaskTheBusyWorkerKeepsIsNotSentToTheIdleOne) {
   EXPECT_THAT(report->keys(0).who_has(), ElementsAre(AddressOf("busy")));
 }
 
+TEST_F(StealingTest, ARefusedStealIsNotAskedForAgainAtOnce) {
+  const std::string key = AddIdleWorker();
+  ASSERT_NE(key, "");
+  ASSERT_TRUE(busy_->Send(Stolen(key, false)));  // it is running: a real worker refuses again
+  ASSERT_TRUE(busy_->Send(Done({"stale"})));     // answered with a release: a marker
+  while (true) {
+    std::optional<v1::SchedulerToWorker> next = busy_->Next();
+    ASSERT_TRUE(next.has_value());
+    EXPECT_THAT(next->steal(), ::testing::Not(::testing::Contains(key)))
+        << "asked again for the task it just refused to give up";
+    if (next->release_size() > 0) break;
+  }
+}
+
 TEST(OversizedMessages, AMessageOverTheLimitEndsThatStreamAndOthersCarryOn) {
   SchedulerServerOptions options;
   options.max_message_bytes = 4096;
