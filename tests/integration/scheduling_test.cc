@@ -123,6 +123,7 @@ TEST(SchedulingTest, TaskNeedingMoreThanAnyWorkerHasFailsAtOnceNamingTheResource
   ASSERT_TRUE(key.ok()) << key.status();
   EXPECT_EQ(key->state, v1::KEY_STATE_ERRED);
   EXPECT_THAT(key->error, HasSubstr("GPU=5"));
+  EXPECT_EQ(key->error_kind, v1::ERROR_KIND_NO_WORKER_CAN_RUN);
   const auto tasks = TasksOf(*r.client, job->id);
   ASSERT_TRUE(tasks.contains("too-big"));
   EXPECT_EQ(tasks.at("too-big").state(), v1::TASK_STATE_ERRED);
@@ -367,6 +368,7 @@ TEST(SchedulingTest, TaskOverItsTimeLimitFailsWithinSeconds) {
   ASSERT_TRUE(key.ok()) << key.status();
   EXPECT_EQ(key->state, v1::KEY_STATE_ERRED);
   EXPECT_THAT(key->error, HasSubstr("timed out"));
+  EXPECT_EQ(key->error_kind, v1::ERROR_KIND_TIMED_OUT);
   // The worker's thread is free again.
   v1::StatusReply last;
   EXPECT_TRUE(WaitWorkersIdle(*r.client, /*empty_memory=*/false, last)) << last.DebugString();
