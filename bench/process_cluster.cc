@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/address_file.h"
+#include "common/state_names.h"
 
 namespace brisk::bench {
 namespace {
@@ -102,8 +103,8 @@ absl::Status ProcessCluster::Boot() {
   while (true) {
     auto state = client_->Wait(job->id, absl::Milliseconds(100));
     if (state.ok()) {
-      if (*state != "finished") {
-        return absl::InternalError(absl::StrCat("the probe tasks ended ", *state));
+      if (*state != v1::JOB_STATE_FINISHED) {
+        return absl::InternalError(absl::StrCat("the probe tasks ended ", StateName(*state)));
       }
       break;
     }

@@ -34,7 +34,8 @@ class InstantWorkers : public SchedulerComm {
     }
   }
   void SendToClient(ClientId, v1::SchedulerToClient batch) override {
-    for (const v1::JobUpdate& job : batch.jobs()) finished_ = finished_ || !job.state().empty();
+    for (const v1::JobUpdate& job : batch.jobs())
+      finished_ = finished_ || job.state() != v1::JOB_STATE_UNSPECIFIED;
   }
 
   // Delivers the replies; returns false when there was nothing to deliver.

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "bench/resident_memory.h"
 #include "bench/workload_graphs.h"
+#include "common/state_names.h"
 
 namespace brisk::bench {
 namespace {
@@ -26,16 +27,19 @@ absl::Status AwaitFinished(const RunOptions& run, const Job& job) {
     if (!absl::IsDeadlineExceeded(state.status())) return state.status();
     std::string counts = "unknown";
     if (auto info = run.client->GetJob(job.id, /*include_tasks=*/false); info.ok()) {
-      counts = absl::StrJoin(info->task_states(), ", ", absl::PairFormatter(": "));
+      counts = absl::StrJoin(info->task_states(), ", ",
+                             [](std::string* out, const v1::TaskStateCount& c) {
+                               absl::StrAppend(out, StateName(c.state()), ": ", c.count());
+                             });
     }
     return absl::DeadlineExceededError(
         absl::StrCat("job ", job.id, " (", run.prefix, ") still running after ",
                      absl::FormatDuration(run.timeout), "; tasks per state: ", counts));
   }
-  if (*state == "finished") return absl::OkStatus();
+  if (*state == v1::JOB_STATE_FINISHED) return absl::OkStatus();
   auto values = run.client->Gather(job.outputs);  // names the failed key
   return absl::InternalError(
-      absl::StrCat("job ", job.id, " (", run.prefix, ") ", *state, ": ",
+      absl::StrCat("job ", job.id, " (", run.prefix, ") ", StateName(*state), ": ",
                    values.ok() ? "no failed output" : values.status().message()));
 }
 

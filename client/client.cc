@@ -14,6 +14,7 @@
 #include "common/data_client.h"
 #include "common/graph_validate.h"
 #include "common/grpc_status.h"
+#include "common/state_names.h"
 
 namespace brisk {
 
@@ -21,8 +22,8 @@ namespace brisk {
 // job updates; callers wait on those records.
 struct Client::Impl {
   struct JobTrack {
-    std::string state;  // empty while running
-    std::string error;  // the scheduler does not know the job
+    v1::JobState state = v1::JOB_STATE_UNSPECIFIED;  // UNSPECIFIED while running
+    std::string error;                               // the scheduler does not know the job
     absl::flat_hash_map<std::string, KeyStatus> keys;
     std::vector<std::string> completed;  // keys in completion order
   };
@@ -109,6 +110,7 @@ struct Client::Impl {
         if (status.state == v1::KEY_STATE_UNSPECIFIED) job.completed.push_back(u.key());
         status.state = u.state();
         status.error = u.error();
+        status.error_kind = u.error_kind();
         status.nbytes = u.nbytes();
         status.who_has.assign(u.who_has().begin(), u.who_has().end());
         status.data_key = u.data_key().empty() ? u.key() : u.data_key();
@@ -254,18 +256,19 @@ absl::StatusOr<Job> Client::Watch(JobId id) {
   return job;
 }
 
-absl::StatusOr<std::string> Client::Wait(JobId id, absl::Duration timeout) {
+absl::StatusOr<v1::JobState> Client::Wait(JobId id, absl::Duration timeout) {
   absl::MutexLock lock(&impl_->mu);
   auto done = [this, id]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(impl_->mu) {
     auto it = impl_->jobs.find(id);
     return impl_->closed ||
-           (it != impl_->jobs.end() && (!it->second.state.empty() || !it->second.error.empty()));
+           (it != impl_->jobs.end() &&
+            (it->second.state != v1::JOB_STATE_UNSPECIFIED || !it->second.error.empty()));
   };
   if (!impl_->mu.AwaitWithTimeout(absl::Condition(&done), timeout)) {
     return absl::DeadlineExceededError(absl::StrCat("job ", id, " still running"));
   }
   auto it = impl_->jobs.find(id);
-  if (it == impl_->jobs.end() || it->second.state.empty()) {
+  if (it == impl_->jobs.end() || it->second.state == v1::JOB_STATE_UNSPECIFIED) {
     if (it != impl_->jobs.end() && !it->second.error.empty()) {
       return absl::NotFoundError(it->second.error);
     }
@@ -282,7 +285,7 @@ absl::StatusOr<KeyStatus> Client::WaitKey(const Future& future, absl::Duration t
     if (job == impl_->jobs.end()) return false;
     if (!job->second.error.empty()) return true;
     auto key = job->second.keys.find(future.key);
-    return key != job->second.keys.end() || !job->second.state.empty();
+    return key != job->second.keys.end() || job->second.state != v1::JOB_STATE_UNSPECIFIED;
   };
   if (!impl_->mu.AwaitWithTimeout(absl::Condition(&done), timeout)) {
     return absl::DeadlineExceededError(absl::StrCat("\"", future.key, "\" not done yet"));
@@ -406,7 +409,7 @@ absl::StatusOr<std::vector<ValuePtr>> Client::GatherKeys(const std::vector<std::
   absl::flat_hash_map<std::string, std::vector<std::string>> by_worker;
   std::vector<std::string> data_keys;  // as the workers store them, one per key
   for (const v1::KeyLocation& loc : reply->keys()) {
-    if (loc.state() == "unknown") {
+    if (loc.state() == v1::TASK_STATE_UNSPECIFIED) {
       return absl::NotFoundError(absl::StrCat("no key \"", loc.key(), "\" at the scheduler"));
     }
     if (!loc.error().empty()) {
@@ -414,7 +417,7 @@ absl::StatusOr<std::vector<ValuePtr>> Client::GatherKeys(const std::vector<std::
     }
     if (loc.who_has().empty()) {
       return absl::NotFoundError(
-          absl::StrCat("\"", loc.key(), "\" is not in memory (state ", loc.state(), ")"));
+          absl::StrCat("\"", loc.key(), "\" is not in memory (", StateName(loc.state()), ")"));
     }
     by_worker[loc.who_has(0)].push_back(loc.data_key().empty() ? loc.key() : loc.data_key());
     data_keys.push_back(loc.data_key().empty() ? loc.key() : loc.data_key());

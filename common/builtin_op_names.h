@@ -1,5 +1,5 @@
 // Names of the ops every worker provides. The scheduler accepts these before any worker has
-// registered; ops from plugins are accepted once a worker that has them registers.
+// registered; any other op is accepted once a connected worker lists it (RegisterWorker.ops).
 #pragma once
 
 #include <vector>

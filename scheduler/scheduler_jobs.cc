@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/builtin_op_names.h"
 #include "common/graph_validate.h"
+#include "common/state_names.h"
 #include "scheduler/scheduler_state.h"
 #include "spdlog/spdlog.h"
 
@@ -480,14 +481,14 @@ void SchedulerState::EndJob(Job& job, JobState state) {
   for (TaskId id : job.tasks) --tasks_[id].live_jobs;
   AnnounceJobState(job);
   if (!job.holding) ended_jobs_.push_back(job.id);
-  spdlog::debug("job {} {}", job.id, JobStateName(state));
+  spdlog::debug("job {} {}", job.id, StateName(WireState(state)));
 }
 
 void SchedulerState::AnnounceJobState(const Job& job) {
   for (ClientId c : job.watchers) {
     v1::JobUpdate* update = ClientBatch(c).add_jobs();
     update->set_job(job.id);
-    update->set_state(JobStateName(job.state));
+    update->set_state(WireState(job.state));
   }
 }
 
@@ -583,7 +584,7 @@ void SchedulerState::WatchJob(ClientId client, JobId jid) {
   if (job.state != JobState::kRunning && OutputsSettled(job)) {
     v1::JobUpdate* update = ClientBatch(client).add_jobs();
     update->set_job(jid);
-    update->set_state(JobStateName(job.state));
+    update->set_state(WireState(job.state));
   }
 }
 
@@ -601,30 +602,32 @@ void SchedulerState::SendKeyUpdate(ClientId client, const Job& job, TaskId id) {
       break;
     case TaskState::kErred:
       update->set_state(v1::KEY_STATE_ERRED);
-      update->set_error(errors_.at(id));
+      SetError(id, *update);
       break;
     case TaskState::kCancelled:
       update->set_state(v1::KEY_STATE_CANCELLED);
       update->set_error("cancelled");
+      update->set_error_kind(v1::ERROR_KIND_CANCELLED);
       break;
     default:
       update->set_state(v1::KEY_STATE_CANCELLED);
       update->set_error("released: the job's results were freed");
+      update->set_error_kind(v1::ERROR_KIND_RELEASED);
   }
 }
 
-const char* SchedulerState::JobStateName(JobState state) {
+v1::JobState SchedulerState::WireState(JobState state) {
   switch (state) {
     case JobState::kRunning:
-      return "running";
+      return v1::JOB_STATE_RUNNING;
     case JobState::kFinished:
-      return "finished";
+      return v1::JOB_STATE_FINISHED;
     case JobState::kErred:
-      return "erred";
+      return v1::JOB_STATE_ERRED;
     case JobState::kCancelled:
-      return "cancelled";
+      return v1::JOB_STATE_CANCELLED;
   }
-  return "unknown";
+  return v1::JOB_STATE_UNSPECIFIED;
 }
 
 }  // namespace brisk

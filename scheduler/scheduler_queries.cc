@@ -5,9 +5,38 @@
 
 namespace brisk {
 
-const char* SchedulerState::DisplayState(const Task& t) const {
-  if (t.state == TaskState::kReleased && t.ran_on != kNoWorker) return "finished";
-  return TaskStateName(t.state);
+namespace {
+
+// The scheduler's state as the protocol names it; UNSPECIFIED for kForgotten (never a record's).
+v1::TaskState WireTaskState(TaskState state) {
+  switch (state) {
+    case TaskState::kReleased:
+      return v1::TASK_STATE_RELEASED;
+    case TaskState::kWaiting:
+      return v1::TASK_STATE_WAITING;
+    case TaskState::kQueued:
+      return v1::TASK_STATE_QUEUED;
+    case TaskState::kNoWorker:
+      return v1::TASK_STATE_NO_WORKER;
+    case TaskState::kProcessing:
+      return v1::TASK_STATE_PROCESSING;
+    case TaskState::kMemory:
+      return v1::TASK_STATE_MEMORY;
+    case TaskState::kErred:
+      return v1::TASK_STATE_ERRED;
+    case TaskState::kCancelled:
+      return v1::TASK_STATE_CANCELLED;
+    case TaskState::kForgotten:
+      break;
+  }
+  return v1::TASK_STATE_UNSPECIFIED;
+}
+
+}  // namespace
+
+v1::TaskState SchedulerState::WireState(const Task& t) {
+  if (t.state == TaskState::kReleased && t.ran_on != kNoWorker) return v1::TASK_STATE_FINISHED;
+  return WireTaskState(t.state);
 }
 
 v1::StatusReply SchedulerState::Status() const {
@@ -22,12 +51,15 @@ v1::StatusReply SchedulerState::Status() const {
     info->set_memory_limit(w.memory_limit);
     info->set_running(w.executing);
     info->set_processing(static_cast<int32_t>(w.processing.size()));
+    info->set_state(v1::WORKER_STATE_RUNNING);  // every worker listed is registered, taking tasks
     info->mutable_resources()->insert(w.resources.begin(), w.resources.end());
   }
   for (int s = 0; s < kTaskStateCount; ++s) {
-    if (state_counts_[s] > 0) {
-      (*reply.mutable_tasks())[TaskStateName(static_cast<TaskState>(s))] = state_counts_[s];
-    }
+    const v1::TaskState state = WireTaskState(static_cast<TaskState>(s));
+    if (state_counts_[s] == 0 || state == v1::TASK_STATE_UNSPECIFIED) continue;
+    v1::TaskStateCount* count = reply.add_tasks();
+    count->set_state(state);
+    count->set_count(state_counts_[s]);
   }
   reply.set_jobs(jobs_.size());
   return reply;
@@ -48,24 +80,30 @@ absl::StatusOr<v1::JobInfo> SchedulerState::GetJob(JobId jid, bool include_tasks
   v1::JobInfo info;
   info.set_id(job.id);
   info.set_name(job.name);
-  info.set_state(JobStateName(job.state));
+  info.set_state(WireState(job.state));
   info.set_submitted(job.submitted);
   info.set_ended(job.ended);
   info.set_ntasks(job.tasks.size());
   for (TaskId id : job.outputs) info.add_outputs(std::string(UserKey(tasks_[id])));
-  auto& counts = *info.mutable_task_states();
+  uint64_t counts[v1::TaskState_ARRAYSIZE] = {};
   for (TaskId id : job.tasks) {
     const Task& t = tasks_[id];
-    ++counts[DisplayState(t)];
+    const v1::TaskState state = WireState(t);
+    ++counts[state];
     if (!include_tasks) continue;
     v1::TaskInfo* ti = info.add_tasks();
     ti->set_key(std::string(UserKey(t)));
-    ti->set_state(DisplayState(t));
+    ti->set_state(state);
     ti->set_worker(WorkerName(t.processing_on != kNoWorker ? t.processing_on : t.ran_on));
     ti->set_start(t.start);
     ti->set_end(t.end);
-    auto err = errors_.find(id);
-    if (err != errors_.end()) ti->set_error(err->second);
+    SetError(id, *ti);
+  }
+  for (int s = 0; s < v1::TaskState_ARRAYSIZE; ++s) {
+    if (counts[s] == 0) continue;
+    v1::TaskStateCount* count = info.add_task_states();
+    count->set_state(static_cast<v1::TaskState>(s));
+    count->set_count(counts[s]);
   }
   return info;
 }
@@ -86,16 +124,15 @@ v1::WhoHasReply SchedulerState::WhoHas(const v1::WhoHasRequest& request) const {
     loc->set_key(key);
     const TaskId id = Resolve(key);
     if (id == kNoTask) {
-      loc->set_state("unknown");
+      loc->set_state(v1::TASK_STATE_UNSPECIFIED);
       continue;
     }
     const Task& t = tasks_[id];
     if (t.key() != key) loc->set_data_key(std::string(t.key()));
-    loc->set_state(DisplayState(t));
+    loc->set_state(WireState(t));
     loc->set_nbytes(t.nbytes);
     for (WorkerId w : t.who_has) loc->add_who_has(workers_.at(w).address);
-    auto err = errors_.find(id);
-    if (err != errors_.end()) loc->set_error(err->second);
+    SetError(id, *loc);
   }
   return reply;
 }
@@ -148,10 +185,10 @@ absl::StatusOr<v1::TaskLog> SchedulerState::GetLog(absl::string_view key) const 
   const Task& t = tasks_[id];
   v1::TaskLog log;
   log.set_key(std::string(UserKey(t)));
-  log.set_state(DisplayState(t));
+  log.set_state(WireState(t));
   log.set_worker(WorkerName(t.processing_on != kNoWorker ? t.processing_on : t.ran_on));
   if (auto l = logs_.find(id); l != logs_.end()) log.set_log(l->second);
-  if (auto e = errors_.find(id); e != errors_.end()) log.set_error(e->second);
+  SetError(id, log);
   return log;
 }
 

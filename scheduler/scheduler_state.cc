@@ -156,8 +156,9 @@ void SchedulerState::OnTaskDone(WorkerId wid, const v1::TaskDone& done) {
       if (auto dep = key_index_.find(missing); dep != key_index_.end()) {
         missing = std::string(UserKey(tasks_[*dep]));
       }
-      RecommendErred(id, absl::StrCat("could not fetch dependency \"", missing,
-                                      "\" from any worker holding it"));
+      RecommendErred(
+          id, v1::ERROR_KIND_FETCH_FAILED,
+          absl::StrCat("could not fetch dependency \"", missing, "\" from any worker holding it"));
       return;
     }
     for (const std::string& key : done.missing()) {
@@ -197,7 +198,8 @@ void SchedulerState::OnTaskDone(WorkerId wid, const v1::TaskDone& done) {
       Recommend(id, TaskState::kWaiting);
       return;
     }
-    RecommendErred(id, done.error());
+    RecommendErred(id, done.timed_out() ? v1::ERROR_KIND_TIMED_OUT : v1::ERROR_KIND_TASK_FAILED,
+                   done.error());
     return;
   }
   t.nbytes = done.nbytes();
@@ -289,11 +291,12 @@ void SchedulerState::Recommend(TaskId id, TaskState to, WorkerId worker) {
   recommendations_.push_back(std::move(rec));
 }
 
-void SchedulerState::RecommendErred(TaskId id, std::string error) {
+void SchedulerState::RecommendErred(TaskId id, v1::ErrorKind kind, std::string error) {
   Recommendation rec;
   rec.id = id;
   rec.from = tasks_[id].state;
   rec.to = TaskState::kErred;
+  rec.error_kind = kind;
   rec.error = std::move(error);
   recommendations_.push_back(std::move(rec));
 }
@@ -340,7 +343,7 @@ void SchedulerState::ApplyTransition(Recommendation& rec) {
       ProcessingToMemory(rec.id, rec.worker);
       return;
     case S::kErred:
-      ToErred(rec.id, rec.error);
+      ToErred(rec.id, rec.error_kind, rec.error);
       return;
     case S::kCancelled:
       ToCancelled(rec.id);
@@ -409,7 +412,7 @@ void SchedulerState::ToWaiting(TaskId id) {
     }
   }
   if (failed != kNoTask) {
-    RecommendErred(id, DependencyError(failed));
+    RecommendErred(id, v1::ERROR_KIND_DEPENDENCY_FAILED, DependencyError(failed));
   } else if (t.waiting_on == 0) {
     Recommend(id, TaskState::kProcessing);
   }
@@ -462,7 +465,7 @@ void SchedulerState::WaitingToReady(TaskId id, WorkerId worker, uint8_t speculat
     if (!possible && !workers_.empty() && !ResourcesExistFor(id)) {
       // Reported at once rather than left hanging. A task waiting for a named worker, or for
       // any worker at all, waits: that worker may be restarting.
-      RecommendErred(id,
+      RecommendErred(id, v1::ERROR_KIND_NO_WORKER_CAN_RUN,
                      absl::StrCat("no connected worker can ever run it (", Requirements(id), ")"));
       return;
     }
@@ -596,13 +599,13 @@ void SchedulerState::ProcessingToWaiting(TaskId id, WorkerId prefer) {
     }
   }
   if (failed != kNoTask) {
-    RecommendErred(id, DependencyError(failed));
+    RecommendErred(id, v1::ERROR_KIND_DEPENDENCY_FAILED, DependencyError(failed));
   } else if (t.waiting_on == 0) {
     Recommend(id, TaskState::kProcessing, prefer);
   }
 }
 
-void SchedulerState::ToErred(TaskId id, const std::string& error) {
+void SchedulerState::ToErred(TaskId id, v1::ErrorKind kind, const std::string& error) {
   Task& t = tasks_[id];
   RemoveFromQueues(id);
   if (t.state == TaskState::kProcessing) {
@@ -613,17 +616,19 @@ void SchedulerState::ToErred(TaskId id, const std::string& error) {
   }
   SetState(id, TaskState::kErred);
   t.waiting_on = 0;
-  errors_[id] = error;
+  errors_[id] = TaskError{kind, error};
   for (TaskId dep : t.deps) DependentDone(dep);
   if (t.holders > 0) OutputDone(id);
   for (TaskId d : t.dependents) {
-    if (IsActive(tasks_[d].state)) RecommendErred(d, DependencyError(id));
+    if (IsActive(tasks_[d].state)) {
+      RecommendErred(d, v1::ERROR_KIND_DEPENDENCY_FAILED, DependencyError(id));
+    }
   }
   MaybeForget(id);
 }
 
 std::string SchedulerState::DependencyError(TaskId failed) const {
-  const std::string& cause = errors_.at(failed);
+  const std::string& cause = errors_.at(failed).message;
   if (absl::StartsWith(cause, "dependency \"")) return cause;
   return absl::StrCat("dependency \"", UserKey(tasks_[failed]), "\" failed: ", cause);
 }

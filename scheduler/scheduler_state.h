@@ -190,7 +190,15 @@ class SchedulerState {
     uint8_t speculative = 0;
     // memory -> released: the holders could not serve the value; tell them to drop it.
     bool drop_copies = false;
-    std::string error;  // erred: why
+    // erred: why
+    v1::ErrorKind error_kind = v1::ERROR_KIND_UNSPECIFIED;
+    std::string error;
+  };
+
+  // Why a task erred: the kind clients switch on, and the message people read.
+  struct TaskError {
+    v1::ErrorKind kind = v1::ERROR_KIND_UNSPECIFIED;
+    std::string message;
   };
 
   // Retry bookkeeping, kept only for tasks submitted with retries or that failed to fetch an input.
@@ -273,7 +281,7 @@ class SchedulerState {
   // ---- the transition engine (scheduler_state.cc)
   void Recommend(Recommendation rec) { recommendations_.push_back(std::move(rec)); }
   void Recommend(TaskId id, TaskState to, WorkerId worker = kNoWorker);
-  void RecommendErred(TaskId id, std::string error);
+  void RecommendErred(TaskId id, v1::ErrorKind kind, std::string error);
   // Applies recommendations, and those they imply, until none is left.
   void RunTransitions();
   void ApplyTransition(Recommendation& rec);
@@ -292,7 +300,7 @@ class SchedulerState {
   void QueuedToProcessing(TaskId id, WorkerId worker);
   void ProcessingToMemory(TaskId id, WorkerId worker);
   void ProcessingToWaiting(TaskId id, WorkerId prefer);  // worker lost, retry, stolen, taken back
-  void ToErred(TaskId id, const std::string& error);
+  void ToErred(TaskId id, v1::ErrorKind kind, const std::string& error);
   void ToCancelled(TaskId id);
   void MemoryToReleased(TaskId id, bool drop_copies);  // no longer needed, or its last copy lost
   void ToForgotten(TaskId id);
@@ -343,7 +351,7 @@ class SchedulerState {
   void AnnounceJobState(const Job& job);
   bool OutputsSettled(const Job& job) const;
   void SendKeyUpdate(ClientId client, const Job& job, TaskId id);
-  static const char* JobStateName(JobState state);
+  static v1::JobState WireState(JobState state);
 
   // ---- placement (scheduler_placement.cc)
   bool CanEverRun(const Worker& w, TaskId id) const;
@@ -361,8 +369,16 @@ class SchedulerState {
 
   // ---- queries (scheduler_queries.cc)
   std::string WorkerName(WorkerId w) const;
-  // The state's name as the README gives it ("finished": ran, value since freed).
-  const char* DisplayState(const Task& t) const;
+  // The state queries report: a released task that ran is TASK_STATE_FINISHED (value since freed).
+  static v1::TaskState WireState(const Task& t);
+  // The task's error kind and message into a query's reply, when it erred.
+  template <typename Reply>
+  void SetError(TaskId id, Reply& reply) const {
+    auto err = errors_.find(id);
+    if (err == errors_.end()) return;
+    reply.set_error(err->second.message);
+    reply.set_error_kind(err->second.kind);
+  }
 
   v1::SchedulerToWorker& WorkerBatch(WorkerId w) { return worker_out_[w]; }
   v1::SchedulerToClient& ClientBatch(ClientId c) { return client_out_[c]; }
@@ -378,7 +394,7 @@ class SchedulerState {
   absl::flat_hash_map<std::string, std::vector<TaskId>> aliases_;
   uint64_t next_alias_ = 1;
   absl::flat_hash_map<TaskId, Restrictions> restrictions_;
-  absl::flat_hash_map<TaskId, std::string> errors_;
+  absl::flat_hash_map<TaskId, TaskError> errors_;
   absl::flat_hash_map<TaskId, std::string> logs_;  // only tasks that left a log
   // Jobs holding a key as an output beyond the first (kept in Task::output_job).
   absl::flat_hash_map<TaskId, std::vector<JobId>> more_output_jobs_;

@@ -9,8 +9,8 @@
 //      │  └──> forgotten (the record is dropped)
 //   erred, cancelled ──> waiting (submitted again) | forgotten
 //
-// `released` is both "never computed yet" and "computed once, value since freed"; queries print
-// the second as "finished" (the README's name for it).
+// `released` is both "never computed yet" and "computed once, value since freed"; queries report
+// the second as brisk.v1.TASK_STATE_FINISHED ("finished" in the README).
 #pragma once
 
 #include <cstdint>

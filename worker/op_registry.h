@@ -1,5 +1,6 @@
-// The op registry: named functions that workers run as tasks. Built-in ops are registered by
-// RegisterBuiltinOps; plugins and the shell op add their own.
+// The op registry: named functions that workers run as tasks. RegisterBuiltinOps registers the
+// built-in ops (the shell op among them, through RegisterShellOp); an embedding program may
+// Register its own. Loading ops from shared libraries (plugins) is planned, not built.
 #pragma once
 
 #include <functional>

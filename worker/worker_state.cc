@@ -130,6 +130,7 @@ void WorkerState::Finished(const std::string& key, Outcome outcome) {
   }
   if (timed_out) {
     done.set_error(absl::StrCat("timed out after ", timeout_s, " s (timeoutS)"));
+    done.set_timed_out(true);
   } else if (!outcome.result.ok()) {
     const absl::Status& status = outcome.result.status();
     done.set_error(status.message().empty() ? status.ToString() : std::string(status.message()));

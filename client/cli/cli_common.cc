@@ -61,7 +61,7 @@ absl::StatusOr<JobId> ParseJob(const std::string& text) {
 namespace {
 
 // Waits for the job; once it has run for a second, shows its progress on standard error.
-absl::StatusOr<std::string> WaitWithProgress(Client& client, JobId job) {
+absl::StatusOr<v1::JobState> WaitWithProgress(Client& client, JobId job) {
   const absl::Time quiet_until = absl::Now() + absl::Seconds(1);
   std::unique_ptr<Progress> progress;
   while (true) {
@@ -77,9 +77,19 @@ absl::StatusOr<std::string> WaitWithProgress(Client& client, JobId job) {
     auto info = client.GetJob(job, /*include_tasks=*/false);
     if (!info.ok()) continue;
     size_t done = 0, failed = 0;
-    for (const auto& [name, count] : info->task_states()) {
-      if (name == "memory" || name == "finished") done += count;
-      if (name == "erred" || name == "cancelled") failed += count;
+    for (const v1::TaskStateCount& c : info->task_states()) {
+      switch (c.state()) {
+        case v1::TASK_STATE_MEMORY:
+        case v1::TASK_STATE_FINISHED:
+          done += c.count();
+          break;
+        case v1::TASK_STATE_ERRED:
+        case v1::TASK_STATE_CANCELLED:
+          failed += c.count();
+          break;
+        default:
+          break;
+      }
     }
     if (progress == nullptr) progress = std::make_unique<Progress>(info->ntasks());
     progress->Update(done + failed, failed);
@@ -116,7 +126,7 @@ int ReportJob(Client& client, const Job& job, Output& out, size_t ntasks,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   }
   out.Job(report);
-  return report.state == "finished" && report.errors.empty() ? kExitOk : kExitFailed;
+  return report.state == v1::JOB_STATE_FINISHED && report.errors.empty() ? kExitOk : kExitFailed;
 }
 
 }  // namespace brisk

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "common/state_names.h"
 #include "common/value_json.h"
 
 namespace brisk {
@@ -25,6 +26,25 @@ JsonValue String(const std::string& s) {
   return v;
 }
 
+// {"memory": 3, ...}: counts by state name.
+JsonValue CountsJson(const google::protobuf::RepeatedPtrField<v1::TaskStateCount>& counts) {
+  JsonValue v;
+  auto& fields = *v.mutable_struct_value()->mutable_fields();
+  for (const v1::TaskStateCount& c : counts) {
+    fields[StateName(c.state())] = Number(static_cast<double>(c.count()));
+  }
+  return v;
+}
+
+// " memory=3 finished=2": counts by state name, each after a space.
+std::string CountsText(const google::protobuf::RepeatedPtrField<v1::TaskStateCount>& counts) {
+  std::string text;
+  for (const v1::TaskStateCount& c : counts) {
+    absl::StrAppendFormat(&text, " %s=%d", StateName(c.state()), c.count());
+  }
+  return text;
+}
+
 void Print(const JsonValue& v) { std::cout << JsonText(v) << "\n"; }
 
 std::string Time(double unix_seconds) {
@@ -39,12 +59,11 @@ JsonValue JobJson(const v1::JobInfo& j) {
   auto& jf = *jv.mutable_struct_value()->mutable_fields();
   jf["job"] = Number(static_cast<double>(j.id()));
   jf["name"] = String(j.name());
-  jf["state"] = String(j.state());
+  jf["state"] = String(StateName(j.state()));
   jf["ntasks"] = Number(static_cast<double>(j.ntasks()));
   jf["submitted"] = Number(j.submitted());
   jf["ended"] = Number(j.ended());
-  auto& counts = *jf["tasks"].mutable_struct_value()->mutable_fields();
-  for (const auto& [state, n] : j.task_states()) counts[state] = Number(static_cast<double>(n));
+  jf["tasks"] = CountsJson(j.task_states());
   auto* outputs = jf["outputs"].mutable_list_value();
   for (const std::string& key : j.outputs()) *outputs->add_values() = String(key);
   return jv;
@@ -91,7 +110,7 @@ class JsonOutput : public Output {
     JsonValue out;
     auto& f = *out.mutable_struct_value()->mutable_fields();
     f["key"] = String(log.key());
-    f["state"] = String(log.state());
+    f["state"] = String(StateName(log.state()));
     f["worker"] = String(log.worker());
     f["log"] = String(log.log());
     f["error"] = String(log.error());
@@ -104,7 +123,7 @@ class JsonOutput : public Output {
     JsonValue out;
     auto& f = *out.mutable_struct_value()->mutable_fields();
     f["job"] = Number(static_cast<double>(r.job));
-    f["state"] = String(r.state);
+    f["state"] = String(StateName(r.state));
     auto& results = *f["results"].mutable_struct_value()->mutable_fields();
     for (const auto& [key, value] : r.results) results[key] = ValueToJson(*value);
     if (!r.errors.empty()) {
@@ -120,7 +139,7 @@ class JsonOutput : public Output {
     JsonValue out;
     auto& f = *out.mutable_struct_value()->mutable_fields();
     f["job"] = Number(static_cast<double>(job));
-    f["state"] = String("running");
+    f["state"] = String(StateName(v1::JOB_STATE_RUNNING));
     Print(out);
   }
 
@@ -142,8 +161,7 @@ class JsonOutput : public Output {
       for (const auto& [name, amount] : w.resources()) res[name] = Number(amount);
       *workers->add_values() = wv;
     }
-    auto& tasks = *f["tasks"].mutable_struct_value()->mutable_fields();
-    for (const auto& [state, count] : s.tasks()) tasks[state] = Number(static_cast<double>(count));
+    f["tasks"] = CountsJson(s.tasks());
     f["jobs"] = Number(static_cast<double>(s.jobs()));
     Print(out);
   }
@@ -155,7 +173,7 @@ class JsonOutput : public Output {
       JsonValue tv;
       auto& tf = *tv.mutable_struct_value()->mutable_fields();
       tf["key"] = String(t.key());
-      tf["state"] = String(t.state());
+      tf["state"] = String(StateName(t.state()));
       tf["worker"] = String(t.worker());
       tf["start"] = Number(t.start());
       tf["end"] = Number(t.end());
@@ -181,11 +199,11 @@ class JsonOutput : public Output {
     Print(out);
   }
 
-  void JobState(JobId job, const std::string& state) override {
+  void JobState(JobId job, v1::JobState state) override {
     JsonValue out;
     auto& f = *out.mutable_struct_value()->mutable_fields();
     f["job"] = Number(static_cast<double>(job));
-    f["state"] = String(state);
+    f["state"] = String(StateName(state));
     Print(out);
   }
 
@@ -220,14 +238,14 @@ class TextOutput : public Output {
   void Log(const v1::TaskLog& log) override {
     std::cout << log.log() << std::flush;
     if (!log.error().empty()) std::cerr << "error: " << log.error() << "\n";
-    std::cerr << "task \"" << log.key() << "\" " << log.state()
+    std::cerr << "task \"" << log.key() << "\" " << StateName(log.state())
               << (log.worker().empty() ? "" : " on " + log.worker()) << "\n";
   }
 
   void JobInfo(const v1::JobInfo& j) override {
     std::cout << "job " << j.id() << (j.name().empty() ? "" : " (" + j.name() + ")") << " "
-              << j.state() << ": " << j.ntasks() << " tasks";
-    for (const auto& [state, n] : j.task_states()) std::cout << " " << state << "=" << n;
+              << StateName(j.state()) << ": " << j.ntasks() << " tasks"
+              << CountsText(j.task_states());
     std::cout << "\nsubmitted " << Time(j.submitted()) << ", ended " << Time(j.ended()) << "\n";
   }
 
@@ -238,7 +256,7 @@ class TextOutput : public Output {
     for (const auto& [key, message] : r.errors) {
       std::cerr << "error: task \"" << key << "\": " << message << "\n";
     }
-    std::cerr << "job " << r.job << " " << r.state;
+    std::cerr << "job " << r.job << " " << StateName(r.state);
     if (r.ntasks > 0 && r.seconds > 0) {
       std::cerr << absl::StrFormat(": %d tasks in %.3f s (%.0f tasks/s)", r.ntasks, r.seconds,
                                    r.ntasks / r.seconds);
@@ -257,7 +275,7 @@ class TextOutput : public Output {
     }
     std::cout << "tasks:";
     if (s.tasks().empty()) std::cout << " none";
-    for (const auto& [state, count] : s.tasks()) std::cout << " " << state << "=" << count;
+    std::cout << CountsText(s.tasks());
     std::cout << "\njobs: " << s.jobs() << "\n";
   }
 
@@ -265,9 +283,9 @@ class TextOutput : public Output {
     std::cout << absl::StrFormat("%-24s %-11s %-16s %-12s %-12s %s\n", "KEY", "STATE", "WORKER",
                                  "START", "END", "ERROR");
     for (const v1::TaskInfo& t : job.tasks()) {
-      std::cout << absl::StrFormat("%-24s %-11s %-16s %-12s %-12s %s\n", t.key(), t.state(),
-                                   t.worker().empty() ? "-" : t.worker(), Time(t.start()),
-                                   Time(t.end()), t.error());
+      std::cout << absl::StrFormat("%-24s %-11s %-16s %-12s %-12s %s\n", t.key(),
+                                   StateName(t.state()), t.worker().empty() ? "-" : t.worker(),
+                                   Time(t.start()), Time(t.end()), t.error());
     }
   }
 
@@ -275,12 +293,11 @@ class TextOutput : public Output {
     std::cout << absl::StrFormat("%-6s %-20s %-10s %8s  %s\n", "JOB", "NAME", "STATE", "TASKS",
                                  "BY STATE");
     for (const v1::JobInfo& j : jobs.jobs()) {
-      std::string counts;
-      for (const auto& [state, n] : j.task_states())
-        absl::StrAppendFormat(&counts, "%s=%d ", state, n);
+      std::string counts = CountsText(j.task_states());
+      if (!counts.empty()) counts.erase(0, 1);  // the leading space
       std::cout << absl::StrFormat("%-6d %-20s %-10s %8d  %s\n", j.id(),
-                                   j.name().empty() ? "-" : j.name(), j.state(), j.ntasks(),
-                                   counts);
+                                   j.name().empty() ? "-" : j.name(), StateName(j.state()),
+                                   j.ntasks(), counts);
     }
   }
 
@@ -288,8 +305,8 @@ class TextOutput : public Output {
     for (const auto& [key, value] : values) std::cout << key << ": " << ValueText(*value) << "\n";
   }
 
-  void JobState(JobId job, const std::string& state) override {
-    std::cout << "job " << job << " " << state << "\n";
+  void JobState(JobId job, v1::JobState state) override {
+    std::cout << "job " << job << " " << StateName(state) << "\n";
   }
 
   void Done(const std::string& what) override { std::cout << what << "\n"; }

@@ -1,5 +1,6 @@
 // Output: how the `brisk` command line prints what it got — text for people, or plain JSON for
 // scripts (numbers as numbers, lists as arrays). Errors always go to standard error as text.
+// States are printed by their README names (common/state_names.h).
 #pragma once
 
 #include <memory>
@@ -13,7 +14,7 @@ namespace brisk {
 
 struct JobReport {
   JobId job = 0;
-  std::string state;  // finished, erred or cancelled
+  v1::JobState state = v1::JOB_STATE_UNSPECIFIED;  // finished, erred or cancelled
   std::vector<std::pair<std::string, ValuePtr>> results;
   std::vector<std::pair<std::string, std::string>> errors;
   size_t ntasks = 0;   // tasks submitted (0: unknown, not printed)
@@ -55,7 +56,7 @@ class Output {
   virtual void Tasks(const v1::JobInfo& job) = 0;
   virtual void Jobs(const v1::ListJobsReply& jobs) = 0;
   virtual void Values(const std::vector<std::pair<std::string, ValuePtr>>& values) = 0;
-  virtual void JobState(JobId job, const std::string& state) = 0;
+  virtual void JobState(JobId job, v1::JobState state) = 0;
   virtual void Done(const std::string& what) = 0;
 };
 

@@ -71,7 +71,7 @@ int RunCommand(Client& client, const ShellTaskOptions& options, Output& out) {
   } else {
     report.error = status->error;
     // As shells do: 124 for a time-out (timeout(1)), 127 for a command that cannot be run.
-    report.exit_status = status->error.find("timed out") != std::string::npos    ? 124
+    report.exit_status = status->error_kind == v1::ERROR_KIND_TIMED_OUT          ? 124
                          : status->error.find("cannot run") != std::string::npos ? 127
                                                                                  : kExitFailed;
   }

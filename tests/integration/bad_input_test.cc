@@ -51,7 +51,7 @@ void ExpectDataPlaneWorks(const TestCluster& cluster) {
   ASSERT_TRUE(job.ok()) << job.status();
   auto state = (*client)->Wait(job->id, absl::Seconds(30));
   ASSERT_TRUE(state.ok()) << state.status();
-  EXPECT_EQ(*state, "finished");
+  EXPECT_EQ(*state, v1::JOB_STATE_FINISHED);
   auto values = (*client)->Gather(job->outputs);
   ASSERT_TRUE(values.ok()) << values.status();
   EXPECT_EQ((*values)[0]->int_(), 100);
@@ -174,7 +174,7 @@ TEST(BadInputLimitsTest, MessageOverTheSchedulersLimitIsAnErrorNotAHang) {
   ASSERT_TRUE(job.ok()) << job.status();
   auto state = (*client)->Wait(job->id, absl::Seconds(30));
   ASSERT_TRUE(state.ok()) << state.status();
-  EXPECT_EQ(*state, "finished");
+  EXPECT_EQ(*state, v1::JOB_STATE_FINISHED);
   auto value = (*client)->Result(job->outputs[0]);
   ASSERT_TRUE(value.ok()) << value.status();
   EXPECT_EQ((*value)->int_(), 2);

@@ -516,10 +516,17 @@ void StartCluster(std::vector<WorkerSpec> workers, RunningCluster& out) {
   out.client = std::move(*client);
 }
 
-std::string WaitJob(Client& client, JobId job, absl::Duration timeout) {
+v1::JobState WaitJob(Client& client, JobId job, absl::Duration timeout) {
   auto state = client.Wait(job, timeout);
   EXPECT_TRUE(state.ok()) << state.status();
-  return state.ok() ? *state : "";
+  return state.ok() ? *state : v1::JOB_STATE_UNSPECIFIED;
+}
+
+uint64_t TaskCount(const v1::StatusReply& status, v1::TaskState state) {
+  for (const v1::TaskStateCount& c : status.tasks()) {
+    if (c.state() == state) return c.count();
+  }
+  return 0;
 }
 
 bool PollStatus(Client& client, const std::function<bool(const v1::StatusReply&)>& condition,

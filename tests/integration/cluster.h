@@ -23,6 +23,7 @@
 #include "absl/time/time.h"
 #include "brisk/client.h"
 #include "brisk/v1/graph.pb.h"
+#include "tests/state_printers.h"
 
 namespace brisk::testing {
 
@@ -147,8 +148,11 @@ struct RunningCluster {
 // cannot start (so call it inside ASSERT_NO_FATAL_FAILURE).
 void StartCluster(std::vector<WorkerSpec> workers, RunningCluster& out);
 
-// Waits for the job to end and returns its final state ("" and a test failure on error).
-std::string WaitJob(Client& client, JobId job, absl::Duration timeout = absl::Seconds(60));
+// Waits for the job to end and returns its final state (UNSPECIFIED and a test failure on error).
+v1::JobState WaitJob(Client& client, JobId job, absl::Duration timeout = absl::Seconds(60));
+
+// How many tasks the status counts in `state`.
+uint64_t TaskCount(const v1::StatusReply& status, v1::TaskState state);
 
 // Polls client.Status() until `condition` holds for a reply or `timeout` passed; `last`, when
 // given, gets the last reply seen (for failure messages).

@@ -69,12 +69,12 @@ TEST(ClusterTest, TreeReductionOf10000TasksOverTwoWorkersIsExact) {
   auto job = r.client->Submit(graph);
   ASSERT_TRUE(job.ok()) << job.status();
   ASSERT_EQ(job->outputs.size(), 1u);
-  EXPECT_EQ(WaitJob(*r.client, job->id), "finished");
+  EXPECT_EQ(WaitJob(*r.client, job->id), v1::JOB_STATE_FINISHED);
   EXPECT_EQ(IntResult(*r.client, job->outputs[0]), 50005000);
 
   auto info = r.client->GetJob(job->id, /*include_tasks=*/true);
   ASSERT_TRUE(info.ok()) << info.status();
-  EXPECT_EQ(info->state(), "finished");
+  EXPECT_EQ(info->state(), v1::JOB_STATE_FINISHED);
   EXPECT_EQ(info->ntasks(), static_cast<uint64_t>(graph.tasks_size()));
   ASSERT_EQ(info->tasks_size(), graph.tasks_size());
   std::set<std::string> workers;
@@ -91,7 +91,7 @@ TEST(ClusterTest, IndependentTasksAllGatheredExactly) {
   auto job = r.client->Submit(graph);
   ASSERT_TRUE(job.ok()) << job.status();
   ASSERT_EQ(job->outputs.size(), static_cast<size_t>(kTasks));
-  EXPECT_EQ(WaitJob(*r.client, job->id), "finished");
+  EXPECT_EQ(WaitJob(*r.client, job->id), v1::JOB_STATE_FINISHED);
   auto values = r.client->Gather(job->outputs);
   ASSERT_TRUE(values.ok()) << values.status();
   ASSERT_EQ(values->size(), static_cast<size_t>(kTasks));
@@ -113,7 +113,7 @@ TEST(ClusterTest, EightMebibyteValueMovesBetweenWorkersInChunks) {
   graph.add_outputs("big");
   auto job = r.client->Submit(graph);
   ASSERT_TRUE(job.ok()) << job.status();
-  EXPECT_EQ(WaitJob(*r.client, job->id), "finished");
+  EXPECT_EQ(WaitJob(*r.client, job->id), v1::JOB_STATE_FINISHED);
   EXPECT_EQ(IntResult(*r.client, job->outputs[0]), kSize);
 
   // The client gathers the big value too, in chunks, straight from w0.
@@ -145,7 +145,7 @@ TEST(ClusterTest, WithoutABulkPortLargeValuesMoveThroughTheDataService) {
   graph.add_outputs("size");
   auto job = r.client->Submit(graph);
   ASSERT_TRUE(job.ok()) << job.status();
-  EXPECT_EQ(WaitJob(*r.client, job->id), "finished");
+  EXPECT_EQ(WaitJob(*r.client, job->id), v1::JOB_STATE_FINISHED);
   EXPECT_EQ(IntResult(*r.client, job->outputs[0]), kSize);
 }
 
@@ -166,22 +166,23 @@ TEST(ClusterTest, JobFinishesOnTheSurvivorWhenAWorkerIsKilled) {
 
   // Kill w1 once it holds some results, while the job still runs: those values are lost and must
   // be recomputed, and its running tasks must run again on w0.
-  std::string state_at_kill;
+  v1::JobState state_at_kill = v1::JOB_STATE_UNSPECIFIED;
   ASSERT_TRUE(PollUntil(
       [&] {
         auto info = r.client->GetJob(job->id, /*include_tasks=*/true);
         if (!info.ok()) return false;
         int on_w1 = 0;
         for (const v1::TaskInfo& t : info->tasks())
-          on_w1 += t.state() == "memory" && t.worker() == "w1";
+          on_w1 += t.state() == v1::TASK_STATE_MEMORY && t.worker() == "w1";
         state_at_kill = info->state();
-        return on_w1 >= 5 || info->state() != "running";
+        return on_w1 >= 5 || info->state() != v1::JOB_STATE_RUNNING;
       },
       absl::Seconds(20)));
-  ASSERT_EQ(state_at_kill, "running") << "the job ended before a worker could be killed";
+  ASSERT_EQ(state_at_kill, v1::JOB_STATE_RUNNING)
+      << "the job ended before a worker could be killed";
   ASSERT_TRUE(r.cluster->KillWorker(1).ok());
 
-  EXPECT_EQ(WaitJob(*r.client, job->id), "finished");
+  EXPECT_EQ(WaitJob(*r.client, job->id), v1::JOB_STATE_FINISHED);
   EXPECT_EQ(IntResult(*r.client, job->outputs[0]), expected);
   EXPECT_TRUE(r.cluster->WaitForWorkers(1).ok());
   auto info = r.client->GetJob(job->id, /*include_tasks=*/true);
@@ -212,7 +213,7 @@ TEST(ClusterTest, AsCompletedCallsBackOncePerFuture) {
   ASSERT_TRUE(done.ok()) << done;
   ASSERT_EQ(seen.size(), static_cast<size_t>(kTasks));
   for (int i = 0; i < kTasks; ++i) EXPECT_EQ(seen.count(absl::StrCat("s-", i)), 1u) << i;
-  EXPECT_EQ(WaitJob(*r.client, job->id), "finished");
+  EXPECT_EQ(WaitJob(*r.client, job->id), v1::JOB_STATE_FINISHED);
 }
 
 TEST(ClusterTest, CancelStopsTheJobsTasksOnTheWorkers) {
@@ -233,7 +234,7 @@ TEST(ClusterTest, CancelStopsTheJobsTasksOnTheWorkers) {
       *r.client, [](const v1::StatusReply& s) { return SumOfWorkerRunning(s) == 4; },
       absl::Seconds(20)));
   ASSERT_TRUE(r.client->Cancel(job->id).ok());
-  EXPECT_EQ(WaitJob(*r.client, job->id, absl::Seconds(20)), "cancelled");
+  EXPECT_EQ(WaitJob(*r.client, job->id, absl::Seconds(20)), v1::JOB_STATE_CANCELLED);
 
   v1::StatusReply last;
   EXPECT_TRUE(PollStatus(
@@ -243,19 +244,20 @@ TEST(ClusterTest, CancelStopsTheJobsTasksOnTheWorkers) {
       },
       absl::Seconds(20), &last))
       << "workers still busy after the cancel: " << last.DebugString();
-  for (const char* state : {"waiting", "queued", "processing", "no-worker"}) {
-    EXPECT_FALSE(last.tasks().contains(state)) << state << ": " << last.DebugString();
+  for (v1::TaskState state : {v1::TASK_STATE_WAITING, v1::TASK_STATE_QUEUED,
+                              v1::TASK_STATE_PROCESSING, v1::TASK_STATE_NO_WORKER}) {
+    EXPECT_EQ(TaskCount(last, state), 0u) << StateName(state) << ": " << last.DebugString();
   }
   auto info = r.client->GetJob(job->id, /*include_tasks=*/false);
   ASSERT_TRUE(info.ok()) << info.status();
-  EXPECT_EQ(info->state(), "cancelled");
+  EXPECT_EQ(info->state(), v1::JOB_STATE_CANCELLED);
 
   // The freed threads run new work at once.
   v1::Graph quick;
   AddTask(quick, "after-cancel", "inc", {IntArg(41)});
   auto next = r.client->Submit(quick);
   ASSERT_TRUE(next.ok()) << next.status();
-  EXPECT_EQ(WaitJob(*r.client, next->id, absl::Seconds(20)), "finished");
+  EXPECT_EQ(WaitJob(*r.client, next->id, absl::Seconds(20)), v1::JOB_STATE_FINISHED);
   EXPECT_EQ(IntResult(*r.client, next->outputs[0]), 42);
 }
 
@@ -290,8 +292,8 @@ TEST(ClusterTest, TwoClientsEachGetTheirOwnResults) {
   ASSERT_TRUE(j1.ok()) << j1.status();
   ASSERT_TRUE(j2.ok()) << j2.status();
   EXPECT_NE(j1->id, j2->id);
-  EXPECT_EQ(WaitJob(c1, j1->id), "finished");
-  EXPECT_EQ(WaitJob(c2, j2->id), "finished");
+  EXPECT_EQ(WaitJob(c1, j1->id), v1::JOB_STATE_FINISHED);
+  EXPECT_EQ(WaitJob(c2, j2->id), v1::JOB_STATE_FINISHED);
   EXPECT_EQ(IntResult(c1, j1->outputs[0]), want1);
   EXPECT_EQ(IntResult(c2, j2->outputs[0]), want2);
 }
@@ -319,17 +321,17 @@ TEST(ClusterTest, OneClientDisconnectingDoesNotDisturbAnothersJob) {
   ASSERT_TRUE(j2.ok()) << j2.status();
   c1->reset();  // disconnects while both jobs run: its own job is cancelled
 
-  EXPECT_EQ(WaitJob(c2, j2->id), "finished");
+  EXPECT_EQ(WaitJob(c2, j2->id), v1::JOB_STATE_FINISHED);
   EXPECT_EQ(IntResult(c2, j2->outputs[0]), want2);
-  std::string state1;
+  v1::JobState state1 = v1::JOB_STATE_UNSPECIFIED;
   EXPECT_TRUE(PollUntil(
       [&] {
         auto info = c2.GetJob(j1->id, /*include_tasks=*/false);
         if (info.ok()) state1 = info->state();
-        return state1 != "running";
+        return state1 != v1::JOB_STATE_RUNNING;
       },
       absl::Seconds(20)));
-  EXPECT_EQ(state1, "cancelled");
+  EXPECT_EQ(state1, v1::JOB_STATE_CANCELLED);
 }
 
 }  // namespace

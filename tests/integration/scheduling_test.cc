@@ -89,7 +89,7 @@ TEST(SchedulingTest, GpuTasksRunOnlyOnTheGpuWorkerAndNeverTwoAtOnce) {
   for (int i = 0; i < 8; ++i) AddTask(graph, absl::StrCat("any-", i), "sleep", {FloatArg(0.05)});
   auto job = r.client->Submit(graph);
   ASSERT_TRUE(job.ok()) << job.status();
-  EXPECT_EQ(WaitJob(*r.client, job->id), "finished");
+  EXPECT_EQ(WaitJob(*r.client, job->id), v1::JOB_STATE_FINISHED);
 
   const auto tasks = TasksOf(*r.client, job->id);
   ASSERT_EQ(tasks.size(), 14u);
@@ -117,15 +117,16 @@ TEST(SchedulingTest, TaskNeedingMoreThanAnyWorkerHasFailsAtOnceNamingTheResource
   const absl::Time start = absl::Now();
   auto job = r.client->Submit(graph);
   ASSERT_TRUE(job.ok()) << job.status();
-  EXPECT_EQ(WaitJob(*r.client, job->id, absl::Seconds(10)), "erred");
+  EXPECT_EQ(WaitJob(*r.client, job->id, absl::Seconds(10)), v1::JOB_STATE_ERRED);
   EXPECT_LT(absl::Now() - start, absl::Seconds(10));
   auto key = r.client->WaitKey(job->outputs.at(0), absl::Seconds(10));
   ASSERT_TRUE(key.ok()) << key.status();
   EXPECT_EQ(key->state, v1::KEY_STATE_ERRED);
   EXPECT_THAT(key->error, HasSubstr("GPU=5"));
+  EXPECT_EQ(key->error_kind, v1::ERROR_KIND_NO_WORKER_CAN_RUN);
   const auto tasks = TasksOf(*r.client, job->id);
   ASSERT_TRUE(tasks.contains("too-big"));
-  EXPECT_EQ(tasks.at("too-big").state(), "erred");
+  EXPECT_EQ(tasks.at("too-big").state(), v1::TASK_STATE_ERRED);
   EXPECT_THAT(tasks.at("too-big").error(), HasSubstr("GPU=5"));
 }
 
@@ -143,7 +144,7 @@ TEST(SchedulingTest, TasksRestrictedToAWorkerRunOnlyThere) {
   AddTask(graph, "pinned-sum", "sum", {RefList(pinned)}, {"w2"});
   auto job = r.client->Submit(graph);
   ASSERT_TRUE(job.ok()) << job.status();
-  EXPECT_EQ(WaitJob(*r.client, job->id), "finished");
+  EXPECT_EQ(WaitJob(*r.client, job->id), v1::JOB_STATE_FINISHED);
   const auto tasks = TasksOf(*r.client, job->id);
   ASSERT_EQ(tasks.size(), 25u);
   for (const std::string& key : pinned) EXPECT_EQ(tasks.at(key).worker(), "w1") << key;
@@ -166,7 +167,7 @@ TEST(SchedulingTest, TwoClientsShareAKeyUntilBothReleaseIt) {
   AddTask(ga, "shared", "bytes", {IntArg(kSize)});
   auto ja = a.Submit(ga);
   ASSERT_TRUE(ja.ok()) << ja.status();
-  ASSERT_EQ(WaitJob(a, ja->id), "finished");
+  ASSERT_EQ(WaitJob(a, ja->id), v1::JOB_STATE_FINISHED);
   const auto tasks_a = TasksOf(a, ja->id);
   ASSERT_TRUE(tasks_a.contains("shared"));
   const v1::TaskInfo shared_a = tasks_a.at("shared");
@@ -179,7 +180,7 @@ TEST(SchedulingTest, TwoClientsShareAKeyUntilBothReleaseIt) {
   gb.add_outputs("shared-size");
   auto jb = b.Submit(gb);
   ASSERT_TRUE(jb.ok()) << jb.status();
-  ASSERT_EQ(WaitJob(b, jb->id), "finished");
+  ASSERT_EQ(WaitJob(b, jb->id), v1::JOB_STATE_FINISHED);
   auto size = b.Result(jb->outputs.at(1));
   ASSERT_TRUE(size.ok()) << size.status();
   EXPECT_EQ((*size)->int_(), kSize);
@@ -196,11 +197,11 @@ TEST(SchedulingTest, TwoClientsShareAKeyUntilBothReleaseIt) {
   AddTask(barrier, "barrier", "inc", {IntArg(1)});
   auto jbarrier = a.Submit(barrier);
   ASSERT_TRUE(jbarrier.ok()) << jbarrier.status();
-  ASSERT_EQ(WaitJob(a, jbarrier->id), "finished");
+  ASSERT_EQ(WaitJob(a, jbarrier->id), v1::JOB_STATE_FINISHED);
   ASSERT_TRUE(a.Release(jbarrier->id).ok());
   auto where = WhoHas(r.cluster->address(), "shared");
   ASSERT_TRUE(where.ok()) << where.status();
-  EXPECT_EQ(where->state(), "memory") << where->DebugString();
+  EXPECT_EQ(where->state(), v1::TASK_STATE_MEMORY) << where->DebugString();
   auto held = b.GatherKeys({"shared"});
   ASSERT_TRUE(held.ok()) << "B still holds \"shared\": " << held.status();
   ASSERT_EQ((*held)[0]->kind_case(), v1::Value::kBytes);
@@ -230,15 +231,15 @@ TEST(SchedulingTest, TwoClientsShareAKeyUntilBothReleaseIt) {
 
   // B lets go: the value is freed on every worker.
   ASSERT_TRUE(b.Release(jb->id).ok());
-  std::string state;
+  v1::TaskState state = v1::TASK_STATE_UNSPECIFIED;
   EXPECT_TRUE(PollUntil(
       [&] {
         auto loc = WhoHas(r.cluster->address(), "shared");
         if (loc.ok()) state = loc->state();
-        return loc.ok() && loc->state() != "memory" && loc->who_has().empty();
+        return loc.ok() && loc->state() != v1::TASK_STATE_MEMORY && loc->who_has().empty();
       },
       kSettle))
-      << "\"shared\" still held after both jobs were released: " << state;
+      << "\"shared\" still held after both jobs were released: " << StateName(state);
   v1::StatusReply last;
   EXPECT_TRUE(WaitWorkersIdle(b, /*empty_memory=*/true, last))
       << "workers still hold values: " << last.DebugString();
@@ -275,15 +276,18 @@ TEST(SchedulingTest, CancelLeavesEveryWorkerIdleAndEmpty) {
       kSettle, &busy))
       << busy.DebugString();
   const auto before = TasksOf(*r.client, job->id);
-  for (const std::string& key : held) EXPECT_EQ(before.at(key).state(), "memory") << key;
+  for (const std::string& key : held)
+    EXPECT_EQ(before.at(key).state(), v1::TASK_STATE_MEMORY) << key;
 
   ASSERT_TRUE(r.client->Cancel(job->id).ok());
-  EXPECT_EQ(WaitJob(*r.client, job->id, kSettle), "cancelled");
+  EXPECT_EQ(WaitJob(*r.client, job->id, kSettle), v1::JOB_STATE_CANCELLED);
   v1::StatusReply last;
   EXPECT_TRUE(WaitWorkersIdle(*r.client, /*empty_memory=*/true, last))
       << "workers not idle and empty after the cancel: " << last.DebugString();
-  for (const char* state : {"waiting", "queued", "processing", "no-worker", "memory"}) {
-    EXPECT_FALSE(last.tasks().contains(state)) << state << ": " << last.DebugString();
+  for (v1::TaskState state :
+       {v1::TASK_STATE_WAITING, v1::TASK_STATE_QUEUED, v1::TASK_STATE_PROCESSING,
+        v1::TASK_STATE_NO_WORKER, v1::TASK_STATE_MEMORY}) {
+    EXPECT_EQ(TaskCount(last, state), 0u) << StateName(state) << ": " << last.DebugString();
   }
 }
 
@@ -332,7 +336,7 @@ TEST(SchedulingTest, ShellTaskThatFailsOnceSucceedsOnItsRetry) {
   task->set_retries(1);
   auto job = r.client->Submit(graph);
   ASSERT_TRUE(job.ok()) << job.status();
-  EXPECT_EQ(WaitJob(*r.client, job->id), "finished");
+  EXPECT_EQ(WaitJob(*r.client, job->id), v1::JOB_STATE_FINISHED);
   auto value = r.client->Result(job->outputs.at(0));
   ASSERT_TRUE(value.ok()) << value.status();
   EXPECT_EQ(BytesOf(**value), "ok\n");
@@ -347,7 +351,7 @@ TEST(SchedulingTest, ShellTaskThatFailsOnceSucceedsOnItsRetry) {
   (*no_retry->mutable_kwargs())["shell"].set_bool_(true);
   auto failed = r.client->Submit(once);
   ASSERT_TRUE(failed.ok()) << failed.status();
-  EXPECT_EQ(WaitJob(*r.client, failed->id), "erred");
+  EXPECT_EQ(WaitJob(*r.client, failed->id), v1::JOB_STATE_ERRED);
 }
 
 TEST(SchedulingTest, TaskOverItsTimeLimitFailsWithinSeconds) {
@@ -358,12 +362,13 @@ TEST(SchedulingTest, TaskOverItsTimeLimitFailsWithinSeconds) {
   const absl::Time start = absl::Now();
   auto job = r.client->Submit(graph);
   ASSERT_TRUE(job.ok()) << job.status();
-  EXPECT_EQ(WaitJob(*r.client, job->id, absl::Seconds(20)), "erred");
+  EXPECT_EQ(WaitJob(*r.client, job->id, absl::Seconds(20)), v1::JOB_STATE_ERRED);
   EXPECT_LT(absl::Now() - start, absl::Seconds(10));
   auto key = r.client->WaitKey(job->outputs.at(0), absl::Seconds(10));
   ASSERT_TRUE(key.ok()) << key.status();
   EXPECT_EQ(key->state, v1::KEY_STATE_ERRED);
   EXPECT_THAT(key->error, HasSubstr("timed out"));
+  EXPECT_EQ(key->error_kind, v1::ERROR_KIND_TIMED_OUT);
   // The worker's thread is free again.
   v1::StatusReply last;
   EXPECT_TRUE(WaitWorkersIdle(*r.client, /*empty_memory=*/false, last)) << last.DebugString();

@@ -13,6 +13,7 @@
 #include "brisk/v1/scheduler.pb.h"
 #include "common/clock.h"
 #include "scheduler/scheduler_state.h"
+#include "tests/state_printers.h"
 
 namespace brisk {
 namespace {
@@ -61,7 +62,7 @@ class InstantWorkers : public SchedulerComm {
   }
 
   std::map<WorkerId, std::vector<std::string>> todo;
-  std::map<ClientId, std::vector<std::string>> job_states;
+  std::map<ClientId, std::vector<v1::JobState>> job_states;
   std::map<ClientId, std::vector<v1::KeyState>> key_states;
   uint64_t computed = 0, released = 0, cancelled = 0;
 };
@@ -116,10 +117,12 @@ class DeepGraph : public ::testing::Test {
     EXPECT_TRUE(valid.ok()) << valid.message();
   }
 
-  uint64_t Count(const std::string& name) {
+  uint64_t Count(v1::TaskState task_state) {
     const v1::StatusReply status = state_.Status();
-    auto it = status.tasks().find(name);
-    return it == status.tasks().end() ? 0 : it->second;
+    for (const v1::TaskStateCount& c : status.tasks()) {
+      if (c.state() == task_state) return c.count();
+    }
+    return 0;
   }
 
   FixedClock clock_;
@@ -135,8 +138,8 @@ TEST_F(DeepGraph, LosingTheLastLinkOfAMillionTaskChainRecomputesTheWholeLineage)
   state_.HandleClientMessage(1, chain);
   workers_.RunAll(state_);
   EXPECT_EQ(workers_.computed, uint64_t{kLinks});
-  EXPECT_EQ(workers_.job_states[1].back(), "finished");
-  EXPECT_EQ(Count("memory"), 1u);  // only the output is kept
+  EXPECT_EQ(workers_.job_states[1].back(), v1::JOB_STATE_FINISHED);
+  EXPECT_EQ(Count(v1::TASK_STATE_MEMORY), 1u);  // only the output is kept
   ExpectValid();
 
   ASSERT_TRUE(state_.AddWorker(2, Registration("w2")).ok());
@@ -155,7 +158,7 @@ TEST_F(DeepGraph, LosingTheLastLinkOfAMillionTaskChainRecomputesTheWholeLineage)
   EXPECT_EQ(workers_.computed, uint64_t{kLinks}) << "every link is computed again";
   EXPECT_EQ(state_.WhoHasKey(Link(kLinks - 1)), std::vector<std::string>{"w2"});
   ASSERT_EQ(workers_.job_states[2].size(), 1u);
-  EXPECT_EQ(workers_.job_states[2][0], "finished");
+  EXPECT_EQ(workers_.job_states[2][0], v1::JOB_STATE_FINISHED);
   EXPECT_EQ(workers_.key_states[2].back(), v1::KEY_STATE_MEMORY);
   ExpectValid();
 }
@@ -172,14 +175,14 @@ TEST_F(DeepGraph, ATaskReferringToTheEndOfAFinishedReleasedChainRecomputesIt) {
   release.add_release_jobs(1);
   state_.HandleClientMessage(1, release);
   state_.Flush();
-  EXPECT_EQ(Count("memory"), 0u);
+  EXPECT_EQ(Count(v1::TASK_STATE_MEMORY), 0u);
 
   workers_.computed = 0;
   v1::ClientToScheduler next = OneTask("after", Link(kLinks - 1));
   state_.HandleClientMessage(1, next);
   workers_.RunAll(state_);
   EXPECT_EQ(workers_.computed, uint64_t{kLinks} + 1);
-  EXPECT_EQ(workers_.job_states[1].back(), "finished");
+  EXPECT_EQ(workers_.job_states[1].back(), v1::JOB_STATE_FINISHED);
   EXPECT_EQ(*state_.StateOf("after"), TaskState::kMemory);
   ExpectValid();
 }
@@ -201,7 +204,7 @@ TEST_F(DeepGraph, CancellingADeepChainStopsEveryLinkAndForgetsThem) {
   cancel.add_cancel_jobs(1);
   state.HandleClientMessage(1, cancel);
   state.Flush();
-  EXPECT_EQ(workers_.job_states[1].back(), "cancelled");
+  EXPECT_EQ(workers_.job_states[1].back(), v1::JOB_STATE_CANCELLED);
   EXPECT_EQ(state.TaskCount(), 0u) << "cancelled, released and, with no history, forgotten";
   absl::Status valid = state.ValidateState();
   EXPECT_TRUE(valid.ok()) << valid.message();
@@ -219,8 +222,8 @@ TEST_F(DeepGraph, AFailureAtTheRootOfADeepChainReachesTheLastLink) {
   done->set_error("boom");
   state_.HandleWorkerMessage(1, failed);
   state_.Flush();
-  EXPECT_EQ(workers_.job_states[1].back(), "erred");
-  EXPECT_EQ(Count("erred"), uint64_t{kLinks});
+  EXPECT_EQ(workers_.job_states[1].back(), v1::JOB_STATE_ERRED);
+  EXPECT_EQ(Count(v1::TASK_STATE_ERRED), uint64_t{kLinks});
   absl::StatusOr<v1::TaskLog> log = state_.GetLog(Link(kLinks - 1));
   ASSERT_TRUE(log.ok());
   EXPECT_EQ(log->error(), "dependency \"c0\" failed: boom");

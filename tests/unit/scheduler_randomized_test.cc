@@ -21,6 +21,7 @@
 #include "brisk/v1/scheduler.pb.h"
 #include "common/clock.h"
 #include "common/graph_validate.h"
+#include "common/state_names.h"
 #include "scheduler/scheduler_state.h"
 
 namespace brisk {
@@ -125,7 +126,7 @@ class FakeCluster : public SchedulerComm {
   std::map<WorkerId, FakeWorker> workers;
   std::map<uint64_t, v1::SubmitResult> submitted;
   std::map<std::pair<JobId, std::string>, Seen> keys;
-  std::map<JobId, std::string> job_state;
+  std::map<JobId, v1::JobState> job_state;
 };
 
 class RandomRun {
@@ -418,11 +419,11 @@ class RandomRun {
     for (const auto& [jid, job] : jobs_) {
       absl::StatusOr<v1::JobInfo> info = state_->GetJob(jid, false);
       if (!info.ok()) continue;  // dropped from the history
-      if (info->state() == "running") {
+      if (info->state() == v1::JOB_STATE_RUNNING) {
         std::string tasks;
         const absl::StatusOr<v1::JobInfo> with_tasks = state_->GetJob(jid, true);
         for (const v1::TaskInfo& t : with_tasks->tasks()) {
-          absl::StrAppend(&tasks, " ", t.key(), "=", t.state(), "@", t.worker());
+          absl::StrAppend(&tasks, " ", t.key(), "=", StateName(t.state()), "@", t.worker());
         }
         std::string workers;
         const v1::StatusReply status = state_->Status();
@@ -434,7 +435,7 @@ class RandomRun {
         }
         return absl::StrCat("job ", jid, " never ended:", tasks, "; workers:", workers);
       }
-      if (!job.checkable || info->state() != "finished") continue;
+      if (!job.checkable || info->state() != v1::JOB_STATE_FINISHED) continue;
       for (const std::string& out : job.outputs) {
         auto seen = cluster_.keys.find({jid, out});
         if (seen == cluster_.keys.end()) return absl::StrCat("job ", jid, ": nothing of ", out);

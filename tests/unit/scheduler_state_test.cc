@@ -21,14 +21,21 @@
 #include "scheduler/compact_vector.h"
 #include "scheduler/key_and_spec.h"
 #include "scheduler/scheduler_comm.h"
+#include "tests/state_printers.h"
 
 namespace brisk {
+
+// The scheduler's own task states print by name in failed expectations (found by ADL).
+inline void PrintTo(TaskState state, std::ostream* os) { *os << TaskStateName(state); }
+
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
+
+MATCHER_P2(Counted, state, count, "") { return arg.state() == state && arg.count() == count; }
 
 // Stores every batch the scheduler sends, per destination, in order.
 class RecordingComm : public SchedulerComm {
@@ -168,7 +175,7 @@ class SchedulerTest : public ::testing::Test {
   }
 
   void ExpectProcessingOn(const std::string& worker, const std::string& key) {
-    EXPECT_EQ(State(key), "processing") << key;
+    EXPECT_EQ(State(key), TaskState::kProcessing) << key;
     EXPECT_EQ(state_->WorkerOf(key), worker) << key;
   }
 
@@ -184,13 +191,15 @@ class SchedulerTest : public ::testing::Test {
     Report(worker, std::move(done));
   }
 
-  void Fail(const std::string& worker, const std::string& key, const std::string& error) {
+  void Fail(const std::string& worker, const std::string& key, const std::string& error,
+            bool timed_out = false) {
     ExpectProcessingOn(worker, key);
     v1::TaskDone done;
     done.set_key(DataKey(key));
     done.set_start(100);
     done.set_end(100.5);
     done.set_error(error);
+    done.set_timed_out(timed_out);
     Report(worker, std::move(done));
   }
 
@@ -261,14 +270,16 @@ class SchedulerTest : public ::testing::Test {
 
   // ---- what the state machine says
 
-  std::string State(const std::string& key) const {
+  // The scheduler's own state of the task (kForgotten when it has no record of it).
+  TaskState State(const std::string& key) const {
     absl::StatusOr<TaskState> state = state_->StateOf(key);
-    return state.ok() ? TaskStateName(*state) : "forgotten";
+    return state.ok() ? *state : TaskState::kForgotten;
   }
 
-  std::string JobState(JobId job) const {
+  // UNSPECIFIED when the scheduler has no record of the job.
+  v1::JobState JobState(JobId job) const {
     absl::StatusOr<v1::JobInfo> info = state_->GetJob(job, false);
-    return info.ok() ? info->state() : info.status().ToString();
+    return info.ok() ? info->state() : v1::JOB_STATE_UNSPECIFIED;
   }
 
   // Error recorded for `key` in the job's task list.
@@ -281,6 +292,16 @@ class SchedulerTest : public ::testing::Test {
     return "<not in job>";
   }
 
+  // Kind of the error recorded for `key` in the job's task list.
+  v1::ErrorKind TaskErrorKind(JobId job, const std::string& key) const {
+    absl::StatusOr<v1::JobInfo> info = state_->GetJob(job, true);
+    if (!info.ok()) return v1::ERROR_KIND_UNSPECIFIED;
+    for (const v1::TaskInfo& task : info->tasks()) {
+      if (task.key() == key) return task.error_kind();
+    }
+    return v1::ERROR_KIND_UNSPECIFIED;
+  }
+
   int Processing(const std::string& worker) const {
     const v1::StatusReply status = state_->Status();
     for (const v1::WorkerInfo& w : status.workers()) {
@@ -289,10 +310,12 @@ class SchedulerTest : public ::testing::Test {
     return -1;
   }
 
-  uint64_t Count(const std::string& task_state) const {
+  uint64_t Count(v1::TaskState task_state) const {
     const v1::StatusReply status = state_->Status();
-    auto it = status.tasks().find(task_state);
-    return it == status.tasks().end() ? 0 : it->second;
+    for (const v1::TaskStateCount& c : status.tasks()) {
+      if (c.state() == task_state) return c.count();
+    }
+    return 0;
   }
 
   // ---- what was sent, since the previous call of the same kind
@@ -444,10 +467,10 @@ TEST_F(Validation, RefusesAnUnknownOpNamingTheKey) {
   EXPECT_EQ(result.error(), "task \"x\": unknown op \"frobnicate\"");
 }
 
-TEST_F(Validation, AcceptsAPluginOpOnceAWorkerProvidesIt) {
-  EXPECT_NE(Submit({T("x", {}, "myplugin.op")}).error(), "");
-  AddWorker("w1", 1, {}, {"myplugin.op"});
-  Run({T("x", {}, "myplugin.op")});
+TEST_F(Validation, AcceptsANonBuiltinOpOnceAWorkerProvidesIt) {
+  EXPECT_NE(Submit({T("x", {}, "custom.op")}).error(), "");
+  AddWorker("w1", 1, {}, {"custom.op"});
+  Run({T("x", {}, "custom.op")});
   EXPECT_THAT(Sent("w1"), ElementsAre("x"));
 }
 
@@ -464,8 +487,8 @@ TEST_F(Validation, KeepsServingAfterRefusingGraphs) {
   const JobId job = Run({T("a"), T("b", {"a"})});
   Complete("w1", "a");
   Complete("w1", "b");
-  EXPECT_EQ(JobState(job), "finished");
-  EXPECT_EQ(State("b"), "memory");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
+  EXPECT_EQ(State("b"), TaskState::kMemory);
 }
 
 // ------------------------------------------------------------------------------------ lifecycle
@@ -473,31 +496,31 @@ TEST_F(Validation, KeepsServingAfterRefusingGraphs) {
 TEST_F(Lifecycle, ChainGoesWaitingProcessingMemoryAndFreesIntermediates) {
   AddWorker("w1");
   const JobId job = Run({T("a"), T("b", {"a"}), T("c", {"b"})});
-  EXPECT_EQ(State("a"), "processing");
-  EXPECT_EQ(State("b"), "waiting");
-  EXPECT_EQ(State("c"), "waiting");
+  EXPECT_EQ(State("a"), TaskState::kProcessing);
+  EXPECT_EQ(State("b"), TaskState::kWaiting);
+  EXPECT_EQ(State("c"), TaskState::kWaiting);
   EXPECT_THAT(Sent("w1"), ElementsAre("a"));
 
   Complete("w1", "a");
-  EXPECT_EQ(State("a"), "memory");
-  EXPECT_EQ(State("b"), "processing");
+  EXPECT_EQ(State("a"), TaskState::kMemory);
+  EXPECT_EQ(State("b"), TaskState::kProcessing);
   EXPECT_THAT(Sent("w1"), ElementsAre("b"));
   EXPECT_THAT(Released("w1"), IsEmpty());  // b still needs a
 
   Complete("w1", "b");
-  EXPECT_EQ(State("a"), "released");
+  EXPECT_EQ(State("a"), TaskState::kReleased);
   EXPECT_THAT(Released("w1"), ElementsAre("a"));
   EXPECT_THAT(state_->WhoHasKey("a"), IsEmpty());
-  EXPECT_EQ(State("b"), "memory");
-  EXPECT_EQ(State("c"), "processing");
+  EXPECT_EQ(State("b"), TaskState::kMemory);
+  EXPECT_EQ(State("c"), TaskState::kProcessing);
   EXPECT_THAT(Sent("w1"), ElementsAre("c"));
 
   Complete("w1", "c");
-  EXPECT_EQ(State("b"), "released");
+  EXPECT_EQ(State("b"), TaskState::kReleased);
   EXPECT_THAT(Released("w1"), ElementsAre("b"));
-  EXPECT_EQ(State("c"), "memory");  // the job holds its output
+  EXPECT_EQ(State("c"), TaskState::kMemory);  // the job holds its output
   EXPECT_THAT(state_->WhoHasKey("c"), ElementsAre("w1"));
-  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
   EXPECT_THAT(Sent("w1"), IsEmpty());
 }
 
@@ -530,12 +553,12 @@ TEST_F(Lifecycle, OutputStaysInMemoryUntilTheJobIsReleased) {
   Complete("w1", "a");
   Complete("w1", "b");
   EXPECT_THAT(Released("w1"), ElementsAre("a"));
-  EXPECT_EQ(State("b"), "memory");
+  EXPECT_EQ(State("b"), TaskState::kMemory);
 
   Release(job);
-  EXPECT_EQ(State("b"), "released");
+  EXPECT_EQ(State("b"), TaskState::kReleased);
   EXPECT_THAT(Released("w1"), ElementsAre("b"));
-  EXPECT_EQ(JobState(job), "finished");  // the record stays
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);  // the record stays
 }
 
 TEST_F(Lifecycle, OutputsDefaultToSinkTasks) {
@@ -548,10 +571,10 @@ TEST_F(Lifecycle, OutputsDefaultToSinkTasks) {
   Complete("w1", "a");
   Complete("w1", "b");
   Complete("w1", "c");
-  EXPECT_EQ(State("a"), "released");
-  EXPECT_EQ(State("b"), "memory");
-  EXPECT_EQ(State("c"), "memory");
-  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(State("a"), TaskState::kReleased);
+  EXPECT_EQ(State("b"), TaskState::kMemory);
+  EXPECT_EQ(State("c"), TaskState::kMemory);
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
 }
 
 TEST_F(Lifecycle, OnlyTasksTheOutputsNeedArePartOfTheJob) {
@@ -561,12 +584,12 @@ TEST_F(Lifecycle, OnlyTasksTheOutputsNeedArePartOfTheJob) {
   ASSERT_TRUE(info.ok()) << info.status();
   EXPECT_EQ(info->ntasks(), 2u);
   EXPECT_THAT(Sent("w1"), ElementsAre("a"));
-  EXPECT_EQ(State("c"), "forgotten");
-  EXPECT_EQ(State("x"), "forgotten");
+  EXPECT_EQ(State("c"), TaskState::kForgotten);
+  EXPECT_EQ(State("x"), TaskState::kForgotten);
 
   Complete("w1", "a");
   Complete("w1", "b");
-  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
   EXPECT_THAT(Sent("w1"), ElementsAre("b"));
 }
 
@@ -597,19 +620,22 @@ TEST_F(Jobs, FinishedJobSendsEachOutputsLocationAndThenFinished) {
   std::vector<v1::JobUpdate> jobs = JobUpdates();
   ASSERT_EQ(jobs.size(), 1u);
   EXPECT_EQ(jobs[0].job(), job);
-  EXPECT_EQ(jobs[0].state(), "finished");
+  EXPECT_EQ(jobs[0].state(), v1::JOB_STATE_FINISHED);
 }
 
 TEST_F(Jobs, FailedTaskErrsItsDependentsAndTheJob) {
   AddWorker("w1");
   const JobId job = Run({T("a"), T("b", {"a"}), T("c", {"b"})});
   Fail("w1", "a", "boom");
-  EXPECT_EQ(State("a"), "erred");
-  EXPECT_EQ(State("b"), "erred");
-  EXPECT_EQ(State("c"), "erred");
+  EXPECT_EQ(State("a"), TaskState::kErred);
+  EXPECT_EQ(State("b"), TaskState::kErred);
+  EXPECT_EQ(State("c"), TaskState::kErred);
   EXPECT_EQ(TaskError(job, "a"), "boom");
   EXPECT_EQ(TaskError(job, "b"), "dependency \"a\" failed: boom");
   EXPECT_EQ(TaskError(job, "c"), "dependency \"a\" failed: boom");
+  EXPECT_EQ(TaskErrorKind(job, "a"), v1::ERROR_KIND_TASK_FAILED);
+  EXPECT_EQ(TaskErrorKind(job, "b"), v1::ERROR_KIND_DEPENDENCY_FAILED);
+  EXPECT_EQ(TaskErrorKind(job, "c"), v1::ERROR_KIND_DEPENDENCY_FAILED);
   EXPECT_THAT(Sent("w1"), ElementsAre("a"));
 
   std::vector<v1::KeyUpdate> keys = KeyUpdates();
@@ -617,20 +643,35 @@ TEST_F(Jobs, FailedTaskErrsItsDependentsAndTheJob) {
   EXPECT_EQ(keys[0].key(), "c");
   EXPECT_EQ(keys[0].state(), v1::KEY_STATE_ERRED);
   EXPECT_EQ(keys[0].error(), "dependency \"a\" failed: boom");
+  EXPECT_EQ(keys[0].error_kind(), v1::ERROR_KIND_DEPENDENCY_FAILED);
   std::vector<v1::JobUpdate> jobs = JobUpdates();
   ASSERT_EQ(jobs.size(), 1u);
-  EXPECT_EQ(jobs[0].state(), "erred");
-  EXPECT_EQ(JobState(job), "erred");
+  EXPECT_EQ(jobs[0].state(), v1::JOB_STATE_ERRED);
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_ERRED);
+}
+
+TEST_F(Jobs, TaskThatRanPastItsTimeLimitErrsAsTimedOut) {
+  AddWorker("w1");
+  const JobId job = Run({T("a")});
+  Fail("w1", "a", "timed out after 1 s (timeoutS)", /*timed_out=*/true);
+  EXPECT_EQ(TaskErrorKind(job, "a"), v1::ERROR_KIND_TIMED_OUT);
+  std::vector<v1::KeyUpdate> keys = KeyUpdates();
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys[0].error_kind(), v1::ERROR_KIND_TIMED_OUT);
+  absl::StatusOr<v1::TaskLog> log = state_->GetLog("a");
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ(log->state(), v1::TASK_STATE_ERRED);
+  EXPECT_EQ(log->error_kind(), v1::ERROR_KIND_TIMED_OUT);
 }
 
 TEST_F(Jobs, FailureReachesADependentStillWaitingOnOtherInputs) {
   AddWorker("w1", 4);
   const JobId job = Run({T("a"), T("slow"), T("b", {"a", "slow"})});
   Fail("w1", "a", "boom");
-  EXPECT_EQ(State("b"), "erred");
-  EXPECT_EQ(JobState(job), "erred");
+  EXPECT_EQ(State("b"), TaskState::kErred);
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_ERRED);
   Complete("w1", "slow");  // nobody needs it any more
-  EXPECT_EQ(State("slow"), "released");
+  EXPECT_EQ(State("slow"), TaskState::kReleased);
   EXPECT_THAT(Released("w1"), ElementsAre("slow"));
 }
 
@@ -646,7 +687,7 @@ TEST_F(Jobs, ClientWatchingAFinishedJobGetsItsResults) {
   EXPECT_THAT(keys[0].who_has(), ElementsAre(Addr("w1")));
   std::vector<v1::JobUpdate> jobs = JobUpdates(2);
   ASSERT_EQ(jobs.size(), 1u);
-  EXPECT_EQ(jobs[0].state(), "finished");
+  EXPECT_EQ(jobs[0].state(), v1::JOB_STATE_FINISHED);
 
   Watch(999, 2);
   jobs = JobUpdates(2);
@@ -689,10 +730,10 @@ TEST_F(Jobs, GraphMayUseAKeyAnEarlierJobHolds) {
   EXPECT_THAT(Sent("w1"), ElementsAre("a", "b"));
   Release(first);
   EXPECT_THAT(Released("w1"), IsEmpty());  // b still needs it
-  EXPECT_EQ(State("a"), "memory");
+  EXPECT_EQ(State("a"), TaskState::kMemory);
   Complete("w1", "b");
   EXPECT_THAT(Released("w1"), ElementsAre("a"));
-  EXPECT_EQ(JobState(second), "finished");
+  EXPECT_EQ(JobState(second), v1::JOB_STATE_FINISHED);
 }
 
 TEST_F(Jobs, GraphUsingAReleasedKeyRecomputesIt) {
@@ -700,28 +741,28 @@ TEST_F(Jobs, GraphUsingAReleasedKeyRecomputesIt) {
   const JobId first = Run({T("a")});
   Complete("w1", "a");
   Release(first);
-  EXPECT_EQ(State("a"), "released");
+  EXPECT_EQ(State("a"), TaskState::kReleased);
   Sent("w1");
   const JobId second = Run({T("b", {"a"})});
   EXPECT_THAT(Sent("w1"), ElementsAre("a"));
   Complete("w1", "a");
   Complete("w1", "b");
-  EXPECT_EQ(JobState(second), "finished");
+  EXPECT_EQ(JobState(second), v1::JOB_STATE_FINISHED);
 }
 
 TEST_F(Jobs, FailedKeySubmittedAgainRunsAgain) {
   AddWorker("w1");
   const JobId first = Run({T("a"), T("b", {"a"})});
   Fail("w1", "a", "boom");
-  EXPECT_EQ(JobState(first), "erred");
+  EXPECT_EQ(JobState(first), v1::JOB_STATE_ERRED);
   Sent("w1");
   const JobId second = Run({T("a"), T("b", {"a"})});
-  EXPECT_EQ(State("a"), "processing");
-  EXPECT_EQ(State("b"), "waiting");
+  EXPECT_EQ(State("a"), TaskState::kProcessing);
+  EXPECT_EQ(State("b"), TaskState::kWaiting);
   EXPECT_THAT(Sent("w1"), ElementsAre("a"));
   Complete("w1", "a");
   Complete("w1", "b");
-  EXPECT_EQ(JobState(second), "finished");
+  EXPECT_EQ(JobState(second), v1::JOB_STATE_FINISHED);
   EXPECT_EQ(TaskError(second, "b"), "");
 }
 
@@ -729,7 +770,7 @@ TEST_F(Jobs, DuplicateOutputsAreCountedOnce) {
   AddWorker("w1");
   const JobId job = Run({T("a")}, {"a", "a"});
   Complete("w1", "a");
-  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
   ASSERT_EQ(JobUpdates().size(), 1u);
   Release(job);
   EXPECT_THAT(Released("w1"), ElementsAre("a"));
@@ -742,13 +783,13 @@ TEST_F(RetriesTest, FailedTaskWithRetriesIsResentAndThenSucceeds) {
   const JobId job = Run({Retries(T("a"), 1)});
   EXPECT_THAT(Sent("w1"), ElementsAre("a"));
   Fail("w1", "a", "flaky");
-  EXPECT_EQ(State("a"), "processing");
+  EXPECT_EQ(State("a"), TaskState::kProcessing);
   EXPECT_THAT(Sent("w1"), ElementsAre("a"));
   EXPECT_THAT(JobUpdates(), IsEmpty());
 
   Complete("w1", "a");
-  EXPECT_EQ(State("a"), "memory");
-  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(State("a"), TaskState::kMemory);
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
 }
 
 TEST_F(RetriesTest, TaskErrsOnceItsRetriesAreUsedUp) {
@@ -758,9 +799,9 @@ TEST_F(RetriesTest, TaskErrsOnceItsRetriesAreUsedUp) {
   EXPECT_THAT(Sent("w1"), ElementsAre("a", "a"));
   Fail("w1", "a", "second");
   EXPECT_THAT(Sent("w1"), IsEmpty());
-  EXPECT_EQ(State("a"), "erred");
+  EXPECT_EQ(State("a"), TaskState::kErred);
   EXPECT_EQ(TaskError(job, "a"), "second");
-  EXPECT_EQ(JobState(job), "erred");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_ERRED);
 }
 
 // ------------------------------------------------------------------------------------ placement
@@ -777,7 +818,7 @@ TEST_F(Placement, PrefersWorkerHoldingLargestDependency) {
   EXPECT_THAT(Sent("B"), ElementsAre("c"));
   EXPECT_THAT(Sent("A"), IsEmpty());
   Complete("B", "c");
-  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
 }
 
 TEST_F(Placement, FollowsALargeDependencyEvenToABusierWorker) {
@@ -848,8 +889,8 @@ TEST_F(Queuing, RootTasksGoToWorkersOnlyUpToSaturationInSubmissionOrder) {
   collect();
   EXPECT_THAT(running["w1"], ElementsAre("r000", "r002"));
   EXPECT_THAT(running["w2"], ElementsAre("r001", "r003"));
-  EXPECT_EQ(Count("queued"), 96u);
-  EXPECT_EQ(Count("processing"), 4u);
+  EXPECT_EQ(Count(v1::TASK_STATE_QUEUED), 96u);
+  EXPECT_EQ(Count(v1::TASK_STATE_PROCESSING), 4u);
   dispatched.clear();  // sent in one pass; from here on, one at a time
   expected.erase(expected.begin(), expected.begin() + 4);
 
@@ -862,8 +903,8 @@ TEST_F(Queuing, RootTasksGoToWorkersOnlyUpToSaturationInSubmissionOrder) {
     }
   }
   EXPECT_EQ(dispatched, expected);
-  EXPECT_EQ(Count("memory"), 100u);
-  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(Count(v1::TASK_STATE_MEMORY), 100u);
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
 }
 
 TEST_F(Queuing, SaturationScalesWithThreads) {
@@ -872,7 +913,7 @@ TEST_F(Queuing, SaturationScalesWithThreads) {
   for (int i = 0; i < 20; ++i) tasks.push_back(T(absl::StrFormat("r%02d", i)));
   Run(std::move(tasks));
   EXPECT_EQ(Processing("w1"), 5);  // ceil(4 × 1.1)
-  EXPECT_EQ(Count("queued"), 15u);
+  EXPECT_EQ(Count(v1::TASK_STATE_QUEUED), 15u);
 }
 
 TEST_F(Queuing, VeryShortTasksAreSentAheadToKeepTheWorkerBusy) {
@@ -914,8 +955,8 @@ TEST_F(Resources, GpuTasksRunOnlyOnTheGpuWorkerOneAtATime) {
   const JobId job =
       Run({Needs(T("g1"), "GPU", 1), Needs(T("g2"), "GPU", 1), Needs(T("g3"), "GPU", 1)});
   EXPECT_THAT(Sent("gpu"), ElementsAre("g1"));
-  EXPECT_EQ(State("g2"), "queued");
-  EXPECT_EQ(State("g3"), "queued");
+  EXPECT_EQ(State("g2"), TaskState::kQueued);
+  EXPECT_EQ(State("g3"), TaskState::kQueued);
   Complete("gpu", "g1");
   EXPECT_THAT(Sent("gpu"), ElementsAre("g2"));
   EXPECT_EQ(Processing("gpu"), 1);
@@ -924,28 +965,30 @@ TEST_F(Resources, GpuTasksRunOnlyOnTheGpuWorkerOneAtATime) {
   EXPECT_EQ(Processing("gpu"), 1);
   Complete("gpu", "g3");
   EXPECT_THAT(Sent("cpu"), IsEmpty());
-  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
 }
 
 TEST_F(Resources, TaskNoConnectedWorkerCanHostFailsAtOnce) {
   AddWorker("gpu1", 1, {{"GPU", 1}});
   const JobId job = Run({Needs(T("big"), "GPU", 5), T("after", {"big"})});
-  EXPECT_EQ(State("big"), "erred");
-  EXPECT_EQ(State("after"), "erred");
+  EXPECT_EQ(State("big"), TaskState::kErred);
+  EXPECT_EQ(State("after"), TaskState::kErred);
   EXPECT_THAT(Sent("gpu1"), IsEmpty());
-  EXPECT_EQ(JobState(job), "erred");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_ERRED);
   const auto updates = KeyUpdates();
   ASSERT_FALSE(updates.empty());
   EXPECT_THAT(updates.back().error(), HasSubstr("needs GPU=5, the most any worker has is 1"));
+  EXPECT_EQ(TaskErrorKind(job, "big"), v1::ERROR_KIND_NO_WORKER_CAN_RUN);
+  EXPECT_EQ(TaskErrorKind(job, "after"), v1::ERROR_KIND_DEPENDENCY_FAILED);
 }
 
 TEST_F(Resources, TaskSubmittedBeforeAnyWorkerWaitsForOne) {
   const JobId job = Run({Needs(T("big"), "GPU", 5)});
-  EXPECT_EQ(State("big"), "no-worker");
+  EXPECT_EQ(State("big"), TaskState::kNoWorker);
   AddWorker("gpu8", 1, {{"GPU", 8}});
   ExpectProcessingOn("gpu8", "big");
   Complete("gpu8", "big");
-  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
 }
 
 TEST_F(Resources, DependentTaskNeedingAResourceWaitsForIt) {
@@ -955,7 +998,7 @@ TEST_F(Resources, DependentTaskNeedingAResourceWaitsForIt) {
   ExpectProcessingOn("gpu", "g0");
   ExpectProcessingOn("cpu", "a");
   Complete("cpu", "a", 1000000000);  // a large value on cpu does not pull g1 there
-  EXPECT_EQ(State("g1"), "queued");
+  EXPECT_EQ(State("g1"), TaskState::kQueued);
   Complete("gpu", "g0");
   ExpectProcessingOn("gpu", "g1");
 }
@@ -970,13 +1013,13 @@ TEST_F(Restrictions, TaskRunsOnlyOnTheNamedWorker) {
   EXPECT_THAT(Sent("w1"), IsEmpty());
   Complete("w2", "a");
   Complete("w2", "b");
-  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
 }
 
 TEST_F(Restrictions, TaskForAnAbsentWorkerWaitsUntilItJoins) {
   AddWorker("w1");
   Run({OnlyOn(T("a"), {"w3"})});
-  EXPECT_EQ(State("a"), "no-worker");
+  EXPECT_EQ(State("a"), TaskState::kNoWorker);
   AddWorker("w3");
   ExpectProcessingOn("w3", "a");
 }
@@ -988,14 +1031,14 @@ TEST_F(Restrictions, QueuedTasksForADepartedWorkerRunWhenItComesBack) {
   EXPECT_THAT(Sent("w2"), ElementsAre("a", "b"));
   KillWorker("w2");
   EXPECT_THAT(Sent("w1"), IsEmpty());
-  EXPECT_EQ(State("a"), "no-worker");
+  EXPECT_EQ(State("a"), TaskState::kNoWorker);
   AddWorker("w2");
   EXPECT_THAT(Sent("w2"), UnorderedElementsAre("a", "b"));
   Complete("w2", "a");
   EXPECT_THAT(Sent("w2"), ElementsAre("c"));
   Complete("w2", "b");
   Complete("w2", "c");
-  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
 }
 
 // ------------------------------------------------------------------------------------ worker loss
@@ -1010,7 +1053,7 @@ TEST_F(WorkerLoss, ProcessingTaskIsResentToAnotherWorker) {
   EXPECT_THAT(Sent("w2"), ElementsAre("a"));
   Complete("w2", "a");
   EXPECT_THAT(state_->WhoHasKey("a"), ElementsAre("w2"));
-  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
   EXPECT_EQ(state_->Status().workers_size(), 1);
 }
 
@@ -1024,10 +1067,10 @@ TEST_F(WorkerLoss, LostOnlyCopyOfANeededValueIsRecomputed) {
   KillWorker("w1");
   ExpectProcessingOn("w2", "a");  // recomputed from its lineage
   EXPECT_THAT(Sent("w2"), ElementsAre("a"));
-  EXPECT_EQ(State("b"), "waiting");
+  EXPECT_EQ(State("b"), TaskState::kWaiting);
 
   Complete("w2", "x", 10);
-  EXPECT_EQ(State("b"), "waiting");  // a is not back yet
+  EXPECT_EQ(State("b"), TaskState::kWaiting);  // a is not back yet
   Complete("w2", "a", 1000);
   std::vector<v1::ComputeTask> computes = TakeComputes("w2");
   ASSERT_EQ(computes.size(), 1u);
@@ -1039,7 +1082,7 @@ TEST_F(WorkerLoss, LostOnlyCopyOfANeededValueIsRecomputed) {
 
   Complete("w2", "b");
   EXPECT_THAT(Released("w2"), UnorderedElementsAre("a", "x"));
-  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
 }
 
 TEST_F(WorkerLoss, DependentFetchingFromTheLostWorkerRunsAgainOnceTheValueIsBack) {
@@ -1053,7 +1096,7 @@ TEST_F(WorkerLoss, DependentFetchingFromTheLostWorkerRunsAgainOnceTheValueIsBack
   KillWorker("w1");
   ExpectProcessingOn("w2", "a");
   ReportMissing("w2", "b", {"a"});
-  EXPECT_EQ(State("b"), "waiting");
+  EXPECT_EQ(State("b"), TaskState::kWaiting);
   Complete("w2", "a", 10);
   std::vector<v1::ComputeTask> computes = TakeComputes("w2");
   ASSERT_EQ(computes.size(), 2u);
@@ -1061,7 +1104,7 @@ TEST_F(WorkerLoss, DependentFetchingFromTheLostWorkerRunsAgainOnceTheValueIsBack
   EXPECT_EQ(KeyOf(computes[1]), "b");
   EXPECT_THAT(computes[1].deps(0).who_has(), ElementsAre(Addr("w2")));
   Complete("w2", "b");
-  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
 }
 
 TEST_F(WorkerLoss, LostOutputIsRecomputedBeforeTheJobFinishes) {
@@ -1074,7 +1117,7 @@ TEST_F(WorkerLoss, LostOutputIsRecomputedBeforeTheJobFinishes) {
   ExpectProcessingOn("w2", "a");
   Complete("w2", "b");
   EXPECT_THAT(JobUpdates(), IsEmpty());
-  EXPECT_EQ(JobState(job), "running");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_RUNNING);
   Complete("w2", "a");
   std::vector<v1::KeyUpdate> keys = KeyUpdates();
   ASSERT_EQ(keys.size(), 2u);
@@ -1082,7 +1125,7 @@ TEST_F(WorkerLoss, LostOutputIsRecomputedBeforeTheJobFinishes) {
   EXPECT_THAT(keys[1].who_has(), ElementsAre(Addr("w2")));
   std::vector<v1::JobUpdate> jobs = JobUpdates();
   ASSERT_EQ(jobs.size(), 1u);
-  EXPECT_EQ(jobs[0].state(), "finished");
+  EXPECT_EQ(jobs[0].state(), v1::JOB_STATE_FINISHED);
 }
 
 TEST_F(WorkerLoss, WorkWaitsForANewWorkerWhenAllAreGone) {
@@ -1090,12 +1133,12 @@ TEST_F(WorkerLoss, WorkWaitsForANewWorkerWhenAllAreGone) {
   const JobId job = Run({T("a"), T("b", {"a"})});
   Complete("w1", "a");
   KillWorker("w1");
-  EXPECT_EQ(State("a"), "queued");
-  EXPECT_EQ(State("b"), "waiting");
+  EXPECT_EQ(State("a"), TaskState::kQueued);
+  EXPECT_EQ(State("b"), TaskState::kWaiting);
   AddWorker("w2");
   Complete("w2", "a");
   Complete("w2", "b");
-  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
 }
 
 TEST_F(WorkerLoss, RecomputingALostValueRecomputesItsReleasedInputs) {
@@ -1106,18 +1149,18 @@ TEST_F(WorkerLoss, RecomputingALostValueRecomputesItsReleasedInputs) {
   EXPECT_THAT(Sent("w2"), ElementsAre("x"));
   Complete("w1", "a", 1000);
   Complete("w1", "b", 1000);
-  EXPECT_EQ(State("a"), "released");
+  EXPECT_EQ(State("a"), TaskState::kReleased);
   KillWorker("w1");
-  EXPECT_EQ(State("b"), "waiting");
+  EXPECT_EQ(State("b"), TaskState::kWaiting);
   ExpectProcessingOn("w2", "a");
   Complete("w2", "a", 1000);
   ExpectProcessingOn("w2", "b");
   Complete("w2", "b", 1000);
-  EXPECT_EQ(State("a"), "released");
-  EXPECT_EQ(State("c"), "waiting");
+  EXPECT_EQ(State("a"), TaskState::kReleased);
+  EXPECT_EQ(State("c"), TaskState::kWaiting);
   Complete("w2", "x");
   Complete("w2", "c");
-  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
 }
 
 // ------------------------------------------------------------------------------------ missing data
@@ -1131,13 +1174,13 @@ TEST_F(Missing, TaskWhoseDependencyCouldNotBeFetchedIsRescheduled) {
   EXPECT_THAT(Sent("w2"), ElementsAre("x", "b"));
   ReportMissing("w2", "b", {"a"});
   // Sent again, once a is available again.
-  for (int i = 0; i < 3 && State("b") != "processing"; ++i) {
-    if (State("a") == "processing") Complete(state_->WorkerOf("a"), "a", 10);
+  for (int i = 0; i < 3 && State("b") != TaskState::kProcessing; ++i) {
+    if (State("a") == TaskState::kProcessing) Complete(state_->WorkerOf("a"), "a", 10);
   }
-  EXPECT_EQ(State("b"), "processing");
+  EXPECT_EQ(State("b"), TaskState::kProcessing);
   EXPECT_THAT(Sent("w2"), testing::Contains("b"));
   Complete(state_->WorkerOf("b"), "b");
-  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
 }
 
 TEST_F(Missing, TaskErrsAfterMaxFetchAttempts) {
@@ -1149,15 +1192,16 @@ TEST_F(Missing, TaskErrsAfterMaxFetchAttempts) {
   Complete("w1", "a", 10);
   for (int attempt = 1; attempt <= 3; ++attempt) {
     // a may have been recomputed meanwhile.
-    for (int i = 0; i < 3 && State("b") != "processing"; ++i) {
-      if (State("a") == "processing") Complete("w1", "a", 10);
+    for (int i = 0; i < 3 && State("b") != TaskState::kProcessing; ++i) {
+      if (State("a") == TaskState::kProcessing) Complete("w1", "a", 10);
     }
-    ASSERT_EQ(State("b"), "processing") << attempt;
+    ASSERT_EQ(State("b"), TaskState::kProcessing) << attempt;
     ReportMissing("w1", "b", {"a"});
   }
-  EXPECT_EQ(State("b"), "erred");
+  EXPECT_EQ(State("b"), TaskState::kErred);
   EXPECT_EQ(TaskError(job, "b"), "could not fetch dependency \"a\" from any worker holding it");
-  EXPECT_EQ(JobState(job), "erred");
+  EXPECT_EQ(TaskErrorKind(job, "b"), v1::ERROR_KIND_FETCH_FAILED);
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_ERRED);
 }
 
 TEST_F(Missing, ValueItsHolderNoLongerHasIsRecomputed) {
@@ -1169,15 +1213,15 @@ TEST_F(Missing, ValueItsHolderNoLongerHasIsRecomputed) {
   ExpectProcessingOn("w2", "b");
   Sent("w1");
   Sent("w2");
-  // w1 is alive but lost a (say its spill file went away): b cannot get it from anyone.
+  // w1 is alive but no longer has a: b cannot get it from anyone.
   ReportMissing("w2", "b", {"a"});
-  EXPECT_EQ(State("a"), "processing");  // recomputed, not fetched from w1 again
-  EXPECT_EQ(State("b"), "waiting");
+  EXPECT_EQ(State("a"), TaskState::kProcessing);  // recomputed, not fetched from w1 again
+  EXPECT_EQ(State("b"), TaskState::kWaiting);
   EXPECT_THAT(Released("w1"), ElementsAre("a"));
   Complete(state_->WorkerOf("a"), "a", 10);
   ExpectProcessingOn("w2", "b");
   Complete("w2", "b");
-  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
 }
 
 // ------------------------------------------------------------------------------------ cancel
@@ -1188,22 +1232,23 @@ TEST_F(Cancelling, StopsQueuedAndProcessingTasksAndFreesTheirData) {
   EXPECT_THAT(Sent("w1"), ElementsAre("a", "b"));
   Complete("w1", "a");
   EXPECT_THAT(Sent("w1"), ElementsAre("c"));
-  EXPECT_EQ(State("d"), "queued");
+  EXPECT_EQ(State("d"), TaskState::kQueued);
 
   Cancel(job);
   EXPECT_THAT(Cancelled("w1"), UnorderedElementsAre("b", "c"));
   EXPECT_THAT(Released("w1"), ElementsAre("a"));
-  EXPECT_EQ(State("a"), "released");
-  for (const char* key : {"b", "c", "d", "s"}) EXPECT_EQ(State(key), "cancelled") << key;
+  EXPECT_EQ(State("a"), TaskState::kReleased);
+  for (const char* key : {"b", "c", "d", "s"}) EXPECT_EQ(State(key), TaskState::kCancelled) << key;
   EXPECT_EQ(Processing("w1"), 0);
-  EXPECT_EQ(JobState(job), "cancelled");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_CANCELLED);
   std::vector<v1::JobUpdate> jobs = JobUpdates();
   ASSERT_EQ(jobs.size(), 1u);
-  EXPECT_EQ(jobs[0].state(), "cancelled");
+  EXPECT_EQ(jobs[0].state(), v1::JOB_STATE_CANCELLED);
   std::vector<v1::KeyUpdate> keys = KeyUpdates();
   ASSERT_EQ(keys.size(), 1u);
   EXPECT_EQ(keys[0].key(), "s");
   EXPECT_EQ(keys[0].state(), v1::KEY_STATE_CANCELLED);
+  EXPECT_EQ(keys[0].error_kind(), v1::ERROR_KIND_CANCELLED);
 
   Flush();
   EXPECT_THAT(Sent("w1"), IsEmpty());
@@ -1219,8 +1264,8 @@ TEST_F(Cancelling, LateResultOfACancelledTaskIsReleasedOnTheWorker) {
   done.set_nbytes(8);
   Report("w1", done);
   EXPECT_THAT(Released("w1"), ElementsAre("a"));
-  EXPECT_EQ(State("a"), "cancelled");
-  EXPECT_EQ(JobState(job), "cancelled");
+  EXPECT_EQ(State("a"), TaskState::kCancelled);
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_CANCELLED);
 }
 
 TEST_F(Cancelling, TaskSharedWithAnotherRunningJobKeepsRunning) {
@@ -1230,15 +1275,15 @@ TEST_F(Cancelling, TaskSharedWithAnotherRunningJobKeepsRunning) {
   EXPECT_THAT(Sent("w1"), ElementsAre("x"));
   Cancel(first);
   EXPECT_THAT(Cancelled("w1"), IsEmpty());
-  EXPECT_EQ(State("x"), "processing");
-  EXPECT_EQ(State("y"), "cancelled");
-  EXPECT_EQ(JobState(first), "cancelled");
+  EXPECT_EQ(State("x"), TaskState::kProcessing);
+  EXPECT_EQ(State("y"), TaskState::kCancelled);
+  EXPECT_EQ(JobState(first), v1::JOB_STATE_CANCELLED);
 
   Complete("w1", "x");
   EXPECT_THAT(Sent("w1"), ElementsAre("z"));
   Complete("w1", "z");
   EXPECT_THAT(Released("w1"), ElementsAre("x"));
-  EXPECT_EQ(JobState(second), "finished");
+  EXPECT_EQ(JobState(second), v1::JOB_STATE_FINISHED);
 }
 
 // ------------------------------------------------------------------------------------ clients
@@ -1256,12 +1301,12 @@ TEST_F(Clients, DisconnectCancelsRunningJobsAndReleasesFinishedOnes) {
   Flush();
   EXPECT_THAT(Cancelled("w1"), ElementsAre("r"));
   EXPECT_THAT(Released("w1"), ElementsAre("d"));
-  EXPECT_EQ(JobState(running), "cancelled");
-  EXPECT_EQ(JobState(done), "finished");
-  EXPECT_EQ(State("d"), "released");
-  EXPECT_EQ(State("r"), "cancelled");
-  EXPECT_EQ(State("o"), "processing");
-  EXPECT_EQ(JobState(others), "running");
+  EXPECT_EQ(JobState(running), v1::JOB_STATE_CANCELLED);
+  EXPECT_EQ(JobState(done), v1::JOB_STATE_FINISHED);
+  EXPECT_EQ(State("d"), TaskState::kReleased);
+  EXPECT_EQ(State("r"), TaskState::kCancelled);
+  EXPECT_EQ(State("o"), TaskState::kProcessing);
+  EXPECT_EQ(JobState(others), v1::JOB_STATE_RUNNING);
 }
 
 TEST_F(Clients, KeepJobSurvivesItsClientsDisconnect) {
@@ -1274,10 +1319,10 @@ TEST_F(Clients, KeepJobSurvivesItsClientsDisconnect) {
   Flush();
   EXPECT_THAT(Cancelled("w1"), IsEmpty());
   EXPECT_THAT(Released("w1"), IsEmpty());
-  EXPECT_EQ(State("k"), "memory");
+  EXPECT_EQ(State("k"), TaskState::kMemory);
   Complete("w1", "r");
-  EXPECT_EQ(JobState(kept_running), "finished");
-  EXPECT_EQ(State("r"), "memory");
+  EXPECT_EQ(JobState(kept_running), v1::JOB_STATE_FINISHED);
+  EXPECT_EQ(State("r"), TaskState::kMemory);
 
   Release(kept);  // from another client
   EXPECT_THAT(Released("w1"), ElementsAre("k"));
@@ -1296,7 +1341,7 @@ TEST_F(Dedup, KeyInMemoryIsReusedWithoutComputingAnything) {
 
   const JobId again = Run({T("a"), T("b", {"a"})});
   EXPECT_THAT(Sent("w1"), IsEmpty());
-  EXPECT_EQ(State("a"), "released");
+  EXPECT_EQ(State("a"), TaskState::kReleased);
   std::vector<v1::KeyUpdate> keys = KeyUpdates();
   ASSERT_EQ(keys.size(), 1u);
   EXPECT_EQ(keys[0].job(), again);
@@ -1305,7 +1350,7 @@ TEST_F(Dedup, KeyInMemoryIsReusedWithoutComputingAnything) {
   std::vector<v1::JobUpdate> jobs = JobUpdates();
   ASSERT_EQ(jobs.size(), 1u);
   EXPECT_EQ(jobs[0].job(), again);
-  EXPECT_EQ(jobs[0].state(), "finished");
+  EXPECT_EQ(jobs[0].state(), v1::JOB_STATE_FINISHED);
 }
 
 TEST_F(Dedup, ResubmittingAfterReleaseRecomputes) {
@@ -1315,15 +1360,15 @@ TEST_F(Dedup, ResubmittingAfterReleaseRecomputes) {
   Complete("w1", "b");
   Sent("w1");
   Release(first);
-  EXPECT_EQ(State("b"), "released");
+  EXPECT_EQ(State("b"), TaskState::kReleased);
 
   const JobId again = Run({T("a"), T("b", {"a"})});
   EXPECT_THAT(Sent("w1"), ElementsAre("a"));
   Complete("w1", "a");
   EXPECT_THAT(Sent("w1"), ElementsAre("b"));
   Complete("w1", "b");
-  EXPECT_EQ(JobState(again), "finished");
-  EXPECT_EQ(JobState(first), "finished");
+  EXPECT_EQ(JobState(again), v1::JOB_STATE_FINISHED);
+  EXPECT_EQ(JobState(first), v1::JOB_STATE_FINISHED);
 }
 
 TEST_F(Dedup, RunningKeyIsSharedNotRunTwice) {
@@ -1333,8 +1378,8 @@ TEST_F(Dedup, RunningKeyIsSharedNotRunTwice) {
   const JobId second = Run({T("a")}, {}, 2);
   EXPECT_THAT(Sent("w1"), ElementsAre("a"));
   Complete("w1", "a");
-  EXPECT_EQ(JobState(first), "finished");
-  EXPECT_EQ(JobState(second), "finished");
+  EXPECT_EQ(JobState(first), v1::JOB_STATE_FINISHED);
+  EXPECT_EQ(JobState(second), v1::JOB_STATE_FINISHED);
   ASSERT_EQ(KeyUpdates(2).size(), 1u);
   ASSERT_EQ(JobUpdates(2).size(), 1u);
   Release(first);
@@ -1375,11 +1420,11 @@ TEST_F(History, JobRecordOutlivesItsRelease) {
   Release(job);
   absl::StatusOr<v1::JobInfo> info = state_->GetJob(job, true);
   ASSERT_TRUE(info.ok()) << info.status();
-  EXPECT_EQ(info->state(), "finished");
+  EXPECT_EQ(info->state(), v1::JOB_STATE_FINISHED);
   ASSERT_EQ(info->tasks_size(), 2);
   EXPECT_EQ(info->tasks(0).key(), "a");
   EXPECT_EQ(info->tasks(0).worker(), "w1");
-  EXPECT_EQ(info->task_states().at("finished"), 2u);
+  EXPECT_THAT(info->task_states(), ElementsAre(Counted(v1::TASK_STATE_FINISHED, 2)));
 }
 
 TEST_F(History, OldestReleasedJobIsDroppedBeyondTheHistoryLimit) {
@@ -1401,17 +1446,17 @@ TEST_F(History, OldestReleasedJobIsDroppedBeyondTheHistoryLimit) {
   EXPECT_EQ(state_->TaskCount(), 4u);
   Release(second);
   EXPECT_EQ(state_->GetJob(first, false).status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(State("a1"), "forgotten");
-  EXPECT_EQ(State("b1"), "forgotten");
+  EXPECT_EQ(State("a1"), TaskState::kForgotten);
+  EXPECT_EQ(State("b1"), TaskState::kForgotten);
   EXPECT_EQ(state_->TaskCount(), 2u);
   EXPECT_TRUE(state_->GetJob(second, false).ok());
   EXPECT_TRUE(state_->GetJob(unreleased, false).ok());  // still holds its output
-  EXPECT_EQ(State("u"), "memory");
+  EXPECT_EQ(State("u"), TaskState::kMemory);
 
   // A forgotten key can be submitted again.
   const JobId third = Run({T("a1")});
   Complete("w1", "a1");
-  EXPECT_EQ(JobState(third), "finished");
+  EXPECT_EQ(JobState(third), v1::JOB_STATE_FINISHED);
 }
 
 // ------------------------------------------------------------------------------------ status
@@ -1424,10 +1469,11 @@ TEST_F(SchedulerTest, StatusCountsTasksPerStateAndWorkerLoad) {
   EXPECT_EQ(status.workers(0).name(), "w1");
   EXPECT_EQ(status.workers(0).address(), Addr("w1"));
   EXPECT_EQ(status.workers(0).processing(), 2);
+  EXPECT_EQ(status.workers(0).state(), v1::WORKER_STATE_RUNNING);
   EXPECT_EQ(status.workers(0).resources().at("GPU"), 2);
-  EXPECT_EQ(status.tasks().at("processing"), 2u);
-  EXPECT_EQ(status.tasks().at("queued"), 1u);
-  EXPECT_EQ(status.tasks().at("waiting"), 1u);
+  EXPECT_THAT(status.tasks(),
+              ElementsAre(Counted(v1::TASK_STATE_WAITING, 1), Counted(v1::TASK_STATE_QUEUED, 1),
+                          Counted(v1::TASK_STATE_PROCESSING, 2)));
   EXPECT_EQ(status.jobs(), 1u);
 }
 
@@ -1455,12 +1501,13 @@ TEST_F(SchedulerTest, WhoHasReportsStateLocationAndError) {
   request.add_keys("zzz");
   const v1::WhoHasReply reply = state_->WhoHas(request);
   ASSERT_EQ(reply.keys_size(), 3);
-  EXPECT_EQ(reply.keys(0).state(), "memory");
+  EXPECT_EQ(reply.keys(0).state(), v1::TASK_STATE_MEMORY);
   EXPECT_EQ(reply.keys(0).nbytes(), 77u);
   EXPECT_THAT(reply.keys(0).who_has(), ElementsAre(Addr("w1")));
-  EXPECT_EQ(reply.keys(1).state(), "erred");
+  EXPECT_EQ(reply.keys(1).state(), v1::TASK_STATE_ERRED);
   EXPECT_EQ(reply.keys(1).error(), "boom");
-  EXPECT_EQ(reply.keys(2).state(), "unknown");
+  EXPECT_EQ(reply.keys(1).error_kind(), v1::ERROR_KIND_TASK_FAILED);
+  EXPECT_EQ(reply.keys(2).state(), v1::TASK_STATE_UNSPECIFIED);
 }
 
 TEST_F(SchedulerTest, ShutdownTellsEveryWorkerToExit) {
@@ -1525,7 +1572,7 @@ TEST_F(Stealing, TaskAlreadyStartedStaysWithItsWorker) {
   ExpectProcessingOn("w1", "d4");
   EXPECT_THAT(Sent("w2"), IsEmpty());
   Complete("w1", "d4");
-  EXPECT_EQ(State("d4"), "memory");
+  EXPECT_EQ(State("d4"), TaskState::kMemory);
 }
 
 TEST_F(Stealing, ARefusedTaskIsNotAskedForAgainWhileItRunsThere) {
@@ -1542,7 +1589,7 @@ TEST_F(Stealing, VictimFinishingTheTaskFirstWins) {
   Backlog();
   Complete("w1", "d4");
   AnswerSteal("w1", "d4", /*ok=*/false);
-  EXPECT_EQ(State("d4"), "memory");
+  EXPECT_EQ(State("d4"), TaskState::kMemory);
   EXPECT_THAT(state_->WhoHasKey("d4"), ElementsAre("w1"));
 }
 
@@ -1589,30 +1636,30 @@ TEST_F(Speculation, ChainIsSentAheadToTheWorkerComputingItsInput) {
   EXPECT_EQ(KeyOf(sent[1]), "b");
   EXPECT_TRUE(PendingHere(sent[1], "a"));
   EXPECT_TRUE(sent[1].deps(0).who_has().empty());
-  EXPECT_EQ(State("e"), "waiting");
+  EXPECT_EQ(State("e"), TaskState::kWaiting);
   Complete("w1", "a");  // the window slides: e is sent ahead now
   EXPECT_THAT(Sent("w1"), ElementsAre("e"));
   Complete("w1", "b");
   Complete("w1", "c");
   Complete("w1", "d");
   Complete("w1", "e");
-  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
 }
 
 TEST_F(Speculation, TaskWithInputsElsewhereIsNotSentAhead) {
   AddWorker("w1");
   AddWorker("w2");
   Run({T("a"), T("b"), T("c", {"a", "b"})});
-  EXPECT_EQ(State("c"), "waiting");  // two inputs still missing
+  EXPECT_EQ(State("c"), TaskState::kWaiting);  // two inputs still missing
 }
 
 TEST_F(Speculation, FailedInputCancelsTheTaskSentAhead) {
   AddWorker("w1");
   const JobId job = Run({T("a"), T("b", {"a"})});
   Fail("w1", "a", "boom");
-  EXPECT_EQ(State("b"), "erred");
+  EXPECT_EQ(State("b"), TaskState::kErred);
   EXPECT_THAT(Cancelled("w1"), ElementsAre("b"));
-  EXPECT_EQ(JobState(job), "erred");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_ERRED);
   EXPECT_EQ(Processing("w1"), 0);
 }
 
@@ -1629,7 +1676,7 @@ TEST_F(Speculation, RetryElsewhereTakesBackTheTaskSentAhead) {
   ExpectProcessingOn(other, "b");  // sent ahead again, to where a runs now
   Complete(other, "a");
   Complete(other, "b");
-  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
 }
 
 TEST_F(Speculation, WorkerLossPlacesTheChainAgain) {
@@ -1641,7 +1688,7 @@ TEST_F(Speculation, WorkerLossPlacesTheChainAgain) {
   ExpectProcessingOn("w2", "b");
   Complete("w2", "a");
   Complete("w2", "b");
-  EXPECT_EQ(JobState(job), "finished");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
 }
 
 TEST_F(Speculation, TaskSentAheadIsNeverStolen) {
@@ -1715,10 +1762,10 @@ TEST_F(History, RecordsOfForgottenKeysAreReusedAndKeysStillFindTheirTasks) {
   for (int i = 0; i < 600; ++i) second.push_back(T(absl::StrFormat("y%d", i)));
   const JobId job = Run(second);
   EXPECT_EQ(state_->TaskCount(), 600u);
-  EXPECT_EQ(State("x7"), "forgotten");
+  EXPECT_EQ(State("x7"), TaskState::kForgotten);
   for (int i = 0; i < 600; ++i) Complete("w1", absl::StrFormat("y%d", i));
-  EXPECT_EQ(JobState(job), "finished");
-  EXPECT_EQ(State("y599"), "memory");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
+  EXPECT_EQ(State("y599"), TaskState::kMemory);
 }
 
 // ------------------------------------------------------------------------------------ containers
@@ -1860,8 +1907,8 @@ TEST_F(Keys, AnotherDefinitionOfALiveKeyIsATaskOfItsOwn) {
   EXPECT_EQ(updates[0].job(), second);
   EXPECT_EQ(updates[0].key(), "shared") << "results keep the key as written";
   EXPECT_EQ(updates[0].data_key(), data_key) << "and say where the value is stored";
-  EXPECT_EQ(JobState(second), "finished");
-  EXPECT_EQ(JobState(first), "running");
+  EXPECT_EQ(JobState(second), v1::JOB_STATE_FINISHED);
+  EXPECT_EQ(JobState(first), v1::JOB_STATE_RUNNING);
 
   v1::TaskDone done;  // the first job's task, under its own key
   done.set_key("shared");
@@ -1873,7 +1920,7 @@ TEST_F(Keys, AnotherDefinitionOfALiveKeyIsATaskOfItsOwn) {
   EXPECT_EQ(updates[0].job(), first);
   EXPECT_EQ(updates[0].key(), "shared");
   EXPECT_EQ(updates[0].data_key(), "");
-  EXPECT_EQ(JobState(first), "finished");
+  EXPECT_EQ(JobState(first), v1::JOB_STATE_FINISHED);
 }
 
 TEST_F(Keys, TheSameDefinitionIsSharedAndComputedOnce) {
@@ -1886,8 +1933,8 @@ TEST_F(Keys, TheSameDefinitionIsSharedAndComputedOnce) {
   Complete("w1", "a");
   EXPECT_THAT(Sent("w1"), ElementsAre("b"));
   Complete("w1", "b");
-  EXPECT_EQ(JobState(first), "finished");
-  EXPECT_EQ(JobState(second), "finished");
+  EXPECT_EQ(JobState(first), v1::JOB_STATE_FINISHED);
+  EXPECT_EQ(JobState(second), v1::JOB_STATE_FINISHED);
   EXPECT_EQ(state_->TaskCount(), 2u);
 }
 
@@ -1911,7 +1958,7 @@ TEST_F(Keys, ADependentOfAnotherInputIsAnotherTaskAndReadsThatInput) {
   ASSERT_TRUE(spec.ParseFromString(sent[0].spec()));
   EXPECT_EQ(spec.args(0).ref(), a2) << "the worker resolves the reference to the right input";
   Complete("w1", "b");
-  EXPECT_EQ(JobState(second), "finished");
+  EXPECT_EQ(JobState(second), v1::JOB_STATE_FINISHED);
 }
 
 TEST_F(Keys, AJobReferringToAKeyItDoesNotDefineTakesTheNewestJobs) {

@@ -687,8 +687,10 @@ TEST_F(WorkerStateTest, TimeLimitPassedReportsAnErrorAndDropsTheValue) {
   Finish("unlimited", *Int(2), /*timed_out=*/true);  // no limit: it cannot have timed out
   ASSERT_EQ(comm_.done.size(), 2u);
   EXPECT_EQ(comm_.done[0].error(), "timed out after 2.5 s (timeoutS)");
+  EXPECT_TRUE(comm_.done[0].timed_out());
   EXPECT_FALSE(store_.Contains("slow"));
   EXPECT_TRUE(comm_.done[1].error().empty());
+  EXPECT_FALSE(comm_.done[1].timed_out());
   EXPECT_TRUE(store_.Contains("unlimited"));
 }
 

@@ -21,7 +21,8 @@ namespace brisk {
 using JobId = uint64_t;
 using ValuePtr = std::shared_ptr<const v1::Value>;
 
-// A handle on one output key of a job.
+// One output key of a job: a (job, key) pair, nothing more. It does not wait or hold a value by
+// itself; pass it to Client::WaitKey, Result, Gather or AsCompleted.
 struct Future {
   JobId job = 0;
   std::string key;
@@ -36,7 +37,9 @@ struct Job {
 // Where one key stands, as the scheduler reported it.
 struct KeyStatus {
   v1::KeyState state = v1::KEY_STATE_UNSPECIFIED;  // UNSPECIFIED: not done yet
+  // Why it has no value (erred or cancelled).
   std::string error;
+  v1::ErrorKind error_kind = v1::ERROR_KIND_UNSPECIFIED;
   std::vector<std::string> who_has;
   uint64_t nbytes = 0;
   // The key the workers store the value under (the future's key unless another definition of
@@ -78,8 +81,9 @@ class Client {
   absl::StatusOr<Job> Submit(const v1::Graph& graph, const SubmitOptions& options = {});
   // Follows a job submitted elsewhere (e.g. with `brisk submit --no-wait`).
   absl::StatusOr<Job> Watch(JobId job);
-  // Blocks until the job ended; returns its state: "finished", "erred" or "cancelled".
-  absl::StatusOr<std::string> Wait(JobId job, absl::Duration timeout = absl::InfiniteDuration());
+  // Blocks until the job ended; returns its state: JOB_STATE_FINISHED, _ERRED or _CANCELLED.
+  // DeadlineExceeded when it is still running after `timeout`.
+  absl::StatusOr<v1::JobState> Wait(JobId job, absl::Duration timeout = absl::InfiniteDuration());
   // Blocks until the future's key is done; returns its status.
   absl::StatusOr<KeyStatus> WaitKey(const Future& future,
                                     absl::Duration timeout = absl::InfiniteDuration());
