@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "common/state_names.h"
 #include "tests/component/in_process_scheduler.h"
 #include "tests/component/protocol.h"
 
@@ -35,7 +36,7 @@ class ClientStreamTest : public ::testing::Test {
       if (batch->compute(0).key() == "last") break;
     }
     std::optional<v1::JobUpdate> end = AwaitJobEnd(client, job);
-    return end ? end->state() : "no end of job";
+    return end ? StateName(end->state()) : "no end of job";
   }
 
   InProcessScheduler scheduler_{NoSpeculation()};
@@ -149,9 +150,9 @@ TEST_F(ClientStreamTest, AClientWhoseStreamEndsHasItsJobsCancelledOrReleasedButN
   v1::WhoHasReply where;
   ASSERT_TRUE(scheduler_.stub().WhoHas(&context, request, &where).ok());
   ASSERT_EQ(where.keys_size(), 2);
-  EXPECT_EQ(where.keys(0).state(), "memory");
+  EXPECT_EQ(where.keys(0).state(), v1::TASK_STATE_MEMORY);
   EXPECT_THAT(where.keys(0).who_has(), ElementsAre(AddressOf("w1")));
-  EXPECT_EQ(where.keys(1).state(), "cancelled");
+  EXPECT_EQ(where.keys(1).state(), v1::TASK_STATE_CANCELLED);
 
   // A result of the cancelled task that was already on its way is not kept either.
   ASSERT_TRUE(worker->Send(Done({"running"})));
@@ -183,7 +184,7 @@ TEST_F(ClientStreamTest, ASecondClientWatchingAJobHearsItsResults) {
   EXPECT_EQ(heard->keys(0).state(), v1::KEY_STATE_MEMORY);
   ASSERT_EQ(heard->jobs_size(), 1);  // the job's end comes with its last output
   EXPECT_EQ(heard->jobs(0).job(), submitted->job());
-  EXPECT_EQ(heard->jobs(0).state(), "finished");
+  EXPECT_EQ(heard->jobs(0).state(), v1::JOB_STATE_FINISHED);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -77,7 +78,10 @@ TEST_F(QueriesTest, StatusCountsWorkersAndTasksWhileWorkIsUnderWay) {
   ASSERT_EQ(status.workers_size(), 1);
   EXPECT_EQ(status.workers(0).name(), "w1");
   EXPECT_EQ(status.workers(0).processing(), 1);
-  EXPECT_THAT(status.tasks(), UnorderedElementsAre(Pair("memory", 1), Pair("processing", 1)));
+  std::map<v1::TaskState, uint64_t> counts;
+  for (const v1::TaskStateCount& c : status.tasks()) counts[c.state()] = c.count();
+  EXPECT_THAT(counts, UnorderedElementsAre(Pair(v1::TASK_STATE_MEMORY, 1),
+                                           Pair(v1::TASK_STATE_PROCESSING, 1)));
   EXPECT_EQ(status.jobs(), 1u);
 }
 
@@ -87,12 +91,13 @@ TEST_F(QueriesTest, GetJobDescribesEachTaskAndNamesAnUnknownJob) {
   request.set_include_tasks(true);
   v1::JobInfo job;
   ASSERT_TRUE(scheduler_.stub().GetJob(Call().get(), request, &job).ok());
-  EXPECT_EQ(job.state(), "running");
+  EXPECT_EQ(job.state(), v1::JOB_STATE_RUNNING);
   EXPECT_EQ(job.ntasks(), 2u);
   ASSERT_EQ(job.tasks_size(), 2);
   for (const v1::TaskInfo& task : job.tasks()) {
     EXPECT_EQ(task.worker(), "w1") << task.key();
-    EXPECT_EQ(task.state(), task.key() == "a" ? "memory" : "processing") << task.key();
+    EXPECT_EQ(task.state(), task.key() == "a" ? v1::TASK_STATE_MEMORY : v1::TASK_STATE_PROCESSING)
+        << task.key();
   }
 
   request.set_job(job_ + 100);
@@ -109,11 +114,11 @@ TEST_F(QueriesTest, WhoHasNamesTheHolderOfAValueAndTheStateOfOthers) {
   v1::WhoHasReply reply;
   ASSERT_TRUE(scheduler_.stub().WhoHas(Call().get(), request, &reply).ok());
   ASSERT_EQ(reply.keys_size(), 3);
-  EXPECT_EQ(reply.keys(0).state(), "memory");
+  EXPECT_EQ(reply.keys(0).state(), v1::TASK_STATE_MEMORY);
   EXPECT_THAT(reply.keys(0).who_has(), ElementsAre(AddressOf("w1")));
   EXPECT_EQ(reply.keys(0).nbytes(), 8u);
-  EXPECT_EQ(reply.keys(1).state(), "processing");
-  EXPECT_EQ(reply.keys(2).state(), "unknown");
+  EXPECT_EQ(reply.keys(1).state(), v1::TASK_STATE_PROCESSING);
+  EXPECT_EQ(reply.keys(2).state(), v1::TASK_STATE_UNSPECIFIED);
 }
 
 TEST_F(QueriesTest, APublishedKeyOutlivesTheClientThatSubmittedIt) {
@@ -132,7 +137,7 @@ TEST_F(QueriesTest, APublishedKeyOutlivesTheClientThatSubmittedIt) {
   ASSERT_TRUE(worker_->Send(Done({"b"})));
   std::optional<v1::JobUpdate> end = AwaitJobEnd(*client_, job_);
   ASSERT_TRUE(end.has_value());
-  EXPECT_EQ(end->state(), "finished");
+  EXPECT_EQ(end->state(), v1::JOB_STATE_FINISHED);
   client_->Cancel();
   std::optional<v1::SchedulerToWorker> release = worker_->NextWhere(
       [](const v1::SchedulerToWorker& batch) { return batch.release_size() > 0; });

@@ -64,7 +64,7 @@ TEST_F(TaskOutcomesTest, AFailureReachesTheClientWithItsMessageAndTheLogIsKept) 
   EXPECT_EQ(report->keys(0).error(), "dependency \"f\" failed: exit status 3");
   ASSERT_EQ(report->jobs_size(), 1);
   EXPECT_EQ(report->jobs(0).job(), job);
-  EXPECT_EQ(report->jobs(0).state(), "erred");
+  EXPECT_EQ(report->jobs(0).state(), v1::JOB_STATE_ERRED);
 
   grpc::ClientContext context;
   scheduler_.Authorize(context);
@@ -72,7 +72,7 @@ TEST_F(TaskOutcomesTest, AFailureReachesTheClientWithItsMessageAndTheLogIsKept) 
   request.set_key("f");
   v1::TaskLog log;
   ASSERT_TRUE(scheduler_.stub().GetLog(&context, request, &log).ok());
-  EXPECT_EQ(log.state(), "erred");
+  EXPECT_EQ(log.state(), v1::TASK_STATE_ERRED);
   EXPECT_EQ(log.log(), "cannot open input.csv\n");
   EXPECT_EQ(log.error(), "exit status 3");
   EXPECT_EQ(log.worker(), "w1");
@@ -104,7 +104,7 @@ TEST_F(TaskOutcomesTest, ATaskWithRetriesThatFailsRunsAgainOnAnotherWorker) {
   EXPECT_THAT(report->keys(0).who_has(), ElementsAre(AddressOf("w2")));
   ASSERT_EQ(report->jobs_size(), 1);
   EXPECT_EQ(report->jobs(0).job(), job);
-  EXPECT_EQ(report->jobs(0).state(), "finished");
+  EXPECT_EQ(report->jobs(0).state(), v1::JOB_STATE_FINISHED);
 }
 
 TEST_F(TaskOutcomesTest, ATaskIsToldWhichWorkerHoldsEachInput) {
@@ -177,7 +177,7 @@ TEST_F(TaskOutcomesTest, CancellingAJobCancelsItsRunningTasksAndReleasingOneFree
   EXPECT_THAT(told->cancel(), ElementsAre("long"));
   end = AwaitJobEnd(*client, running_job);
   ASSERT_TRUE(end.has_value());
-  EXPECT_EQ(end->state(), "cancelled");
+  EXPECT_EQ(end->state(), v1::JOB_STATE_CANCELLED);
 
   v1::ClientToScheduler release;
   release.add_release_jobs(done_job);

@@ -108,7 +108,7 @@ TEST_F(WorkerStreamTest, ATaskWhoseWorkerStreamEndsMidTaskRunsOnAnotherWorker) {
   EXPECT_THAT(update->keys(0).who_has(), ElementsAre(AddressOf("w2")));
   ASSERT_EQ(update->jobs_size(), 1);  // the job's end comes with its last output
   EXPECT_EQ(update->jobs(0).job(), submitted->job());
-  EXPECT_EQ(update->jobs(0).state(), "finished");
+  EXPECT_EQ(update->jobs(0).state(), v1::JOB_STATE_FINISHED);
 }
 
 TEST_F(WorkerStreamTest, SeveralTasksDoneInOneMessageComeBackAsOneBatch) {
@@ -142,7 +142,7 @@ TEST_F(WorkerStreamTest, SeveralTasksDoneInOneMessageComeBackAsOneBatch) {
               UnorderedElementsAre("y1", "y2"));
   ASSERT_EQ(report->jobs_size(), 1);
   EXPECT_EQ(report->jobs(0).job(), submitted->job());
-  EXPECT_EQ(report->jobs(0).state(), "finished");
+  EXPECT_EQ(report->jobs(0).state(), v1::JOB_STATE_FINISHED);
   std::optional<v1::SchedulerToWorker> release = worker->NextWhere(
       [](const v1::SchedulerToWorker& batch) { return batch.release_size() > 0; });
   ASSERT_TRUE(release.has_value());
