@@ -15,6 +15,11 @@ namespace {
 // Both walk nested lists with a stack of their own: a message's nesting is bounded by the
 // protobuf parser, not by this thread's call stack.
 void ForEachRefInArg(const v1::Arg& top, const std::function<void(const std::string&)>& fn) {
+  if (top.kind_case() == v1::Arg::kRef) {
+    fn(top.ref());
+    return;
+  }
+  if (top.kind_case() != v1::Arg::kList) return;
   std::vector<const v1::Arg*> todo{&top};
   while (!todo.empty()) {
     const v1::Arg* arg = todo.back();
@@ -29,6 +34,11 @@ void ForEachRefInArg(const v1::Arg& top, const std::function<void(const std::str
 }
 
 absl::Status CheckArg(const std::string& key, const std::string& top_where, const v1::Arg& top) {
+  const auto kind = top.kind_case();
+  if (kind != v1::Arg::kList && kind != v1::Arg::KIND_NOT_SET &&
+      !(kind == v1::Arg::kRef && top.ref().empty())) {
+    return absl::OkStatus();  // the common case, checked without a stack
+  }
   std::vector<std::pair<const v1::Arg*, std::string>> todo{{&top, top_where}};
   while (!todo.empty()) {
     auto [arg, where] = std::move(todo.back());

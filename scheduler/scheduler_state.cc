@@ -288,7 +288,7 @@ void SchedulerState::Recommend(TaskId id, TaskState to, WorkerId worker) {
   rec.from = tasks_[id].state;
   rec.to = to;
   rec.worker = worker;
-  recommendations_.push_back(std::move(rec));
+  recommendations_.push_back(rec);
 }
 
 void SchedulerState::RecommendErred(TaskId id, v1::ErrorKind kind, std::string error) {
@@ -296,20 +296,29 @@ void SchedulerState::RecommendErred(TaskId id, v1::ErrorKind kind, std::string e
   rec.id = id;
   rec.from = tasks_[id].state;
   rec.to = TaskState::kErred;
-  rec.error_kind = kind;
-  rec.error = std::move(error);
-  recommendations_.push_back(std::move(rec));
+  rec.error = static_cast<uint32_t>(pending_errors_.size());
+  pending_errors_.push_back(TaskError{kind, std::move(error)});
+  recommendations_.push_back(rec);
 }
 
 void SchedulerState::RunTransitions() {
-  while (!recommendations_.empty()) {
-    Recommendation rec = std::move(recommendations_.front());
-    recommendations_.pop_front();
+  while (next_recommendation_ < recommendations_.size()) {
+    const Recommendation rec = recommendations_[next_recommendation_++];
     ApplyTransition(rec);
+    // Those applied are dropped now and then, so that a long walk does not keep them all.
+    if (next_recommendation_ >= 4096 && 2 * next_recommendation_ >= recommendations_.size()) {
+      recommendations_.erase(
+          recommendations_.begin(),
+          recommendations_.begin() + static_cast<ptrdiff_t>(next_recommendation_));
+      next_recommendation_ = 0;
+    }
   }
+  recommendations_.clear();
+  next_recommendation_ = 0;
+  pending_errors_.clear();
 }
 
-void SchedulerState::ApplyTransition(Recommendation& rec) {
+void SchedulerState::ApplyTransition(const Recommendation& rec) {
   const Task& t = tasks_[rec.id];
   if (t.free || t.state != rec.from || rec.from == rec.to) return;  // moved on since
   if (!TransitionAllowed(rec.from, rec.to)) {
@@ -343,7 +352,7 @@ void SchedulerState::ApplyTransition(Recommendation& rec) {
       ProcessingToMemory(rec.id, rec.worker);
       return;
     case S::kErred:
-      ToErred(rec.id, rec.error_kind, rec.error);
+      ToErred(rec.id, std::move(pending_errors_[rec.error]));
       return;
     case S::kCancelled:
       ToCancelled(rec.id);
@@ -605,7 +614,7 @@ void SchedulerState::ProcessingToWaiting(TaskId id, WorkerId prefer) {
   }
 }
 
-void SchedulerState::ToErred(TaskId id, v1::ErrorKind kind, const std::string& error) {
+void SchedulerState::ToErred(TaskId id, TaskError error) {
   Task& t = tasks_[id];
   RemoveFromQueues(id);
   if (t.state == TaskState::kProcessing) {
@@ -616,7 +625,7 @@ void SchedulerState::ToErred(TaskId id, v1::ErrorKind kind, const std::string& e
   }
   SetState(id, TaskState::kErred);
   t.waiting_on = 0;
-  errors_[id] = TaskError{kind, error};
+  errors_[id] = std::move(error);
   for (TaskId dep : t.deps) DependentDone(dep);
   if (t.holders > 0) OutputDone(id);
   for (TaskId d : t.dependents) {
@@ -751,10 +760,12 @@ void SchedulerState::LeaveProcessing(TaskId id) {
 }
 
 void SchedulerState::RemoveFromQueues(TaskId id) {
-  const QueueKey k = KeyFor(tasks_[id], id);
-  queued_.erase(k);
-  constrained_.erase(k);
-  no_worker_.erase(k);
+  const Task& t = tasks_[id];
+  if (t.state == TaskState::kQueued) {
+    (t.restricted ? constrained_ : queued_).erase(KeyFor(t, id));
+  } else if (t.state == TaskState::kNoWorker) {
+    no_worker_.erase(KeyFor(t, id));
+  }
 }
 
 void SchedulerState::DependentDone(TaskId dep) {

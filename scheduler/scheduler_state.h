@@ -182,18 +182,18 @@ class SchedulerState {
   // its own recommendations).
   struct Recommendation {
     TaskId id = kNoTask;
-    TaskState from = TaskState::kReleased;
-    TaskState to = TaskState::kReleased;
     // processing: the worker to send it to (kNoWorker: choose); memory: the worker that has it.
     WorkerId worker = kNoWorker;
+    // erred: why, as an index into pending_errors_ (16 bytes in all: one is made per transition).
+    uint32_t error = 0;
+    TaskState from = TaskState::kReleased;
+    TaskState to = TaskState::kReleased;
     // processing: sent ahead of its last input, this many links down a chain.
     uint8_t speculative = 0;
     // memory -> released: the holders could not serve the value; tell them to drop it.
     bool drop_copies = false;
-    // erred: why
-    v1::ErrorKind error_kind = v1::ERROR_KIND_UNSPECIFIED;
-    std::string error;
   };
+  static_assert(sizeof(Recommendation) <= 16);
 
   // Why a task erred: the kind clients switch on, and the message people read.
   struct TaskError {
@@ -279,12 +279,12 @@ class SchedulerState {
   static QueueKey KeyFor(const Task& t, TaskId id) { return {-t.priority, id, t.order}; }
 
   // ---- the transition engine (scheduler_state.cc)
-  void Recommend(Recommendation rec) { recommendations_.push_back(std::move(rec)); }
+  void Recommend(const Recommendation& rec) { recommendations_.push_back(rec); }
   void Recommend(TaskId id, TaskState to, WorkerId worker = kNoWorker);
   void RecommendErred(TaskId id, v1::ErrorKind kind, std::string error);
   // Applies recommendations, and those they imply, until none is left.
   void RunTransitions();
-  void ApplyTransition(Recommendation& rec);
+  void ApplyTransition(const Recommendation& rec);
   // The only writer of Task::state; refuses pairs the table does not allow.
   void SetState(TaskId id, TaskState to);
   // A broken precondition: a bug. Logged; fatal when validating.
@@ -300,7 +300,7 @@ class SchedulerState {
   void QueuedToProcessing(TaskId id, WorkerId worker);
   void ProcessingToMemory(TaskId id, WorkerId worker);
   void ProcessingToWaiting(TaskId id, WorkerId prefer);  // worker lost, retry, stolen, taken back
-  void ToErred(TaskId id, v1::ErrorKind kind, const std::string& error);
+  void ToErred(TaskId id, TaskError error);
   void ToCancelled(TaskId id);
   void MemoryToReleased(TaskId id, bool drop_copies);  // no longer needed, or its last copy lost
   void ToForgotten(TaskId id);
@@ -400,7 +400,11 @@ class SchedulerState {
   absl::flat_hash_map<TaskId, std::vector<JobId>> more_output_jobs_;
   absl::flat_hash_map<TaskId, Retries> retries_;  // only some tasks: see Retries
   uint64_t next_order_ = 0;
-  std::deque<Recommendation> recommendations_;  // first in, first applied
+  // The worklist: applied first in, first out from `next_recommendation_`; emptied, and the
+  // errors with it, when all are applied.
+  std::vector<Recommendation> recommendations_;
+  size_t next_recommendation_ = 0;
+  std::vector<TaskError> pending_errors_;
   // Broken preconditions seen (each a bug), and the first one: ValidateState reports them.
   uint64_t violations_ = 0;
   std::string first_violation_;
