@@ -51,6 +51,15 @@ F RealAs(const char* head, const char* tail) {
 
 constexpr unsigned kRead = __tsan_mutex_read_lock;
 
+// abseil calls its own functions too (CondVar::WaitWithTimeout calls WaitWithDeadline,
+// Notification::Notify calls Mutex::Lock, ...): only the outermost call is annotated.
+thread_local int depth = 0;
+struct Outer {
+  Outer() : outer(depth++ == 0) {}
+  ~Outer() { --depth; }
+  const bool outer;
+};
+
 // Annotates a call that releases `mu` and holds it again when it returns (CondVar waits, Await):
 // the release is seen before the call, the acquisition after it.
 template <typename F>
@@ -88,6 +97,8 @@ ABSL_NAMESPACE_BEGIN
 
 void Mutex::Lock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   static auto real = RealAs<void (*)(Mutex*)>("_ZN", "5Mutex4LockEv");
+  const Outer call;
+  if (!call.outer) return real(this);
   __tsan_mutex_pre_lock(this, 0);
   real(this);
   __tsan_mutex_post_lock(this, 0, 0);
@@ -95,6 +106,8 @@ void Mutex::Lock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
 
 bool Mutex::TryLock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   static auto real = RealAs<bool (*)(Mutex*)>("_ZN", "5Mutex7TryLockEv");
+  const Outer call;
+  if (!call.outer) return real(this);
   __tsan_mutex_pre_lock(this, __tsan_mutex_try_lock);
   const bool locked = real(this);
   __tsan_mutex_post_lock(this, locked ? __tsan_mutex_try_lock : __tsan_mutex_try_lock_failed, 0);
@@ -103,6 +116,8 @@ bool Mutex::TryLock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
 
 void Mutex::Unlock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   static auto real = RealAs<void (*)(Mutex*)>("_ZN", "5Mutex6UnlockEv");
+  const Outer call;
+  if (!call.outer) return real(this);
   __tsan_mutex_pre_unlock(this, 0);
   real(this);
   __tsan_mutex_post_unlock(this, 0);
@@ -110,6 +125,8 @@ void Mutex::Unlock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
 
 void Mutex::ReaderLock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   static auto real = RealAs<void (*)(Mutex*)>("_ZN", "5Mutex10ReaderLockEv");
+  const Outer call;
+  if (!call.outer) return real(this);
   __tsan_mutex_pre_lock(this, kRead);
   real(this);
   __tsan_mutex_post_lock(this, kRead, 0);
@@ -117,6 +134,8 @@ void Mutex::ReaderLock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
 
 bool Mutex::ReaderTryLock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   static auto real = RealAs<bool (*)(Mutex*)>("_ZN", "5Mutex13ReaderTryLockEv");
+  const Outer call;
+  if (!call.outer) return real(this);
   __tsan_mutex_pre_lock(this, __tsan_mutex_try_read_lock);
   const bool locked = real(this);
   __tsan_mutex_post_lock(
@@ -126,6 +145,8 @@ bool Mutex::ReaderTryLock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
 
 void Mutex::ReaderUnlock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   static auto real = RealAs<void (*)(Mutex*)>("_ZN", "5Mutex12ReaderUnlockEv");
+  const Outer call;
+  if (!call.outer) return real(this);
   __tsan_mutex_pre_unlock(this, kRead);
   real(this);
   __tsan_mutex_post_unlock(this, kRead);
@@ -140,6 +161,8 @@ Mutex::~Mutex() {
 void Mutex::LockWhen(const Condition& cond) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   static auto real =
       RealAs<void (*)(Mutex*, const Condition&)>("_ZN", "5Mutex8LockWhenERKNS0_9ConditionE");
+  const Outer call;
+  if (!call.outer) return real(this, cond);
   Acquiring(this, 0, [&] {
     real(this, cond);
     return 0;
@@ -150,6 +173,8 @@ bool Mutex::LockWhenWithTimeout(const Condition& cond,
                                 Duration timeout) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   static auto real = RealAs<bool (*)(Mutex*, const Condition&, Duration)>(
       "_ZN", "5Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE");
+  const Outer call;
+  if (!call.outer) return real(this, cond, timeout);
   return Acquiring(this, 0, [&] { return real(this, cond, timeout); });
 }
 
@@ -157,12 +182,16 @@ bool Mutex::LockWhenWithDeadline(const Condition& cond,
                                  Time deadline) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   static auto real = RealAs<bool (*)(Mutex*, const Condition&, Time)>(
       "_ZN", "5Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE");
+  const Outer call;
+  if (!call.outer) return real(this, cond, deadline);
   return Acquiring(this, 0, [&] { return real(this, cond, deadline); });
 }
 
 void Mutex::ReaderLockWhen(const Condition& cond) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   static auto real =
       RealAs<void (*)(Mutex*, const Condition&)>("_ZN", "5Mutex14ReaderLockWhenERKNS0_9ConditionE");
+  const Outer call;
+  if (!call.outer) return real(this, cond);
   Acquiring(this, kRead, [&] {
     real(this, cond);
     return 0;
@@ -173,6 +202,8 @@ bool Mutex::ReaderLockWhenWithTimeout(const Condition& cond,
                                       Duration timeout) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   static auto real = RealAs<bool (*)(Mutex*, const Condition&, Duration)>(
       "_ZN", "5Mutex25ReaderLockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE");
+  const Outer call;
+  if (!call.outer) return real(this, cond, timeout);
   return Acquiring(this, kRead, [&] { return real(this, cond, timeout); });
 }
 
@@ -180,12 +211,16 @@ bool Mutex::ReaderLockWhenWithDeadline(const Condition& cond,
                                        Time deadline) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   static auto real = RealAs<bool (*)(Mutex*, const Condition&, Time)>(
       "_ZN", "5Mutex26ReaderLockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE");
+  const Outer call;
+  if (!call.outer) return real(this, cond, deadline);
   return Acquiring(this, kRead, [&] { return real(this, cond, deadline); });
 }
 
 void Mutex::Await(const Condition& cond) {
   static auto real =
       RealAs<void (*)(Mutex*, const Condition&)>("_ZN", "5Mutex5AwaitERKNS0_9ConditionE");
+  const Outer call;
+  if (!call.outer) return real(this, cond);
   Reacquiring(this, [&] {
     real(this, cond);
     return 0;
@@ -195,17 +230,23 @@ void Mutex::Await(const Condition& cond) {
 bool Mutex::AwaitWithTimeout(const Condition& cond, Duration timeout) {
   static auto real = RealAs<bool (*)(Mutex*, const Condition&, Duration)>(
       "_ZN", "5Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE");
+  const Outer call;
+  if (!call.outer) return real(this, cond, timeout);
   return Reacquiring(this, [&] { return real(this, cond, timeout); });
 }
 
 bool Mutex::AwaitWithDeadline(const Condition& cond, Time deadline) {
   static auto real = RealAs<bool (*)(Mutex*, const Condition&, Time)>(
       "_ZN", "5Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE");
+  const Outer call;
+  if (!call.outer) return real(this, cond, deadline);
   return Reacquiring(this, [&] { return real(this, cond, deadline); });
 }
 
 void CondVar::Wait(Mutex* mu) {
   static auto real = RealAs<void (*)(CondVar*, Mutex*)>("_ZN", "7CondVar4WaitEPNS0_5MutexE");
+  const Outer call;
+  if (!call.outer) return real(this, mu);
   Reacquiring(mu, [&] {
     real(this, mu);
     return 0;
@@ -215,17 +256,23 @@ void CondVar::Wait(Mutex* mu) {
 bool CondVar::WaitWithTimeout(Mutex* mu, Duration timeout) {
   static auto real = RealAs<bool (*)(CondVar*, Mutex*, Duration)>(
       "_ZN", "7CondVar15WaitWithTimeoutEPNS0_5MutexENS0_8DurationE");
+  const Outer call;
+  if (!call.outer) return real(this, mu, timeout);
   return Reacquiring(mu, [&] { return real(this, mu, timeout); });
 }
 
 bool CondVar::WaitWithDeadline(Mutex* mu, Time deadline) {
   static auto real = RealAs<bool (*)(CondVar*, Mutex*, Time)>(
       "_ZN", "7CondVar16WaitWithDeadlineEPNS0_5MutexENS0_4TimeE");
+  const Outer call;
+  if (!call.outer) return real(this, mu, deadline);
   return Reacquiring(mu, [&] { return real(this, mu, deadline); });
 }
 
 void Notification::Notify() {
   static auto real = RealAs<void (*)(Notification*)>("_ZN", "12Notification6NotifyEv");
+  const Outer call;
+  if (!call.outer) return real(this);
   __tsan_release(NotifiedFlag(this));
   real(this);
 }
@@ -233,6 +280,8 @@ void Notification::Notify() {
 void Notification::WaitForNotification() const {
   static auto real =
       RealAs<void (*)(const Notification*)>("_ZNK", "12Notification19WaitForNotificationEv");
+  const Outer call;
+  if (!call.outer) return real(this);
   real(this);
   __tsan_acquire(NotifiedFlag(this));
 }
@@ -240,6 +289,8 @@ void Notification::WaitForNotification() const {
 bool Notification::WaitForNotificationWithTimeout(Duration timeout) const {
   static auto real = RealAs<bool (*)(const Notification*, Duration)>(
       "_ZNK", "12Notification30WaitForNotificationWithTimeoutENS0_8DurationE");
+  const Outer call;
+  if (!call.outer) return real(this, timeout);
   const bool notified = real(this, timeout);
   if (notified) __tsan_acquire(NotifiedFlag(this));
   return notified;
@@ -248,6 +299,8 @@ bool Notification::WaitForNotificationWithTimeout(Duration timeout) const {
 bool Notification::WaitForNotificationWithDeadline(Time deadline) const {
   static auto real = RealAs<bool (*)(const Notification*, Time)>(
       "_ZNK", "12Notification31WaitForNotificationWithDeadlineENS0_4TimeE");
+  const Outer call;
+  if (!call.outer) return real(this, deadline);
   const bool notified = real(this, deadline);
   if (notified) __tsan_acquire(NotifiedFlag(this));
   return notified;
