@@ -405,7 +405,10 @@ void RegisterBuiltinOps(OpRegistry& registry) {
       {"bytes", OpBytes},
       {"nbytes", OpNbytes},
   };
-  for (const auto& [name, body] : kOps) {
+  for (const auto& op : kOps) {
+    // Named copies: a lambda cannot capture structured bindings before C++20 in clang 14.
+    const char* name = op.first;
+    const Body body = op.second;
     registry.Register(name, [name, body](OpContext& ctx, const OpArgs& args) -> Result {
       const Call call(name, args);
       try {
