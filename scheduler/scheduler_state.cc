@@ -762,7 +762,12 @@ void SchedulerState::LeaveProcessing(TaskId id) {
 void SchedulerState::RemoveFromQueues(TaskId id) {
   const Task& t = tasks_[id];
   if (t.state == TaskState::kQueued) {
-    (t.restricted ? constrained_ : queued_).erase(KeyFor(t, id));
+    absl::btree_set<QueueKey>& queue = t.restricted ? constrained_ : queued_;
+    if (!queue.empty() && queue.begin()->id == id) {
+      queue.erase(queue.begin());  // most are taken from the front: no search
+    } else {
+      queue.erase(KeyFor(t, id));
+    }
   } else if (t.state == TaskState::kNoWorker) {
     no_worker_.erase(KeyFor(t, id));
   }
