@@ -41,6 +41,11 @@ int main(int argc, char** argv) {
                  "Host peers and clients use to reach this worker (default: --host)");
   app.add_option("--connect-timeout", connect_timeout_s, "Seconds to wait for the scheduler")
       ->capture_default_str();
+  double heartbeat_s = absl::ToDoubleSeconds(options.heartbeat);
+  app.add_option("--heartbeat-interval", heartbeat_s,
+                 "Seconds between reports of memory and running tasks to the scheduler")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error")
       ->capture_default_str();
   std::string token_file;
@@ -69,6 +74,7 @@ int main(int argc, char** argv) {
   options.memory_limit = *limit;
   options.resources = *res;
   options.connect_timeout = absl::Seconds(connect_timeout_s);
+  options.heartbeat = absl::Seconds(heartbeat_s);
 
   brisk::OpRegistry ops;
   brisk::RegisterBuiltinOps(ops);

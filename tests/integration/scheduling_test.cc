@@ -23,7 +23,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// Heartbeats (which carry each worker's memory and running counts) are 1 s apart.
+// Heartbeats (which carry each worker's memory and running counts) are 50 ms apart here.
 constexpr absl::Duration kSettle = absl::Seconds(10);
 
 WorkerSpec Spec(const std::string& name, int nthreads, const std::string& resources = "") {

@@ -28,7 +28,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// Processes are killed and reaped asynchronously; heartbeats are 1 s apart.
+// Processes are killed and reaped asynchronously; heartbeats are 50 ms apart here.
 constexpr absl::Duration kSettle = absl::Seconds(10);
 
 // A number no other test run uses, to tell our commands apart in the process table.
