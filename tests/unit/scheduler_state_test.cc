@@ -35,7 +35,9 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
-MATCHER_P2(Counted, state, count, "") { return arg.state() == state && arg.count() == count; }
+MATCHER_P2(Counted, state, count, "") {
+  return arg.state() == state && arg.count() == static_cast<uint64_t>(count);
+}
 
 // Stores every batch the scheduler sends, per destination, in order.
 class RecordingComm : public SchedulerComm {
