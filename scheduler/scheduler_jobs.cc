@@ -284,8 +284,11 @@ void SchedulerState::MatchDefinitions(Intake& in) {
     std::string user_key = std::move(*spec.mutable_key());
     spec.clear_key();  // kept once, beside the spec
     plan.spec = spec.SerializeAsString();
+    bool key_known = true;  // unless looked up and found free
     if (all_known) {
-      for (TaskId candidate : TasksOfKey(user_key)) {
+      const std::vector<TaskId> candidates = TasksOfKey(user_key);
+      key_known = !candidates.empty();
+      for (TaskId candidate : candidates) {
         const Task& c = tasks_[candidate];
         // A failure another job holds as its output stays that job's answer: computing it again
         // is a task of its own.
@@ -296,7 +299,10 @@ void SchedulerState::MatchDefinitions(Intake& in) {
         }
       }
     }
-    if (plan.match == kNoTask) plan.data_key = DataKeyFor(user_key);
+    if (plan.match == kNoTask) {
+      // A key nobody has is its own data key: no second look-up for most new tasks.
+      plan.data_key = key_known ? DataKeyFor(user_key) : user_key;
+    }
     spec.set_key(std::move(user_key));
   }
 }
@@ -386,20 +392,18 @@ void SchedulerState::ListJobTasks(Intake& in, Job& job) {
       // A value in memory that the graph only refers to is an input, not part of the job.
       if (tasks_[id].state == TaskState::kMemory && !here) continue;
       add_to_job(id);
-      if (!here && IsActive(tasks_[id].state)) continue;  // shared as it is
+      const TaskState s = tasks_[id].state;
+      if (s == TaskState::kMemory || IsActive(s)) continue;  // shared as it is
+      tasks_[id].order = next_order_++;  // computed again: runs in this job's order
       if (here) ReuseTask(in, id);
-      if (!IsActive(tasks_[id].state) && tasks_[id].state != TaskState::kMemory) {
-        tasks_[id].order = next_order_++;  // computed again: runs in this job's order
-      }
     }
   }
 }
 
-// A known task this graph defines again. One that is not held or being computed is computed
-// afresh, whatever happened to it before, with the retries this graph gives it.
+// A known task this graph defines again, neither held nor being computed: computed afresh,
+// whatever happened to it before, with the retries this graph gives it.
 void SchedulerState::ReuseTask(Intake& in, TaskId id) {
   const Task& t = tasks_[id];
-  if (t.state == TaskState::kMemory || IsActive(t.state)) return;
   in.recompute.insert(id);
   const int retries = in.graph.tasks(in.local.at(UserKey(t))).retries();
   if (retries > 0) {

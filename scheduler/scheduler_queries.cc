@@ -5,35 +5,6 @@
 
 namespace brisk {
 
-namespace {
-
-// The scheduler's state as the protocol names it; UNSPECIFIED for kForgotten (never a record's).
-v1::TaskState WireTaskState(TaskState state) {
-  switch (state) {
-    case TaskState::kReleased:
-      return v1::TASK_STATE_RELEASED;
-    case TaskState::kWaiting:
-      return v1::TASK_STATE_WAITING;
-    case TaskState::kQueued:
-      return v1::TASK_STATE_QUEUED;
-    case TaskState::kNoWorker:
-      return v1::TASK_STATE_NO_WORKER;
-    case TaskState::kProcessing:
-      return v1::TASK_STATE_PROCESSING;
-    case TaskState::kMemory:
-      return v1::TASK_STATE_MEMORY;
-    case TaskState::kErred:
-      return v1::TASK_STATE_ERRED;
-    case TaskState::kCancelled:
-      return v1::TASK_STATE_CANCELLED;
-    case TaskState::kForgotten:
-      break;
-  }
-  return v1::TASK_STATE_UNSPECIFIED;
-}
-
-}  // namespace
-
 v1::TaskState SchedulerState::WireState(const Task& t) {
   if (t.state == TaskState::kReleased && t.ran_on != kNoWorker) return v1::TASK_STATE_FINISHED;
   return WireTaskState(t.state);

@@ -13,30 +13,6 @@
 
 namespace brisk {
 
-const char* TaskStateName(TaskState state) {
-  switch (state) {
-    case TaskState::kReleased:
-      return "released";
-    case TaskState::kWaiting:
-      return "waiting";
-    case TaskState::kQueued:
-      return "queued";
-    case TaskState::kNoWorker:
-      return "no-worker";
-    case TaskState::kProcessing:
-      return "processing";
-    case TaskState::kMemory:
-      return "memory";
-    case TaskState::kErred:
-      return "erred";
-    case TaskState::kCancelled:
-      return "cancelled";
-    case TaskState::kForgotten:
-      return "forgotten";
-  }
-  return "unknown";
-}
-
 SchedulerState::SchedulerState(SchedulerComm& comm, const Clock& clock, SchedulerOptions options)
     : comm_(comm),
       clock_(clock),

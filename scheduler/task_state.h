@@ -15,6 +15,8 @@
 
 #include <cstdint>
 
+#include "brisk/v1/scheduler.pb.h"
+
 namespace brisk {
 
 enum class TaskState : uint8_t {
@@ -30,6 +32,9 @@ enum class TaskState : uint8_t {
 };
 inline constexpr int kTaskStateCount = static_cast<int>(TaskState::kForgotten) + 1;
 
+// The state as the protocol names it (UNSPECIFIED for kForgotten, never a record's state).
+v1::TaskState WireTaskState(TaskState state);
+// Its name: the protocol state's (common/state_names.h), or "forgotten".
 const char* TaskStateName(TaskState state);
 
 // Waiting, queued, no-worker or processing: the task is being computed.
