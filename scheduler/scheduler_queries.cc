@@ -25,12 +25,20 @@ v1::StatusReply SchedulerState::Status() const {
     info->set_state(v1::WORKER_STATE_RUNNING);  // every worker listed is registered, taking tasks
     info->mutable_resources()->insert(w.resources.begin(), w.resources.end());
   }
-  for (int s = 0; s < kTaskStateCount; ++s) {
-    const v1::TaskState state = WireTaskState(static_cast<TaskState>(s));
-    if (state_counts_[s] == 0 || state == v1::TASK_STATE_UNSPECIFIED) continue;
+  auto add = [&reply](v1::TaskState state, uint64_t n) {
+    if (n == 0 || state == v1::TASK_STATE_UNSPECIFIED) return;
     v1::TaskStateCount* count = reply.add_tasks();
     count->set_state(state);
-    count->set_count(state_counts_[s]);
+    count->set_count(n);
+  };
+  for (int s = 0; s < kTaskStateCount; ++s) {
+    const TaskState state = static_cast<TaskState>(s);
+    if (state == TaskState::kReleased) {
+      add(v1::TASK_STATE_RELEASED, state_counts_[s] - finished_count_);
+      add(v1::TASK_STATE_FINISHED, finished_count_);  // as each task's state shows it
+    } else {
+      add(WireTaskState(state), state_counts_[s]);
+    }
   }
   reply.set_jobs(jobs_.size());
   return reply;

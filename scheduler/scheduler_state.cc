@@ -350,6 +350,10 @@ void SchedulerState::SetState(TaskId id, TaskState to) {
     return;
   }
   --state_counts_[static_cast<int>(t.state)];
+  if (t.ran_on != kNoWorker) {  // released after running: shown as "finished"
+    if (t.state == TaskState::kReleased) --finished_count_;
+    if (to == TaskState::kReleased) ++finished_count_;
+  }
   t.state = to;
   if (to != TaskState::kForgotten) ++state_counts_[static_cast<int>(to)];
 }

@@ -422,6 +422,7 @@ class SchedulerState {
   absl::flat_hash_map<std::string, int> worker_ops_;         // op -> connected workers having it
   absl::flat_hash_map<WorkerId, std::string> worker_names_;  // also of departed workers
   uint64_t state_counts_[kTaskStateCount] = {};
+  uint64_t finished_count_ = 0;  // of those released, the ones that ran (ran_on set)
 
   absl::flat_hash_map<std::string, TaskId> published_;
   std::map<JobId, Job> jobs_;

@@ -2,7 +2,8 @@
 //
 // For each task record (not on the free list):
 //   - it is in key_index_ under its data key; a data key other than its user key is listed in
-//     aliases_ under the user key; state_counts_ counts it under its state;
+//     aliases_ under the user key; state_counts_ counts it under its state (and
+//     finished_count_, when it was released after running);
 //   - processing_on is set exactly when it is processing, and that worker lists it;
 //     speculative > 0, stealing_to and steal_refused only while processing;
 //   - who_has is non-empty exactly when it is in memory, and every holder lists it in has_what;
@@ -71,6 +72,7 @@ absl::Status SchedulerState::ValidateState() const {
 
   uint64_t counts[kTaskStateCount] = {};
   size_t live_tasks = 0;
+  uint64_t finished = 0;
   size_t processing = 0;
   absl::flat_hash_map<WorkerId, int> speculative, steals;
   absl::flat_hash_map<WorkerId, std::map<std::string, double>> used;
@@ -85,6 +87,7 @@ absl::Status SchedulerState::ValidateState() const {
     };
     if (t.state == TaskState::kForgotten) return task_fail("a live record marked forgotten");
     ++counts[static_cast<int>(t.state)];
+    if (t.state == TaskState::kReleased && t.ran_on != kNoWorker) ++finished;
     auto indexed = key_index_.find(t.key());
     if (indexed == key_index_.end() || *indexed != id) return task_fail("not in the key index");
     if (key.size() != t.key().size()) {
@@ -210,6 +213,9 @@ absl::Status SchedulerState::ValidateState() const {
       return fail("state_counts_ says ", state_counts_[s], " ",
                   TaskStateName(static_cast<TaskState>(s)), ", there are ", counts[s]);
     }
+  }
+  if (finished != finished_count_) {
+    return fail("finished_count_ says ", finished_count_, ", there are ", finished);
   }
   if (live_tasks != key_index_.size()) return fail("the key index holds forgotten tasks");
   for (const auto& [user_key, ids] : aliases_) {

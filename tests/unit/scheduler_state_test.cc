@@ -1878,6 +1878,19 @@ TEST(KeyAndSpecTest, CopiesAndMoves) {
   }
 }
 
+TEST_F(Lifecycle, StatusCountsTasksReleasedAfterRunningAsFinished) {
+  AddWorker("w1");
+  Run({T("a"), T("b", {"a"}), T("c", {"b"})});
+  Complete("w1", "a");
+  Complete("w1", "b");  // frees a
+  EXPECT_EQ(Count(v1::TASK_STATE_FINISHED), 1u);
+  EXPECT_EQ(Count(v1::TASK_STATE_RELEASED), 0u);
+  EXPECT_EQ(Count(v1::TASK_STATE_MEMORY), 1u);
+  EXPECT_EQ(Count(v1::TASK_STATE_PROCESSING), 1u);
+  Complete("w1", "c");
+  EXPECT_EQ(Count(v1::TASK_STATE_FINISHED), 2u);
+}
+
 // ---- a key's identity is its key and its definition
 
 v1::Task Sleep(const std::string& key, double seconds, int value) {
