@@ -18,6 +18,16 @@ bool SchedulerService::Authorized(grpc::CallbackServerContext* context,
   return false;
 }
 
+SchedulerService::~SchedulerService() {
+  // The streams' last callbacks (on gRPC's threads) wrote these maps under mu_ before the
+  // server's shutdown returned. Taking mu_ once more orders those writes before the maps are
+  // destroyed in a way ThreadSanitizer can see: gRPC's own ordering is invisible to it, Debian's
+  // gRPC being built without it.
+  absl::MutexLock lock(&mu_);
+  workers_.clear();
+  clients_.clear();
+}
+
 void SchedulerService::SendToWorker(WorkerId worker, v1::SchedulerToWorker batch) {
   absl::MutexLock lock(&mu_);
   auto it = workers_.find(worker);

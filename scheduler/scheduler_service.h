@@ -22,6 +22,8 @@ class SchedulerService final : public v1::Scheduler::CallbackService, public Sch
   // `on_shutdown` is called (on a gRPC thread) after a Shutdown call has been answered.
   // `token`: required on every call when not empty.
   SchedulerService(std::string token, std::function<void()> on_shutdown);
+  // After the server has shut down: every stream's last callback has run.
+  ~SchedulerService() override;
 
   void SetLoop(EventLoop* loop) { loop_ = loop; }
 
