@@ -9,13 +9,13 @@
 #include <cstring>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <type_traits>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "brisk/v1/value.pb.h"
 
@@ -26,13 +26,20 @@ using DType = v1::DType;
 // Bytes per element (1 for BOOL); 0 for DTYPE_STRING and DTYPE_UNSPECIFIED.
 size_t ItemSize(DType dtype);
 // NumPy's name: "bool", "int8" ... "uint64", "float32", "float64"; "string" for DTYPE_STRING.
-std::string_view DTypeName(DType dtype);
+absl::string_view DTypeName(DType dtype);
 // The dtype with that NumPy name (also "float" = float64, "int" = int64, "str" = string);
 // InvalidArgument naming the unknown name.
-absl::StatusOr<DType> ParseDType(std::string_view name);
+absl::StatusOr<DType> ParseDType(absl::string_view name);
 // The name of a Value's kind: "null", "bool", "int", "float", "str", "bytes", "list", "map",
 // "ndarray", "table".
-std::string_view KindName(const v1::Value& value);
+absl::string_view KindName(const v1::Value& value);
+
+// The number of elements of an array of that shape (1 for [], 0 when any dimension is 0);
+// InvalidArgument when the product does not fit in 64 bits.
+absl::StatusOr<uint64_t> NumElements(absl::Span<const uint64_t> shape);
+// The byte count of an array of that dtype and shape; InvalidArgument for STRING, UNSPECIFIED or
+// an unknown dtype, and when the count does not fit in 64 bits.
+absl::StatusOr<uint64_t> ArrayByteCount(DType dtype, absl::Span<const uint64_t> shape);
 
 // The dtype that stores T: bool, int8_t ... uint64_t, float, double.
 template <typename T>
@@ -51,8 +58,9 @@ constexpr DType DTypeOf() {
   return v1::DTYPE_UNSPECIFIED;
 }
 
-// Checks an array's or a table's buffers (sizes, offsets, alignment, dtypes, unique column names);
-// OK for every other kind, recursively through lists and maps.
+// Checks an array's or a table's buffers (sizes, offsets, alignment in memory, dtypes, bool bytes
+// 0 or 1, unique non-empty column names); OK for every other kind, recursively through lists and
+// maps. A value that passes can be viewed (ArrayView, TableView) without another error.
 absl::Status CheckValue(const v1::Value& value);
 absl::Status CheckArray(const v1::NDArray& array);
 absl::Status CheckTable(const v1::Table& table);
@@ -72,15 +80,15 @@ class ArrayView {
   // Number of elements: the product of the shape (1 for a 0-d array).
   uint64_t size() const { return size_; }
   // The raw little-endian buffer: size() * ItemSize(dtype()) bytes.
-  std::string_view bytes() const { return bytes_; }
+  absl::string_view bytes() const { return bytes_; }
 
   // The elements as T; InvalidArgument when T does not store dtype() ("float64 array read as
   // int32").
   template <typename T>
   absl::StatusOr<absl::Span<const T>> values() const {
     if (DTypeOf<T>() != dtype_) {
-      return absl::InvalidArgumentError(absl::StrCat(DTypeName(dtype_), " array read as ",
-                                                     DTypeName(DTypeOf<T>())));
+      return absl::InvalidArgumentError(
+          absl::StrCat(DTypeName(dtype_), " array read as ", DTypeName(DTypeOf<T>())));
     }
     return absl::Span<const T>(reinterpret_cast<const T*>(bytes_.data()), size_);
   }
@@ -88,12 +96,12 @@ class ArrayView {
   double AsDouble(uint64_t i) const;
 
  private:
-  ArrayView(DType dtype, absl::Span<const uint64_t> shape, uint64_t size, std::string_view bytes)
+  ArrayView(DType dtype, absl::Span<const uint64_t> shape, uint64_t size, absl::string_view bytes)
       : dtype_(dtype), shape_(shape), size_(size), bytes_(bytes) {}
   DType dtype_;
   absl::Span<const uint64_t> shape_;
   uint64_t size_;
-  std::string_view bytes_;
+  absl::string_view bytes_;
 };
 
 // A read-only view of one table column.
@@ -102,6 +110,7 @@ class ColumnView {
   const std::string& name() const { return *name_; }
   DType dtype() const { return dtype_; }
   uint64_t size() const { return rows_; }
+  // True when the column has a validity buffer (TableBuilder stores one only when a row is null).
   bool has_nulls() const { return !validity_.empty(); }
   // True when row i has no value; i < size().
   bool IsNull(uint64_t i) const {
@@ -113,14 +122,13 @@ class ColumnView {
   template <typename T>
   absl::StatusOr<absl::Span<const T>> values() const {
     if (DTypeOf<T>() != dtype_) {
-      return absl::InvalidArgumentError(absl::StrCat("column \"", *name_, "\" of ",
-                                                     DTypeName(dtype_), " read as ",
-                                                     DTypeName(DTypeOf<T>())));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "column \"", *name_, "\" of ", DTypeName(dtype_), " read as ", DTypeName(DTypeOf<T>())));
     }
     return absl::Span<const T>(reinterpret_cast<const T*>(data_.data()), rows_);
   }
   // DTYPE_STRING columns: row i's text (empty for a null row); i < size().
-  std::string_view String(uint64_t i) const {
+  absl::string_view String(uint64_t i) const {
     int32_t begin, end;
     std::memcpy(&begin, offsets_.data() + 4 * i, 4);
     std::memcpy(&end, offsets_.data() + 4 * (i + 1), 4);
@@ -129,9 +137,9 @@ class ColumnView {
   // Row i of a numeric column as a double; i < size().
   double AsDouble(uint64_t i) const;
   // The raw buffers (offsets and validity empty when the column has none).
-  std::string_view data() const { return data_; }
-  std::string_view offsets() const { return offsets_; }
-  std::string_view validity() const { return validity_; }
+  absl::string_view data() const { return data_; }
+  absl::string_view offsets() const { return offsets_; }
+  absl::string_view validity() const { return validity_; }
 
  private:
   friend class TableView;
@@ -139,7 +147,7 @@ class ColumnView {
   const std::string* name_ = nullptr;
   DType dtype_ = v1::DTYPE_UNSPECIFIED;
   uint64_t rows_ = 0;
-  std::string_view data_, offsets_, validity_;
+  absl::string_view data_, offsets_, validity_;
 };
 
 // A read-only view of a table; valid while the Value it views lives and is not changed.
@@ -153,7 +161,7 @@ class TableView {
   size_t num_columns() const { return columns_.size(); }
   const ColumnView& column(size_t i) const { return columns_[i]; }
   // NotFound naming the column (and the table's columns) when there is none of that name.
-  absl::StatusOr<ColumnView> column(std::string_view name) const;
+  absl::StatusOr<ColumnView> column(absl::string_view name) const;
   const std::vector<ColumnView>& columns() const { return columns_; }
 
  private:
@@ -162,8 +170,9 @@ class TableView {
   std::vector<ColumnView> columns_;
 };
 
-// Makes an array value: its buffer is allocated once, filled through values(), and moved into the
-// Value by Finish (no copy).
+// Makes an array value: its buffer is allocated once (zeroed), filled through values(), and moved
+// into the Value by Finish (no copy). The shape must be one ArrayByteCount accepts: check an
+// untrusted shape with it first.
 template <typename T>
 class ArrayBuilder {
  public:
@@ -193,8 +202,9 @@ class ArrayBuilder {
 // values.size(); InvalidArgument otherwise).
 template <typename T>
 absl::StatusOr<v1::Value> MakeArray(std::vector<uint64_t> shape, absl::Span<const T> values) {
-  uint64_t n = 1;
-  for (uint64_t d : shape) n *= d;
+  absl::StatusOr<uint64_t> count = NumElements(shape);
+  if (!count.ok()) return count.status();
+  const uint64_t n = *count;
   if (n != values.size()) {
     return absl::InvalidArgumentError(
         absl::StrCat("shape holds ", n, " elements, ", values.size(), " given"));
@@ -215,8 +225,7 @@ class TableBuilder {
     return *this;
   }
   // A string column; std::nullopt is a null row.
-  TableBuilder& AddStrings(std::string name,
-                           const std::vector<std::optional<std::string>>& values);
+  TableBuilder& AddStrings(std::string name, const std::vector<std::optional<std::string>>& values);
   // InvalidArgument when the columns differ in length, two share a name, or a string column
   // exceeds 2 GiB of text.
   absl::StatusOr<v1::Value> Finish() &&;
