@@ -295,11 +295,14 @@ TEST_F(BuiltinOps, FullMakesAFloat64ArrayByDefault) {
   // An int fill, a 0-d array, an empty one.
   EXPECT_THAT(*ArrayView::Of(*Run("full", {L({I(2)}), I(7)}))->values<double>(),
               ElementsAre(7.0, 7.0));
-  absl::StatusOr<ArrayView> scalar = ArrayView::Of(*Run("full", {L({}), F(-2)}));
+  // (Views of values that outlive them.)
+  const Value scalar_value = *Run("full", {L({}), F(-2)});
+  absl::StatusOr<ArrayView> scalar = ArrayView::Of(scalar_value);
   ASSERT_TRUE(scalar.ok());
   EXPECT_EQ(scalar->size(), 1u);
   EXPECT_EQ(scalar->AsDouble(0), -2.0);
-  absl::StatusOr<ArrayView> empty = ArrayView::Of(*Run("full", {L({I(5), I(0)}), F(1)}));
+  const Value empty_value = *Run("full", {L({I(5), I(0)}), F(1)});
+  absl::StatusOr<ArrayView> empty = ArrayView::Of(empty_value);
   ASSERT_TRUE(empty.ok());
   EXPECT_EQ(empty->size(), 0u);
   EXPECT_TRUE(empty->bytes().empty());
