@@ -7,6 +7,7 @@
 #include "absl/time/time.h"
 #include "common/state_names.h"
 #include "common/value_json.h"
+#include "common/value_text.h"
 
 namespace brisk {
 namespace {
