@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/types/span.h"
+#include "brisk/value.h"
 #include "worker/shell_op.h"
 
 namespace brisk {
@@ -29,28 +30,6 @@ constexpr uint64_t kMaxRangeItems = 100'000'000;
 constexpr int64_t kMaxBytes = int64_t{64} << 30;
 constexpr int64_t kMaxPartitions = 1'000'000;
 constexpr size_t kAnyCount = std::numeric_limits<size_t>::max();
-
-const char* KindName(const Value& v) {
-  switch (v.kind_case()) {
-    case Value::kBool:
-      return "bool";
-    case Value::kInt:
-      return "int";
-    case Value::kFloat:
-      return "float";
-    case Value::kStr:
-      return "str";
-    case Value::kBytes:
-      return "bytes";
-    case Value::kList:
-      return "list";
-    case Value::kMap:
-      return "map";
-    case Value::KIND_NOT_SET:
-      break;
-  }
-  return "null";
-}
 
 // The text of a str or bytes value; nullptr for other kinds.
 const std::string* StrOrBytes(const Value& v) {
