@@ -58,6 +58,12 @@ TEST_F(CliTypedValues, GatherPrintsArraysAndTablesAndWritesNpy) {
             R"({"results":{"m":{"ndarray":{"data":[1,2,3,4,5,6],"dtype":"int64","shape":[2,3]}}}})"
             "\n");
 
+  // submit prints its results in the same forms.
+  CliResult job = Cli({"-o", "json", "submit", graph});
+  ASSERT_EQ(job.exit_code, 0) << job.ToString();
+  EXPECT_THAT(job.out, HasSubstr(R"("m":{"ndarray":{"data":[1,2,3,4,5,6],"dtype":"int64")"));
+  EXPECT_THAT(job.out, HasSubstr(R"("t":{"table":{"columns":[{"data":[1,null],"dtype":"int32")"));
+
   const std::string npy = cluster_->dir() + "/m.npy";
   CliResult written = Cli({"gather", "--npy", npy, "m"});
   ASSERT_EQ(written.exit_code, 0) << written.ToString();
