@@ -77,7 +77,7 @@ JsonValue FloatJson(double x) {
   return Number(x);
 }
 
-// One element. An integer beyond ±2^53 becomes a decimal string, and `exact` is cleared.
+// One element. An integer beyond ±(2^53 - 1) becomes a decimal string, and `exact` is cleared.
 template <typename T>
 JsonValue ElementJson(T x, bool& exact) {
   if constexpr (std::is_same_v<T, bool>) {

@@ -27,16 +27,17 @@ inline constexpr uint64_t kJsonListLimit = 10000;
 // a string, other bytes {"base64": "..."}; a map becomes an object. A float that is NaN or
 // infinite becomes "NaN", "Infinity" or "-Infinity", as protobuf writes them, in arrays and tables
 // too. An array prints its elements as a flat "data" list in C order when it has at most
-// kJsonListLimit and every one is exact as a JSON number (integers within ±2^53); otherwise its
-// raw buffer as "base64". A table lists every column; a null row is null, an integer beyond
-// ±2^53 a decimal string. An array or table whose buffers are malformed prints as
-// {"ndarray": {"invalid": "why"}} (or "table").
+// kJsonListLimit and every one is exact as a JSON number (integers within ±(2^53 - 1));
+// otherwise its raw buffer as "base64". A table lists every column; a null row is null, an
+// integer beyond ±(2^53 - 1) a decimal string. The list forms keep every value but the sign of a
+// zero (protobuf reads -0 as 0) and a NaN's payload. An array or table whose buffers are
+// malformed prints as {"ndarray": {"invalid": "why"}} (or "table").
 google::protobuf::Value ValueToJson(const v1::Value& value);
 
 // The array in the object under "ndarray": "dtype" (NumPy's name, or the enum's "DTYPE_FLOAT64"),
 // "shape" (default: what "data" gives), and either "data" (a flat list in C order, lists nested
-// by the shape as NumPy's tolist() gives, or a single number for a 0-d array; integers exact,
-// within ±2^53 or as decimal strings; bools true/false or 0/1; floats numbers or "NaN",
+// by the shape as NumPy's tolist() gives, or a single number for a 0-d array; integers exact:
+// numbers within ±(2^53 - 1), or decimal strings; bools true/false or 0/1; floats numbers or "NaN",
 // "Infinity", "-Infinity") or "base64" (the little-endian buffer; "data" as a string is read the
 // same way, as protobuf's own form of the message). InvalidArgument naming the field or element
 // that is wrong, e.g. "data[1][2]: 1.5 is not an integer (int32)".
