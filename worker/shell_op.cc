@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/value_json.h"
+#include "common/value_text.h"
 
 extern char** environ;
 

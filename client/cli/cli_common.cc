@@ -5,7 +5,10 @@
 #include <thread>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "brisk/npy.h"
+#include "brisk/value.h"
 #include "client/cli/progress.h"
 #include "common/auth.h"
 
@@ -97,6 +100,17 @@ absl::StatusOr<v1::JobState> WaitWithProgress(Client& client, JobId job) {
 }
 
 }  // namespace
+
+int WriteNpyResult(const std::string& key, const v1::Value& value, const std::string& path,
+                   Output& out) {
+  if (value.kind_case() != v1::Value::kNdarray) {
+    return Fail(absl::InvalidArgumentError(absl::StrCat(
+        "\"", key, "\" holds a ", KindName(value), ", not an ndarray: --npy writes only arrays")));
+  }
+  if (absl::Status written = WriteNpy(path, value); !written.ok()) return Fail(written);
+  out.NpyWritten(key, path);
+  return kExitOk;
+}
 
 int ReportJob(Client& client, const Job& job, Output& out, size_t ntasks,
               std::chrono::steady_clock::time_point started) {

@@ -33,6 +33,11 @@ absl::StatusOr<std::unique_ptr<Client>> Connect(const Globals& globals);
 
 absl::StatusOr<JobId> ParseJob(const std::string& text);
 
+// Writes `value` (which must be an ndarray) to `path` as a .npy file and says so; returns the exit
+// status (bad input when the value is not an array).
+int WriteNpyResult(const std::string& key, const v1::Value& value, const std::string& path,
+                   Output& out);
+
 // Waits for the job, fetches its outputs and prints them; returns the exit status.
 // `ntasks` > 0 adds the submit-to-results timing measured from `started`.
 int ReportJob(Client& client, const Job& job, Output& out, size_t ntasks,

@@ -54,10 +54,13 @@ int main(int argc, char** argv) {
   job->add_option("job", job_text, "Job id")->required();
   std::vector<std::string> keys;
   std::string published_name;
-  auto* gather = app.add_subcommand("gather", "Print the values of keys held in the cluster");
+  std::string npy_path;
+  auto* gather = app.add_subcommand(
+      "gather", "Print the values of keys held in the cluster (arrays as NumPy prints them)");
   auto* keys_opt = gather->add_option("keys", keys, "Keys");
   gather->add_option("--name", published_name, "The key published under this name")
       ->excludes(keys_opt);
+  gather->add_option("--npy", npy_path, "Write the one key's array to FILE as NumPy's .npy");
   auto* publish = app.add_subcommand("publish", "Keep a key in memory under a name, for anyone");
   publish->add_option("key", key, "Key (in memory)")->required();
   publish->add_option("name", published_name, "Name")->required();
@@ -169,6 +172,9 @@ int main(int argc, char** argv) {
       keys = {*published};
     }
     if (keys.empty()) return Fail(absl::InvalidArgumentError("gather needs KEY... or --name NAME"));
+    if (!npy_path.empty() && keys.size() != 1) {
+      return Fail(absl::InvalidArgumentError("gather --npy writes one key's array: give one key"));
+    }
     auto values = c.GatherKeys(keys);
     if (!values.ok()) return Fail(values.status());
     std::vector<std::pair<std::string, ValuePtr>> pairs;
@@ -176,6 +182,7 @@ int main(int argc, char** argv) {
       // A published name may stand for a data key: shown as the user's key.
       pairs.emplace_back(keys[i].substr(0, keys[i].find('\x1f')), (*values)[i]);
     }
+    if (!npy_path.empty()) return WriteNpyResult(pairs[0].first, *pairs[0].second, npy_path, *out);
     out->Values(pairs);
     return kExitOk;
   }

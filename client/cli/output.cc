@@ -7,6 +7,7 @@
 #include "absl/time/time.h"
 #include "common/state_names.h"
 #include "common/value_json.h"
+#include "common/value_text.h"
 
 namespace brisk {
 namespace {
@@ -199,6 +200,14 @@ class JsonOutput : public Output {
     Print(out);
   }
 
+  void NpyWritten(const std::string& key, const std::string& path) override {
+    JsonValue out;
+    auto& f = *out.mutable_struct_value()->mutable_fields();
+    f["key"] = String(key);
+    f["npy"] = String(path);
+    Print(out);
+  }
+
   void JobState(JobId job, v1::JobState state) override {
     JsonValue out;
     auto& f = *out.mutable_struct_value()->mutable_fields();
@@ -303,6 +312,10 @@ class TextOutput : public Output {
 
   void Values(const std::vector<std::pair<std::string, ValuePtr>>& values) override {
     for (const auto& [key, value] : values) std::cout << key << ": " << ValueText(*value) << "\n";
+  }
+
+  void NpyWritten(const std::string& key, const std::string& path) override {
+    std::cout << key << ": written to " << path << "\n";
   }
 
   void JobState(JobId job, v1::JobState state) override {

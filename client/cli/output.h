@@ -1,5 +1,6 @@
-// Output: how the `brisk` command line prints what it got — text for people, or plain JSON for
-// scripts (numbers as numbers, lists as arrays). Errors always go to standard error as text.
+// Output: how the `brisk` command line prints what it got — text for people (arrays as NumPy
+// prints them, tables as aligned columns), or plain JSON for scripts (numbers as numbers, lists as
+// arrays, typed values in common/value_json.h's forms). Errors always go to standard error as text.
 // States are printed by their README names (common/state_names.h).
 #pragma once
 
@@ -56,6 +57,8 @@ class Output {
   virtual void Tasks(const v1::JobInfo& job) = 0;
   virtual void Jobs(const v1::ListJobsReply& jobs) = 0;
   virtual void Values(const std::vector<std::pair<std::string, ValuePtr>>& values) = 0;
+  // `brisk gather --npy`: the key's array went to the file at `path`.
+  virtual void NpyWritten(const std::string& key, const std::string& path) = 0;
   virtual void JobState(JobId job, v1::JobState state) = 0;
   virtual void Done(const std::string& what) = 0;
 };

@@ -58,7 +58,72 @@ def arg(a):  # brisk.v1.Arg
         return field_varint(6, int(bool(v)))
     if kind == "list":
         return field_bytes(7, b"".join(field_bytes(1, arg(i)) for i in v.get("items", [])))
+    if kind == "ndarray":
+        return field_bytes(8, ndarray(v))
+    if kind == "table":
+        return field_bytes(9, table(v))
     raise ValueError(kind)
+
+
+# The readable forms of typed literals (README, "Typed values"), flat or nested lists of data.
+DTYPES = {"bool": (1, "?"), "int8": (2, "b"), "int16": (3, "h"), "int32": (4, "i"),
+          "int64": (5, "q"), "uint8": (6, "B"), "uint16": (7, "H"), "uint32": (8, "I"),
+          "uint64": (9, "Q"), "float32": (10, "f"), "float64": (11, "d"), "string": (12, None)}
+
+
+def flatten(data):
+    return [x for item in data for x in flatten(item)] if isinstance(data, list) else [data]
+
+
+def nesting(data):
+    return [len(data)] + nesting(data[0]) if isinstance(data, list) and data else (
+        [0] if isinstance(data, list) else [])
+
+
+def ndarray(a):  # brisk.v1.NDArray
+    number, code = DTYPES[a["dtype"]]
+    shape = a.get("shape", nesting(a["data"]))
+    data = struct.pack("<%d%s" % (len(flatten(a["data"])), code), *flatten(a["data"]))
+    return (field_varint(1, number) + field_bytes(2, b"".join(varint(d) for d in shape)) +
+            field_bytes(3, data))
+
+
+def table(t):  # brisk.v1.Table: each buffer at a multiple of 8 in the body
+    body = bytearray()
+    columns = b""
+    rows = len(t["columns"][0]["data"]) if t["columns"] else t.get("num_rows", 0)
+
+    def buffer(data):
+        while len(body) % 8:
+            body.append(0)
+        offset = len(body)
+        body.extend(data)
+        return (field_varint(1, offset) if offset else b"") + (
+            field_varint(2, len(data)) if data else b"")
+
+    for c in t["columns"]:
+        number, code = DTYPES[c["dtype"]]
+        values = c["data"]
+        col = field_bytes(1, c["name"]) + field_varint(2, number)
+        if code is None:
+            text = [(v or "").encode() for v in values]
+            ends = [0]
+            for s in text:
+                ends.append(ends[-1] + len(s))
+            col += field_bytes(3, buffer(b"".join(text)))
+            col += field_bytes(4, buffer(struct.pack("<%di" % len(ends), *ends)))
+        else:
+            zero = False if code == "?" else 0
+            col += field_bytes(3, buffer(struct.pack(
+                "<%d%s" % (rows, code), *[zero if v is None else v for v in values])))
+        if None in values:
+            bits = bytearray((rows + 7) // 8)
+            for i, v in enumerate(values):
+                if v is not None:
+                    bits[i // 8] |= 1 << (i % 8)
+            col += field_bytes(5, buffer(bytes(bits)))
+        columns += field_bytes(2, col)
+    return field_varint(1, rows) + columns + field_bytes(3, bytes(body))
 
 
 def task(t):  # brisk.v1.Task

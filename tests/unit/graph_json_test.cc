@@ -1,11 +1,15 @@
 #include "common/graph_json.h"
 
 #include <gmock/gmock.h>
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <vector>
+
+#include "brisk/value.h"
 
 namespace brisk {
 namespace {
@@ -126,6 +130,128 @@ TEST(GraphJson, ReadGraphFileReadsAFileAndNamesItInErrors) {
   graph = ReadGraphFile(path);
   EXPECT_EQ(graph.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(graph.status().message(), HasSubstr(path));
+}
+
+TEST(GraphJson, ReadsAnArrayLiteralInTheReadableForm) {
+  auto graph = ParseGraphJson(R"({"tasks": [{"key": "a", "op": "identity", "args": [
+      {"ndarray": {"dtype": "float64", "shape": [2, 3], "data": [1, 2, 3, 4, 5, 6]}}]}]})");
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  const v1::Arg& arg = graph->tasks(0).args(0);
+  ASSERT_EQ(arg.kind_case(), v1::Arg::kNdarray);
+  absl::StatusOr<ArrayView> view = ArrayView::Of(arg.ndarray());
+  ASSERT_TRUE(view.ok()) << view.status();
+  EXPECT_THAT(view->shape(), ElementsAre(2, 3));
+  EXPECT_THAT(*view->values<double>(), ElementsAre(1, 2, 3, 4, 5, 6));
+}
+
+TEST(GraphJson, ReadsTypedLiteralsInKwargsAndLists) {
+  auto graph = ParseGraphJson(R"({"tasks": [
+    {"key": "t", "op": "identity",
+     "args": [{"list": {"items": [{"int": 1}, {"ndarray": {"dtype": "int8", "data": [[1], [2]]}},
+                                  {"list": {"items": [{"ndarray": {"dtype": "bool", "base64": "AQA="}}]}}]}}],
+     "kwargs": {"rows": {"table": {"columns": [
+        {"name": "x", "dtype": "int32", "data": [1, null, 3]},
+        {"name": "s", "dtype": "string", "data": ["a", "\u00e9", null]}]}}}},
+    {"key": "u", "op": "identity", "args": [{"int": 9007199254740991}, {"int": "9007199254740993"}]}]})");
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  const v1::ArgList& items = graph->tasks(0).args(0).list();
+  ASSERT_EQ(items.items_size(), 3);
+  EXPECT_EQ(items.items(0).int_(), 1);
+  ASSERT_EQ(items.items(1).kind_case(), v1::Arg::kNdarray);
+  EXPECT_THAT(items.items(1).ndarray().shape(), ElementsAre(2, 1));
+  EXPECT_EQ(items.items(1).ndarray().data(), "\x01\x02");
+  ASSERT_EQ(items.items(2).list().items(0).kind_case(), v1::Arg::kNdarray);
+  EXPECT_EQ(items.items(2).list().items(0).ndarray().data(), std::string("\1\0", 2));
+  const v1::Arg& rows = graph->tasks(0).kwargs().at("rows");
+  ASSERT_EQ(rows.kind_case(), v1::Arg::kTable);
+  absl::StatusOr<TableView> table = TableView::Of(rows.table());
+  ASSERT_TRUE(table.ok()) << table.status();
+  EXPECT_EQ(table->num_rows(), 3u);
+  EXPECT_TRUE(table->column(0).IsNull(1));
+  EXPECT_EQ(table->column(1).String(1), "\xC3\xA9");
+  EXPECT_TRUE(table->column(1).IsNull(2));
+  EXPECT_EQ(graph->tasks(1).args(0).int_(), 9007199254740991);
+  EXPECT_EQ(graph->tasks(1).args(1).int_(), 9007199254740993);
+}
+
+TEST(GraphJson, TypedLiteralErrorsNameTheKeyAndTheArgument) {
+  struct Case {
+    const char* json;
+    const char* message;
+  };
+  for (
+      const Case& c : std::vector<Case>{
+          {R"({"tasks": [{"key": "a", "op": "identity", "args": [{"int": 1},
+                {"ndarray": {"dtype": "int32", "data": [1, 2.5]}}]}]})",
+           R"(task "a", args[1]: ndarray: data[1]: 2.5 is not an integer (int32))"},
+          {R"({"tasks": [{"key": "b", "op": "identity", "kwargs": {"x":
+                {"ndarray": {"dtype": "float64", "shape": [3], "data": [1, 2]}}}}]})",
+           R"(task "b", kwargs["x"]: ndarray: data: 2 elements where shape (3,) holds 3)"},
+          {R"({"tasks": [{"key": "c", "op": "identity", "args": [{"list": {"items": [
+                {"table": {"columns": [{"name": "x", "dtype": "int8", "data": [1000]}]}}]}}]}]})",
+           R"(task "c", args[0], item 0: table: columns[0] ("x"): data[0]: 1000 is out of int8's range)"},
+          {R"({"tasks": [{"op": "identity", "args": [{"ndarray": {"dtype": "f8", "data": []}}]}]})",
+           R"(tasks[0], args[0]: ndarray: )"},
+          {R"({"tasks": [{"key": "d", "op": "identity", "args": [{"int": 9007199254740993},
+                {"ndarray": {"dtype": "int8", "data": []}}]}]})",
+           R"(task "d", args[0]: an "int" beyond ±(2^53 - 1))"},
+      }) {
+    auto graph = ParseGraphJson(c.json);
+    ASSERT_FALSE(graph.ok()) << c.json;
+    EXPECT_EQ(graph.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(graph.status().message(), HasSubstr(c.message));
+  }
+}
+
+TEST(GraphJson, PlainGraphsKeepExactIntegers) {
+  // Without typed literals there is no pre-pass: protobuf reads an int64 number exactly.
+  auto graph =
+      ParseGraphJson(R"({"tasks":[{"key":"a","op":"inc","args":[{"int":9007199254740993}]}]})");
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  EXPECT_EQ(graph->tasks(0).args(0).int_(), 9007199254740993);
+}
+
+TEST(GraphJson, ThePrePassKeepsTheRestOfTheGraphAndItsErrors) {
+  // "table" as a key and as text: the pre-pass runs and changes nothing.
+  auto graph = ParseGraphJson(R"({"tasks": [{"key": "table", "op": "identity",
+      "args": [{"str": "\"table\""}, {"float": 0.1}, {"bytes": "aGk="}], "priority": 2,
+      "timeoutS": 1.5, "resources": {"GPU": 1}}], "outputs": ["table"]})");
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  EXPECT_EQ(graph->tasks(0).key(), "table");
+  EXPECT_EQ(graph->tasks(0).args(0).str(), "\"table\"");
+  EXPECT_EQ(graph->tasks(0).args(1).float_(), 0.1);
+  EXPECT_EQ(graph->tasks(0).args(2).bytes(), "hi");
+  EXPECT_EQ(graph->tasks(0).priority(), 2);
+  EXPECT_EQ(graph->tasks(0).timeout_s(), 1.5);
+  EXPECT_THAT(graph->outputs(), ElementsAre("table"));
+  // Unknown fields and malformed JSON are still protobuf's errors.
+  graph = ParseGraphJson(R"({"tasks": [{"key": "a", "op": "identity", "retires": 1,
+      "args": [{"ndarray": {"dtype": "int8", "data": [1]}}]}]})");
+  ASSERT_FALSE(graph.ok());
+  EXPECT_THAT(graph.status().message(), HasSubstr("retires"));
+  graph = ParseGraphJson(R"({"tasks": [{"args": [{"ndarray": )");
+  ASSERT_FALSE(graph.ok());
+  EXPECT_THAT(graph.status().message(), HasSubstr("malformed graph JSON"));
+}
+
+TEST(GraphJson, ReadsProtobufsOwnFormOfTypedLiterals) {
+  v1::Graph graph;
+  v1::Task* task = graph.add_tasks();
+  task->set_key("a");
+  task->set_op("identity");
+  absl::StatusOr<v1::Value> array = MakeArray<int32_t>({2}, std::vector<int32_t>{7, -7});
+  ASSERT_TRUE(array.ok());
+  *task->add_args()->mutable_ndarray() = array->ndarray();
+  TableBuilder builder;
+  builder.AddStrings("s", {std::string("x"), std::nullopt});
+  absl::StatusOr<v1::Value> table = std::move(builder).Finish();
+  ASSERT_TRUE(table.ok()) << table.status();
+  *task->add_args()->mutable_table() = table->table();
+  std::string text;
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(graph, &text).ok());
+  auto parsed = ParseGraphJson(text);
+  ASSERT_TRUE(parsed.ok()) << parsed.status() << "\n" << text;
+  EXPECT_EQ(parsed->SerializeAsString(), graph.SerializeAsString()) << text;
 }
 
 }  // namespace

@@ -5,6 +5,15 @@
 //   brisk::Delayed b = g.Call("add", {a, 2.5});
 //   brisk::Delayed c = g.Call("sum", {brisk::List{a, b}});
 //   brisk::v1::Graph graph = g.Build({c});
+//
+// Arrays and tables are literals too (made with brisk/value.h), and come back as values:
+//
+//   brisk::v1::Value m = *brisk::MakeArray<double>({2, 3}, values);
+//   brisk::Delayed d = g.Call("identity", {std::move(*m.mutable_ndarray())});
+//   ...
+//   brisk::ValuePtr got = *client->Result(future);          // a v1::Value holding the ndarray
+//   auto view = brisk::ArrayView::Of(*got);                  // checked, no copy
+//   absl::Span<const double> elements = *view->values<double>();
 #pragma once
 
 #include <cstdint>
@@ -12,7 +21,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "brisk/v1/graph.pb.h"
+#include "brisk/v1/value.pb.h"
 
 namespace brisk {
 
@@ -44,6 +55,12 @@ class ArgValue {
   ArgValue(const List& items) {
     for (const ArgValue& item : items) *arg_.mutable_list()->add_items() = item.arg_;
   }
+  // Typed literals: an array or a table, moved in.
+  ArgValue(v1::NDArray array) { *arg_.mutable_ndarray() = std::move(array); }
+  ArgValue(v1::Table table) { *arg_.mutable_table() = std::move(table); }
+  // Any value as a literal, e.g. one gathered from an earlier job: null, bool, int, float, str,
+  // bytes, ndarray, table, and lists of them. InvalidArgument for a map (no argument holds one).
+  static absl::StatusOr<ArgValue> Of(v1::Value value);
   // Raw bytes (not text).
   static ArgValue Bytes(std::string data) {
     ArgValue v(0);
