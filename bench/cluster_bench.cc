@@ -5,10 +5,10 @@
 //
 //   cluster_bench [--bin-dir DIR] [--quick] [--repeat N] [--only W1,W2] [--skip-1m]
 //
-// Workloads: startup, independent, chain, tree, shuffle, transfer, scheduler_memory,
-// independent_1m (see bench/README.md). The throughput workloads share one cluster; startup and
-// the two memory workloads start a fresh cluster per run, so that earlier work does not skew the
-// scheduler's resident memory.
+// Workloads: startup, independent, chain, tree, shuffle, transfer, transfer_array,
+// scheduler_memory, independent_1m (see bench/README.md). The throughput workloads share one
+// cluster; startup and the two memory workloads start a fresh cluster per run, so that earlier work
+// does not skew the scheduler's resident memory.
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -37,8 +37,8 @@ namespace {
 
 const std::vector<std::string>& AllWorkloads() {
   static const std::vector<std::string> kAll = {
-      "startup",  "independent",      "chain",         "tree", "shuffle",
-      "transfer", "scheduler_memory", "independent_1m"};
+      "startup",        "independent",      "chain",         "tree", "shuffle", "transfer",
+      "transfer_array", "scheduler_memory", "independent_1m"};
   return kAll;
 }
 
@@ -51,6 +51,8 @@ struct Sizes {
   int shuffle_partitions = 100;
   int64_t shuffle_rows = 1'000;
   int64_t transfer_bytes = 100'000'000;
+  // transfer_array: a bytes value and a float64 array of this size, moved alternately.
+  int64_t transfer_array_bytes = 400'000'000;
   int64_t memory_tasks = 100'000;
   int64_t independent_1m = 1'000'000;
 
@@ -61,6 +63,7 @@ struct Sizes {
     s.shuffle_partitions = 30;
     s.memory_tasks = 20'000;
     s.independent_1m = 100'000;
+    s.transfer_array_bytes = 100'000'000;
     return s;
   }
 };
@@ -245,6 +248,44 @@ class Bench {
                          }));
       if (!runs.ok()) return runs.status();
       Line(workload).Set("bytes", s.transfer_bytes).Set("MB_per_s", Summarize(*runs), 0).Print();
+      return absl::OkStatus();
+    }
+    if (workload == "transfer_array") {
+      // Bytes and array runs alternate, so that both see the same machine, and which of the two
+      // goes first alternates too (the second of a pair may find memory the first freed); each
+      // pair's rates give one ratio.
+      std::vector<double> bytes_rates, array_rates;
+      auto runs = Repeat(workload, "array/bytes", [&](int r) -> absl::StatusOr<double> {
+        auto once = [&](TransferKind kind) {
+          const bool is_array = kind == TransferKind::kFloat64Array;
+          return OnShared(absl::StrCat(is_array ? "xfera" : "xferb", r),
+                          [&](const RunOptions& run) {
+                            return RunTransfer(run, s.transfer_array_bytes, "w0", "w1", kind);
+                          })(r);
+        };
+        absl::StatusOr<double> bytes, array;
+        if (r % 2 == 0) {
+          bytes = once(TransferKind::kBytes);
+          if (bytes.ok()) array = once(TransferKind::kFloat64Array);
+        } else {
+          array = once(TransferKind::kFloat64Array);
+          if (array.ok()) bytes = once(TransferKind::kBytes);
+        }
+        if (!bytes.ok()) return bytes.status();
+        if (!array.ok()) return array.status();
+        Progress(absl::StrCat(workload, " run ", r + 1, ": bytes ", Round(*bytes / 1e3, 3),
+                              " GB/s, float64 array ", Round(*array / 1e3, 3), " GB/s"));
+        bytes_rates.push_back(*bytes / 1e3);
+        array_rates.push_back(*array / 1e3);
+        return *array / *bytes;
+      });
+      if (!runs.ok()) return runs.status();
+      Line(workload)
+          .Set("bytes", s.transfer_array_bytes)
+          .Set("bytes_GB_per_s", Summarize(bytes_rates), 3)
+          .Set("array_GB_per_s", Summarize(array_rates), 3)
+          .Set("array_over_bytes", Summarize(*runs), 3)
+          .Print();
       return absl::OkStatus();
     }
     if (workload == "scheduler_memory") {

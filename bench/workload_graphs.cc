@@ -91,18 +91,26 @@ v1::Graph ShuffleGraph(const std::string& prefix, int partitions, int64_t rows) 
 
 std::string TransferSourceKey(const std::string& prefix) { return absl::StrCat(prefix, "-source"); }
 
-v1::Graph TransferSourceGraph(const std::string& prefix, int64_t nbytes,
-                              const std::string& worker) {
+v1::Graph TransferSourceGraph(const std::string& prefix, int64_t nbytes, const std::string& worker,
+                              TransferKind kind) {
   v1::Graph graph;
-  v1::Task* source = AddTask(graph, TransferSourceKey(prefix), "bytes");
-  source->add_args()->set_int_(nbytes);
-  source->add_workers(worker);
+  if (kind == TransferKind::kBytes) {
+    v1::Task* source = AddTask(graph, TransferSourceKey(prefix), "bytes");
+    source->add_args()->set_int_(nbytes);
+    source->add_workers(worker);
+  } else {
+    v1::Task* source = AddTask(graph, TransferSourceKey(prefix), "full");
+    source->add_args()->mutable_list()->add_items()->set_int_(nbytes / 8);
+    source->add_args()->set_float_(1.0);
+    source->add_workers(worker);
+  }
   return graph;
 }
 
 v1::Graph TransferSinkGraph(const std::string& prefix, int64_t nbytes,
-                            const std::string& source_worker, const std::string& worker) {
-  v1::Graph graph = TransferSourceGraph(prefix, nbytes, source_worker);
+                            const std::string& source_worker, const std::string& worker,
+                            TransferKind kind) {
+  v1::Graph graph = TransferSourceGraph(prefix, nbytes, source_worker, kind);
   v1::Task* sink = AddTask(graph, absl::StrCat(prefix, "-sink"), "nbytes");
   sink->add_args()->set_ref(TransferSourceKey(prefix));
   sink->add_workers(worker);

@@ -25,13 +25,19 @@ v1::Graph TreeGraph(const std::string& prefix, int64_t leaves, int fan_in);
 // partitions * rows.
 v1::Graph ShuffleGraph(const std::string& prefix, int partitions, int64_t rows);
 
+// What the transfer graphs move: a bytes value, or a float64 array of the same size.
+enum class TransferKind { kBytes, kFloat64Array };
+
 // The key of the source task of the transfer graphs.
 std::string TransferSourceKey(const std::string& prefix);
-// One task bytes(nbytes), restricted to `worker`.
-v1::Graph TransferSourceGraph(const std::string& prefix, int64_t nbytes, const std::string& worker);
+// One task restricted to `worker`: bytes(nbytes), or full([nbytes / 8], 1.0) for an array
+// (nbytes a multiple of 8).
+v1::Graph TransferSourceGraph(const std::string& prefix, int64_t nbytes, const std::string& worker,
+                              TransferKind kind = TransferKind::kBytes);
 // The source task again (shared while it is held) and nbytes(source), restricted to `worker`: its
 // only output, whose value is nbytes.
 v1::Graph TransferSinkGraph(const std::string& prefix, int64_t nbytes,
-                            const std::string& source_worker, const std::string& worker);
+                            const std::string& source_worker, const std::string& worker,
+                            TransferKind kind = TransferKind::kBytes);
 
 }  // namespace brisk::bench

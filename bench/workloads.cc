@@ -140,11 +140,11 @@ absl::StatusOr<double> RunShuffle(const RunOptions& run, int partitions, int64_t
 }
 
 absl::StatusOr<double> RunTransfer(const RunOptions& run, int64_t nbytes, const std::string& from,
-                                   const std::string& to) {
-  auto source = run.client->Submit(TransferSourceGraph(run.prefix, nbytes, from));
+                                   const std::string& to, TransferKind kind) {
+  auto source = run.client->Submit(TransferSourceGraph(run.prefix, nbytes, from, kind));
   if (!source.ok()) return source.status();
   if (absl::Status finished = AwaitFinished(run, *source); !finished.ok()) return finished;
-  const v1::Graph sink_graph = TransferSinkGraph(run.prefix, nbytes, from, to);
+  const v1::Graph sink_graph = TransferSinkGraph(run.prefix, nbytes, from, to, kind);
   Job sink;
   const auto start = SteadyClock::now();
   auto values = SubmitAndGather(run, sink_graph, &sink);

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "bench/workload_graphs.h"
 #include "brisk/client.h"
 
 namespace brisk::bench {
@@ -33,10 +34,10 @@ absl::StatusOr<double> RunTree(const RunOptions& run, int64_t leaves, int fan_in
 // The shuffle graph, the lens gathered: seconds.
 absl::StatusOr<double> RunShuffle(const RunOptions& run, int partitions, int64_t rows);
 
-// A value of `nbytes` made on `from`, then (clock started) consumed on `to`: megabytes (1e6) per
-// second over the second task alone.
+// A value of `nbytes` (bytes, or a float64 array) made on `from`, then (clock started) consumed
+// on `to`: megabytes (1e6) per second over the second task alone.
 absl::StatusOr<double> RunTransfer(const RunOptions& run, int64_t nbytes, const std::string& from,
-                                   const std::string& to);
+                                   const std::string& to, TransferKind kind = TransferKind::kBytes);
 
 // The growth of the scheduler's resident memory per task while it holds n results: n inc tasks
 // submitted with `keep`, waited for, measured, then released.

@@ -4,8 +4,8 @@ namespace brisk {
 
 const std::vector<absl::string_view>& BuiltinOpNames() {
   static const auto* names = new std::vector<absl::string_view>{
-      "noop",   "identity", "inc",       "add",   "mul",  "sum",   "range",  "len",
-      "concat", "getitem",  "partition", "sleep", "fail", "bytes", "nbytes", "shell"};
+      "noop",    "identity",  "inc",   "add",  "mul",   "sum",    "range", "len",  "concat",
+      "getitem", "partition", "sleep", "fail", "bytes", "nbytes", "full",  "shell"};
   return *names;
 }
 

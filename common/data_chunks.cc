@@ -12,6 +12,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "brisk/value.h"
 
 namespace brisk {
 namespace {
@@ -45,6 +46,7 @@ struct ChunkHeader {
   bool raw = false;
   uint32_t bulk_port = 0;
   std::string ticket;
+  std::string raw_header;
 };
 
 // Appends `len` bytes from `in` to `out`: one copy, straight from gRPC's buffers.
@@ -61,17 +63,45 @@ bool AppendFrom(google::protobuf::io::CodedInputStream& in, uint32_t len, std::s
   return true;
 }
 
+// An array's or a table's encoding without its buffer: what DataChunk.raw_header carries.
+std::string RawHeader(const v1::Value& value) {
+  v1::Value header;
+  if (value.kind_case() == v1::Value::kNdarray) {
+    v1::NDArray* array = header.mutable_ndarray();
+    array->set_dtype(value.ndarray().dtype());
+    *array->mutable_shape() = value.ndarray().shape();
+  } else {
+    v1::Table* table = header.mutable_table();
+    table->set_num_rows(value.table().num_rows());
+    *table->mutable_columns() = value.table().columns();
+  }
+  return header.SerializeAsString();
+}
+
 }  // namespace
 
 OutgoingValue PrepareOutgoing(ValuePtr value) {
-  // A bytes value goes as it is; anything else as its encoding, made once per request.
-  if (value->kind_case() == v1::Value::kBytes) {
-    std::string_view data = value->bytes();
-    return {std::move(value), data, true};
+  // A bytes value, an array or a table goes as it is; anything else as its encoding, made once
+  // per request.
+  switch (value->kind_case()) {
+    case v1::Value::kBytes: {
+      std::string_view data = value->bytes();
+      return {std::move(value), data, true, {}};
+    }
+    case v1::Value::kNdarray:
+    case v1::Value::kTable: {
+      std::string header = RawHeader(*value);
+      if (header.size() > kMaxRawHeaderBytes) break;  // millions of columns: encoded instead
+      std::string_view data = value->kind_case() == v1::Value::kNdarray ? value->ndarray().data()
+                                                                        : value->table().body();
+      return {std::move(value), data, true, std::move(header)};
+    }
+    default:
+      break;
   }
   auto encoded = std::make_shared<std::string>(value->SerializeAsString());
   std::string_view data = *encoded;
-  return {std::move(encoded), data, false};
+  return {std::move(encoded), data, false, {}};
 }
 
 size_t EncodeChunk(const std::string& key, const OutgoingValue& value, size_t offset,
@@ -82,6 +112,7 @@ size_t EncodeChunk(const std::string& key, const OutgoingValue& value, size_t of
   header.set_total_size(value.data.size());
   header.set_offset(offset);
   header.set_raw_bytes(value.raw);
+  if (offset == 0) header.set_raw_header(value.header);
   std::string head = header.SerializeAsString();
   if (len == 0) {
     message = Message(head);
@@ -120,6 +151,7 @@ grpc::ByteBuffer EncodeBulkOffer(const std::string& key, const OutgoingValue& va
   chunk.set_raw_bytes(value.raw);
   chunk.set_bulk_port(port);
   chunk.set_bulk_ticket(ticket);
+  chunk.set_raw_header(value.header);
   return Message(chunk.SerializeAsString());
 }
 
@@ -199,6 +231,11 @@ absl::Status ValueAssembler::Add(const grpc::ByteBuffer& message) {
       if (!in.ReadVarint32(&len) || len > 64 || !in.ReadString(&h.ticket, static_cast<int>(len))) {
         return malformed();
       }
+    } else if (field == v1::DataChunk::kRawHeaderFieldNumber && delimited) {
+      if (!in.ReadVarint32(&len) || len > kMaxRawHeaderBytes ||
+          !in.ReadString(&h.raw_header, static_cast<int>(len))) {
+        return malformed();
+      }
     } else if (field == kDataField && delimited) {
       if (placed || !in.ReadVarint32(&len)) return malformed();
       if (absl::Status status = place(len); !status.ok()) return status;
@@ -208,6 +245,8 @@ absl::Status ValueAssembler::Add(const grpc::ByteBuffer& message) {
     }
   }
   if (!in.ConsumedEntireMessage()) return malformed();
+  // A raw header goes with raw content, once per value: on its offer or its first chunk.
+  if (!h.raw_header.empty() && (!h.raw || h.offset != 0 || h.missing)) return malformed();
 
   if (!h.ticket.empty()) {
     // An offer instead of data: one per value, ahead of any chunk of it.
@@ -215,7 +254,8 @@ absl::Status ValueAssembler::Add(const grpc::ByteBuffer& message) {
         (!h.raw && h.total > kMaxEncodingBytes)) {
       return malformed();
     }
-    bulk_offers_.push_back({h.key, h.bulk_port, std::move(h.ticket), h.total, h.raw});
+    bulk_offers_.push_back(
+        {h.key, h.bulk_port, std::move(h.ticket), h.total, h.raw, std::move(h.raw_header)});
     return absl::OkStatus();
   }
   if (h.missing) {
@@ -228,14 +268,16 @@ absl::Status ValueAssembler::Add(const grpc::ByteBuffer& message) {
   }
   if (fresh) {
     partial->raw = h.raw;
-  } else if (partial->raw != h.raw) {
+    partial->header = std::move(h.raw_header);
+  } else if (partial->raw != h.raw || !h.raw_header.empty()) {
     return absl::DataLossError(absl::StrCat("value \"", h.key, "\" chunk out of order"));
   }
   if (partial->bytes.size() == partial->total) {
     std::string bytes = std::move(partial->bytes);
     const bool raw = partial->raw;
+    const std::string header = std::move(partial->header);
     partial_.erase(h.key);
-    return Finish(h.key, raw, std::move(bytes));
+    return Finish(h.key, raw, header, std::move(bytes));
   }
   return absl::OkStatus();
 }
@@ -245,15 +287,36 @@ absl::Status ValueAssembler::CompleteBulk(const BulkOffer& offer, std::string by
     return absl::DataLossError(absl::StrCat("value \"", offer.key, "\": ", bytes.size(),
                                             " bytes arrived of ", offer.size));
   }
-  return Finish(offer.key, offer.raw, std::move(bytes));
+  return Finish(offer.key, offer.raw, offer.header, std::move(bytes));
 }
 
-absl::Status ValueAssembler::Finish(const std::string& key, bool raw, std::string bytes) {
+absl::Status ValueAssembler::Finish(const std::string& key, bool raw, const std::string& header,
+                                    std::string bytes) {
   auto value = std::make_shared<v1::Value>();
-  if (raw) {
+  if (raw && header.empty()) {
     value->set_bytes(std::move(bytes));
+  } else if (raw) {
+    // The buffer of an array or a table, moved (not copied) into the header's value.
+    if (!value->ParseFromString(header)) {
+      return absl::DataLossError(
+          absl::StrCat("value \"", key, "\": its raw header does not decode"));
+    }
+    if (value->kind_case() == v1::Value::kNdarray && value->ndarray().data().empty()) {
+      value->mutable_ndarray()->set_data(std::move(bytes));
+    } else if (value->kind_case() == v1::Value::kTable && value->table().body().empty()) {
+      value->mutable_table()->set_body(std::move(bytes));
+    } else {
+      return absl::DataLossError(absl::StrCat(
+          "value \"", key, "\": its raw header must be an ndarray or a table without its buffer, ",
+          "not ", KindName(*value)));
+    }
   } else if (!value->ParseFromString(bytes)) {
     return absl::DataLossError(absl::StrCat("value \"", key, "\" does not decode"));
+  }
+  // An array or a table (also inside a list or a map) whose buffers do not match what it says
+  // is refused here, before anyone reads it.
+  if (absl::Status check = CheckValue(*value); !check.ok()) {
+    return absl::DataLossError(absl::StrCat("value \"", key, "\": ", check.message()));
   }
   values_[key] = std::move(value);
   return absl::OkStatus();

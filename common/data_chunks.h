@@ -2,6 +2,9 @@
 // gRPC's message limit and put together again on the other side, with as few copies as the
 // socket allows. The sender's chunks point into the stored value (gRPC writes them to the socket
 // from there); the receiver copies each chunk's data once, from gRPC's buffers into the value.
+// Bytes values, arrays and tables travel raw: their one buffer is the content, never encoded
+// (an array's or a table's small header, its encoding without the buffer, goes along as
+// DataChunk.raw_header); every other value travels as its encoding.
 #pragma once
 
 #include <grpcpp/support/byte_buffer.h>
@@ -26,12 +29,19 @@ inline constexpr size_t kDataChunkBytes = (4 << 20) - (64 << 10);
 
 using ValuePtr = std::shared_ptr<const v1::Value>;
 
-// The bytes of one value as they go out: the content of a bytes value as it is (`raw`), or any
-// other value's encoding. `owner` keeps `data` alive while gRPC still sends from it.
+// The most a raw header (an array's or a table's encoding without its buffer) may take; a
+// larger one is refused from a peer, and not sent raw.
+inline constexpr size_t kMaxRawHeaderBytes = 64 << 20;
+
+// The bytes of one value as they go out: the buffer of a bytes value, an array or a table as it
+// is (`raw`), or any other value's encoding. `header` is empty for bytes and for encodings; for
+// an array or a table it is the value's encoding with the buffer left empty. `owner` keeps `data`
+// alive while gRPC still sends from it.
 struct OutgoingValue {
   std::shared_ptr<const void> owner;
   std::string_view data;
   bool raw = false;
+  std::string header;
 };
 OutgoingValue PrepareOutgoing(ValuePtr value);
 
@@ -58,13 +68,15 @@ struct BulkOffer {
   std::string ticket;
   uint64_t size = 0;
   bool raw = false;
+  std::string header;  // DataChunk.raw_header: set for an array or a table
 };
 
 // Puts chunks back together into values. Not thread-safe: one per response stream.
 class ValueAssembler {
  public:
-  // Takes one DataChunk message (any valid encoding of one); an error when it is malformed or
-  // does not continue the value it belongs to.
+  // Takes one DataChunk message (any valid encoding of one); an error when it is malformed, does
+  // not continue the value it belongs to, or completes a value that is malformed (an array whose
+  // buffer does not match its shape, say: CheckValue), which is then not kept.
   absl::Status Add(const grpc::ByteBuffer& message);
 
   // Completes an offered value with its bytes, read from the sender's bulk port.
@@ -81,9 +93,11 @@ class ValueAssembler {
   struct Partial {
     uint64_t total = 0;
     bool raw = false;
+    std::string header;
     std::string bytes;
   };
-  absl::Status Finish(const std::string& key, bool raw, std::string bytes);
+  absl::Status Finish(const std::string& key, bool raw, const std::string& header,
+                      std::string bytes);
 
   absl::flat_hash_map<std::string, Partial> partial_;
   std::vector<BulkOffer> bulk_offers_;

@@ -8,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "brisk/value.h"
 
 namespace brisk {
 namespace {
@@ -35,8 +36,8 @@ void ForEachRefInArg(const v1::Arg& top, const std::function<void(const std::str
 
 absl::Status CheckArg(const std::string& key, const std::string& top_where, const v1::Arg& top) {
   const auto kind = top.kind_case();
-  if (kind != v1::Arg::kList && kind != v1::Arg::KIND_NOT_SET &&
-      !(kind == v1::Arg::kRef && top.ref().empty())) {
+  if (kind != v1::Arg::kList && kind != v1::Arg::KIND_NOT_SET && kind != v1::Arg::kNdarray &&
+      kind != v1::Arg::kTable && !(kind == v1::Arg::kRef && top.ref().empty())) {
     return absl::OkStatus();  // the common case, checked without a stack
   }
   std::vector<std::pair<const v1::Arg*, std::string>> todo{{&top, top_where}};
@@ -46,7 +47,16 @@ absl::Status CheckArg(const std::string& key, const std::string& top_where, cons
     if (arg->kind_case() == v1::Arg::KIND_NOT_SET) {
       return absl::InvalidArgumentError(absl::StrCat(
           "task \"", key, "\": ", where,
-          " is empty; an argument needs one of ref, int, float, str, bytes, bool, list"));
+          " is empty; an argument needs one of ref, int, float, str, bytes, bool, list, ndarray, "
+          "table"));
+    }
+    if (arg->kind_case() == v1::Arg::kNdarray || arg->kind_case() == v1::Arg::kTable) {
+      absl::Status literal = arg->kind_case() == v1::Arg::kNdarray ? CheckArray(arg->ndarray())
+                                                                   : CheckTable(arg->table());
+      if (!literal.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("task \"", key, "\": ", where, ": ", literal.message()));
+      }
     }
     if (arg->kind_case() == v1::Arg::kRef && arg->ref().empty()) {
       return absl::InvalidArgumentError(

@@ -127,8 +127,9 @@ absl::Status CheckColumn(const v1::Column& column, uint64_t rows, absl::string_v
 
   if (column.dtype() != v1::DTYPE_STRING) {
     if (!offsets->empty()) {
-      return Invalid(absl::StrCat("column \"", name, "\": a ", DTypeName(column.dtype()),
-                                  " column has no offsets, ", offsets->size(), " bytes given"));
+      return Invalid(absl::StrCat("column \"", name, "\": only string columns have offsets, this ",
+                                  DTypeName(column.dtype()), " one has ", offsets->size(),
+                                  " bytes of them"));
     }
     std::optional<uint64_t> need = CheckedMul(rows, ItemSize(column.dtype()));
     if (!need.has_value() || *need != data->size()) {

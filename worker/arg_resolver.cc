@@ -32,6 +32,12 @@ absl::Status CopyArg(const v1::Arg& arg, const Inputs& inputs, v1::Value& out) {
     case v1::Arg::kBool:
       out.set_bool_(arg.bool_());
       return absl::OkStatus();
+    case v1::Arg::kNdarray:
+      *out.mutable_ndarray() = arg.ndarray();
+      return absl::OkStatus();
+    case v1::Arg::kTable:
+      *out.mutable_table() = arg.table();
+      return absl::OkStatus();
     case v1::Arg::kList: {
       v1::ValueList* list = out.mutable_list();
       for (const v1::Arg& item : arg.list().items()) {

@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <new>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -16,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/types/span.h"
+#include "brisk/value.h"
 #include "worker/shell_op.h"
 
 namespace brisk {
@@ -29,28 +32,6 @@ constexpr uint64_t kMaxRangeItems = 100'000'000;
 constexpr int64_t kMaxBytes = int64_t{64} << 30;
 constexpr int64_t kMaxPartitions = 1'000'000;
 constexpr size_t kAnyCount = std::numeric_limits<size_t>::max();
-
-const char* KindName(const Value& v) {
-  switch (v.kind_case()) {
-    case Value::kBool:
-      return "bool";
-    case Value::kInt:
-      return "int";
-    case Value::kFloat:
-      return "float";
-    case Value::kStr:
-      return "str";
-    case Value::kBytes:
-      return "bytes";
-    case Value::kList:
-      return "list";
-    case Value::kMap:
-      return "map";
-    case Value::KIND_NOT_SET:
-      break;
-  }
-  return "null";
-}
 
 // The text of a str or bytes value; nullptr for other kinds.
 const std::string* StrOrBytes(const Value& v) {
@@ -264,7 +245,14 @@ Result OpLen(OpContext&, const Call& c) {
   if (const std::string* text = StrOrBytes(x)) return IntValue(text->size());
   if (x.kind_case() == Value::kList) return IntValue(x.list().items_size());
   if (x.kind_case() == Value::kMap) return IntValue(x.map().entries_size());
-  return c.WrongKind("argument", 0, "a list, str, bytes or map", x);
+  if (x.kind_case() == Value::kTable) return IntValue(static_cast<int64_t>(x.table().num_rows()));
+  if (x.kind_case() == Value::kNdarray) {
+    // As NumPy's len: the length of the first axis.
+    if (x.ndarray().shape_size() == 0)
+      return c.Invalid("argument 0 is a 0-d ndarray, with no length");
+    return IntValue(static_cast<int64_t>(x.ndarray().shape(0)));
+  }
+  return c.WrongKind("argument", 0, "a list, str, bytes, map, ndarray or table", x);
 }
 
 // concat([a, b, ...]) or concat(a, b, ...): lists flattened into one, or strs or bytes joined.
@@ -376,12 +364,112 @@ Result OpBytes(OpContext&, const Call& c) {
   return out;
 }
 
-// nbytes(x): the size of bytes or str, else of x's encoding.
+// nbytes(x): the size of bytes or str, of an array's buffer or a table's body, else of x's
+// encoding.
 Result OpNbytes(OpContext&, const Call& c) {
   if (auto s = c.Arity(1, 1); !s.ok()) return s;
   const Value& x = c[0];
   if (const std::string* text = StrOrBytes(x)) return IntValue(text->size());
+  if (x.kind_case() == Value::kNdarray) return IntValue(x.ndarray().data().size());
+  if (x.kind_case() == Value::kTable) return IntValue(x.table().body().size());
   return IntValue(static_cast<int64_t>(x.ByteSizeLong()));
+}
+
+// `fill` as a T, or an error when it is not a number of that kind or does not fit in T.
+template <typename T>
+absl::StatusOr<T> FillAs(const Call& c, const Value& fill) {
+  const DType dtype = DTypeOf<T>();
+  if (fill.kind_case() != Value::kInt && fill.kind_case() != Value::kFloat &&
+      fill.kind_case() != Value::kBool) {
+    return c.WrongKind("argument", 1, "an int, a float or a bool", fill);
+  }
+  if constexpr (std::is_floating_point_v<T>) {
+    if (fill.kind_case() == Value::kFloat) return static_cast<T>(fill.float_());
+    if (fill.kind_case() == Value::kInt) return static_cast<T>(fill.int_());
+    return static_cast<T>(fill.bool_() ? 1 : 0);
+  } else {
+    if (fill.kind_case() == Value::kBool) return static_cast<T>(fill.bool_() ? 1 : 0);
+    if (fill.kind_case() == Value::kFloat) {
+      return c.Invalid("argument 1 must be an int or a bool for dtype ", DTypeName(dtype),
+                       ", got float ", fill.float_());
+    }
+    const int64_t x = fill.int_();
+    const bool fits =
+        std::is_same_v<T, bool> ? (x == 0 || x == 1)
+        : x < 0 ? std::is_signed_v<T> && x >= static_cast<int64_t>(std::numeric_limits<T>::min())
+                : static_cast<uint64_t>(x) <= static_cast<uint64_t>(std::numeric_limits<T>::max());
+    if (!fits) return c.Invalid("argument 1 (", x, ") does not fit in ", DTypeName(dtype));
+    return static_cast<T>(x);
+  }
+}
+
+template <typename T>
+Result FullOf(const Call& c, std::vector<uint64_t> shape, const Value& fill) {
+  absl::StatusOr<T> x = FillAs<T>(c, fill);
+  if (!x.ok()) return x.status();
+  ArrayBuilder<T> builder(std::move(shape));
+  // The buffer starts zeroed: a zero fill is done already (-0.0 is not zero bits).
+  T zero{};
+  if (std::memcmp(&*x, &zero, sizeof(T)) != 0) {
+    absl::Span<T> values = builder.values();
+    std::fill(values.begin(), values.end(), *x);
+  }
+  return std::move(builder).Finish();
+}
+
+// full(shape, fill[, dtype]): an ndarray of that shape (a list of ints), every element `fill`,
+// of dtype "float64" unless named.
+Result OpFull(OpContext&, const Call& c) {
+  if (auto s = c.Arity(2, 3); !s.ok()) return s;
+  auto dims = c.ListItems(0);
+  if (!dims.ok()) return dims.status();
+  std::vector<uint64_t> shape;
+  for (size_t i = 0; i < dims->size(); ++i) {
+    const Value& d = *(*dims)[i];
+    if (d.kind_case() != Value::kInt) return c.WrongKind("shape item", i, "an int", d);
+    if (d.int_() < 0) return c.Invalid("shape item ", i, " must not be negative, got ", d.int_());
+    shape.push_back(static_cast<uint64_t>(d.int_()));
+  }
+  DType dtype = v1::DTYPE_FLOAT64;
+  if (c.size() == 3) {
+    if (c[2].kind_case() != Value::kStr) return c.WrongKind("argument", 2, "a dtype str", c[2]);
+    absl::StatusOr<DType> parsed = ParseDType(c[2].str());
+    if (!parsed.ok()) return c.Invalid(parsed.status().message());
+    dtype = *parsed;
+  }
+  absl::StatusOr<uint64_t> bytes = ArrayByteCount(dtype, shape);
+  if (!bytes.ok()) return c.Invalid(bytes.status().message());
+  if (*bytes > static_cast<uint64_t>(kMaxBytes)) {
+    return c.Error(Code::kOutOfRange, *bytes, " bytes is too large (limit ", kMaxBytes, ")");
+  }
+  const Value& fill = c[1];
+  switch (dtype) {
+    case v1::DTYPE_BOOL:
+      return FullOf<bool>(c, std::move(shape), fill);
+    case v1::DTYPE_INT8:
+      return FullOf<int8_t>(c, std::move(shape), fill);
+    case v1::DTYPE_INT16:
+      return FullOf<int16_t>(c, std::move(shape), fill);
+    case v1::DTYPE_INT32:
+      return FullOf<int32_t>(c, std::move(shape), fill);
+    case v1::DTYPE_INT64:
+      return FullOf<int64_t>(c, std::move(shape), fill);
+    case v1::DTYPE_UINT8:
+      return FullOf<uint8_t>(c, std::move(shape), fill);
+    case v1::DTYPE_UINT16:
+      return FullOf<uint16_t>(c, std::move(shape), fill);
+    case v1::DTYPE_UINT32:
+      return FullOf<uint32_t>(c, std::move(shape), fill);
+    case v1::DTYPE_UINT64:
+      return FullOf<uint64_t>(c, std::move(shape), fill);
+    case v1::DTYPE_FLOAT32:
+      return FullOf<float>(c, std::move(shape), fill);
+    case v1::DTYPE_FLOAT64:
+      return FullOf<double>(c, std::move(shape), fill);
+    default:
+      // ArrayByteCount refused every other dtype.
+      return c.Error(Code::kInternal, "no array of dtype ", DTypeName(dtype));
+  }
 }
 
 }  // namespace
@@ -404,6 +492,7 @@ void RegisterBuiltinOps(OpRegistry& registry) {
       {"fail", OpFail},
       {"bytes", OpBytes},
       {"nbytes", OpNbytes},
+      {"full", OpFull},
   };
   for (const auto& op : kOps) {
     // Named copies: a lambda cannot capture structured bindings before C++20 in clang 14.

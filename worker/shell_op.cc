@@ -55,6 +55,8 @@ absl::StatusOr<std::string> ValueBytes(const v1::Value& value, const std::string
       return ValueText(value);
     case v1::Value::kList:
     case v1::Value::kMap:
+    case v1::Value::kNdarray:
+    case v1::Value::kTable:
       return JsonText(ValueToJson(value));
     case v1::Value::KIND_NOT_SET:
       return absl::InvalidArgumentError(absl::StrCat("shell: ", what, " is null"));

@@ -83,14 +83,35 @@ def graph(g):  # brisk.v1.Graph
         field_bytes(2, k) for k in g.get("outputs", []))
 
 
-def chunk(key, total, offset=0, data=None, raw=False):  # EncodeChunk's layout
+def chunk(key, total, offset=0, data=None, raw=False, header=None):  # EncodeChunk's layout
     out = field_bytes(1, key) if key else b""
     out += field_varint(2, total) if total else b""
     out += field_varint(3, offset) if offset else b""
     out += field_varint(6, 1) if raw else b""
+    out += field_bytes(9, header) if header else b""
     if data:
         out += field_bytes(4, data)
     return out
+
+
+def ndarray_header(dtype, shape):  # Value{ndarray: NDArray{dtype, shape}}, data left empty
+    packed = b"".join(varint(d) for d in shape)
+    body = (field_varint(1, dtype) if dtype else b"") + (field_bytes(2, packed) if shape else b"")
+    return field_bytes(8, body)
+
+
+def column(name, dtype, data, offsets=None, validity=None):  # Column; slices are (offset, length)
+    def slice_(num, s):
+        o, n = s
+        return field_bytes(num, (field_varint(1, o) if o else b"") + (field_varint(2, n) if n else b""))
+    out = field_bytes(1, name) + field_varint(2, dtype) + slice_(3, data)
+    out += slice_(4, offsets) if offsets else b""
+    out += slice_(5, validity) if validity else b""
+    return out
+
+
+def table_header(rows, columns):  # Value{table: Table{num_rows, columns}}, body left empty
+    return field_bytes(9, field_varint(1, rows) + b"".join(field_bytes(2, c) for c in columns))
 
 
 def record(message, cut=None):  # data_chunks_fuzz.cc's framing
@@ -132,6 +153,18 @@ def main():
             record(chunk("parts", 30, offset=i * 10, data=bytes([65 + i]) * 10, raw=True), cut)
             for i, cut in enumerate((3, 0, 200))) + record(chunk("list", len(lst), data=lst)),
     }
+    # A 2x3 int32 array, and a table of 3 rows: int64 "x" with row 1 null, string "s".
+    ints = struct.pack("<6i", 1, -2, 3, -4, 5, -6)
+    seeds["raw_ndarray"] = record(chunk("arr", len(ints), data=ints, raw=True,
+                                        header=ndarray_header(4, [2, 3])))
+    body = (struct.pack("<3q", 7, 0, 9) + bytes([0b101]) + b"\0" * 7 + b"abcde" + b"\0" * 3 +
+            struct.pack("<4i", 0, 2, 2, 5))
+    header = table_header(3, [column("x", 5, (0, 24), validity=(24, 1)),
+                              column("s", 12, (32, 5), offsets=(40, 16))])
+    seeds["raw_table"] = record(chunk("tab", len(body), data=body, raw=True, header=header))
+    seeds["bulk_offer_ndarray"] = record(
+        field_bytes(1, "big") + field_varint(2, 48) + field_varint(6, 1) + field_varint(7, 40000) +
+        field_bytes(8, b"t" * 16) + field_bytes(9, ndarray_header(11, [6])))
     for name, data in seeds.items():
         with open(os.path.join(HERE, "corpus", "data_chunks", name), "wb") as f:
             f.write(data)

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
@@ -14,6 +15,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "brisk/value.h"
 #include "common/builtin_op_names.h"
 
 namespace brisk {
@@ -133,7 +135,7 @@ TEST_F(BuiltinOps, RegisteredNamesEqualSortedBuiltinOpNames) {
   std::vector<std::string> expected(BuiltinOpNames().begin(), BuiltinOpNames().end());
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(registry_.Names(), expected);
-  EXPECT_EQ(expected.size(), 16u);  // 15 computing ops and `shell`
+  EXPECT_EQ(expected.size(), 17u);  // 16 computing ops and `shell`
 }
 
 TEST_F(BuiltinOps, NoopReturnsNullForAnyArgs) {
@@ -266,8 +268,97 @@ TEST_F(BuiltinOps, LenCountsListsStringsBytesAndMaps) {
   EXPECT_EQ(Run("len", {S("héllo")})->int_(), 6);  // bytes of UTF-8
   EXPECT_EQ(Run("len", {Bytes(std::string(3, '\0'))})->int_(), 3);
   EXPECT_EQ(Run("len", {M({{"a", I(1)}, {"b", I(2)}})})->int_(), 2);
-  EXPECT_EQ(Err("len", {I(1)}), "len: argument 0 must be a list, str, bytes or map, got int");
-  EXPECT_EQ(Err("len", {Null()}), "len: argument 0 must be a list, str, bytes or map, got null");
+  EXPECT_EQ(Err("len", {I(1)}),
+            "len: argument 0 must be a list, str, bytes, map, ndarray or table, got int");
+  EXPECT_EQ(Err("len", {Null()}),
+            "len: argument 0 must be a list, str, bytes, map, ndarray or table, got null");
+}
+
+TEST_F(BuiltinOps, LenOfAnArrayIsItsFirstAxisAndOfATableItsRows) {
+  EXPECT_EQ(Run("len", {*Run("full", {L({I(3), I(4)}), I(0)})})->int_(), 3);
+  EXPECT_EQ(Run("len", {*Run("full", {L({I(0)}), I(0)})})->int_(), 0);
+  EXPECT_EQ(Err("len", {*Run("full", {L({}), I(0)})}),
+            "len: argument 0 is a 0-d ndarray, with no length");
+  std::vector<int32_t> xs = {1, 2, 3, 4, 5};
+  EXPECT_EQ(Run("len", {*std::move(TableBuilder().Add<int32_t>("x", xs)).Finish()})->int_(), 5);
+  EXPECT_EQ(Run("len", {*TableBuilder().Finish()})->int_(), 0);
+}
+
+TEST_F(BuiltinOps, FullMakesAFloat64ArrayByDefault) {
+  absl::StatusOr<Value> a = Run("full", {L({I(2), I(3)}), F(1.5)});
+  ASSERT_TRUE(a.ok()) << a.status();
+  absl::StatusOr<ArrayView> view = ArrayView::Of(*a);
+  ASSERT_TRUE(view.ok()) << view.status();
+  EXPECT_EQ(view->dtype(), v1::DTYPE_FLOAT64);
+  EXPECT_THAT(view->shape(), ElementsAre(2u, 3u));
+  EXPECT_THAT(*view->values<double>(), ElementsAre(1.5, 1.5, 1.5, 1.5, 1.5, 1.5));
+  // An int fill, a 0-d array, an empty one.
+  EXPECT_THAT(*ArrayView::Of(*Run("full", {L({I(2)}), I(7)}))->values<double>(),
+              ElementsAre(7.0, 7.0));
+  absl::StatusOr<ArrayView> scalar = ArrayView::Of(*Run("full", {L({}), F(-2)}));
+  ASSERT_TRUE(scalar.ok());
+  EXPECT_EQ(scalar->size(), 1u);
+  EXPECT_EQ(scalar->AsDouble(0), -2.0);
+  absl::StatusOr<ArrayView> empty = ArrayView::Of(*Run("full", {L({I(5), I(0)}), F(1)}));
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->size(), 0u);
+  EXPECT_TRUE(empty->bytes().empty());
+  // -0.0 is not zero bits: it is written.
+  EXPECT_TRUE(
+      std::signbit((*ArrayView::Of(*Run("full", {L({I(1)}), F(-0.0)}))->values<double>())[0]));
+}
+
+TEST_F(BuiltinOps, FullMakesEveryDType) {
+  for (const char* name : {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+                           "uint64", "float32", "float64", "float", "int"}) {
+    absl::StatusOr<Value> a = Run("full", {L({I(4)}), I(1), S(name)});
+    ASSERT_TRUE(a.ok()) << name << ": " << a.status();
+    absl::StatusOr<ArrayView> view = ArrayView::Of(*a);
+    ASSERT_TRUE(view.ok()) << name << ": " << view.status();
+    EXPECT_EQ(view->dtype(), *ParseDType(name)) << name;
+    EXPECT_EQ(view->bytes().size(), 4 * ItemSize(view->dtype())) << name;
+    for (uint64_t i = 0; i < 4; ++i) EXPECT_EQ(view->AsDouble(i), 1.0) << name;
+  }
+  EXPECT_THAT(*ArrayView::Of(*Run("full", {L({I(2)}), B(true), S("bool")}))->values<bool>(),
+              ElementsAre(true, true));
+  EXPECT_THAT(*ArrayView::Of(*Run("full", {L({I(1)}), I(-128), S("int8")}))->values<int8_t>(),
+              ElementsAre(-128));
+  EXPECT_THAT(*ArrayView::Of(*Run("full", {L({I(1)}), I(kMax), S("uint64")}))->values<uint64_t>(),
+              ElementsAre(static_cast<uint64_t>(kMax)));
+  EXPECT_THAT(*ArrayView::Of(*Run("full", {L({I(1)}), F(0.25), S("float32")}))->values<float>(),
+              ElementsAre(0.25f));
+}
+
+TEST_F(BuiltinOps, FullRefusesFillsThatDoNotFitItsDType) {
+  EXPECT_EQ(Err("full", {L({I(1)}), I(128), S("int8")}),
+            "full: argument 1 (128) does not fit in int8");
+  EXPECT_EQ(Err("full", {L({I(1)}), I(-1), S("uint32")}),
+            "full: argument 1 (-1) does not fit in uint32");
+  EXPECT_EQ(Err("full", {L({I(1)}), I(2), S("bool")}), "full: argument 1 (2) does not fit in bool");
+  EXPECT_EQ(Err("full", {L({I(1)}), F(2.5), S("int64")}),
+            "full: argument 1 must be an int or a bool for dtype int64, got float 2.5");
+  EXPECT_EQ(Err("full", {L({I(1)}), S("x")}),
+            "full: argument 1 must be an int, a float or a bool, got str");
+}
+
+TEST_F(BuiltinOps, FullRefusesBadShapesAndDTypes) {
+  EXPECT_EQ(Err("full", {I(3), F(0)}), "full: argument 0 must be a list, got int");
+  EXPECT_EQ(Err("full", {L({I(2), F(2)}), F(0)}), "full: shape item 1 must be an int, got float");
+  EXPECT_EQ(Err("full", {L({I(-2)}), F(0)}), "full: shape item 0 must not be negative, got -2");
+  EXPECT_THAT(Err("full", {L({I(2)}), F(0), S("complex64")}),
+              HasSubstr("full: unknown dtype \"complex64\""));
+  EXPECT_THAT(Err("full", {L({I(2)}), F(0), S("string")}), HasSubstr("cannot hold dtype string"));
+  EXPECT_EQ(Err("full", {L({I(2)}), F(0), I(8)}), "full: argument 2 must be a dtype str, got int");
+  EXPECT_EQ(Err("full", {L({I(2)})}), "full: takes 2 or 3 arguments, got 1");
+}
+
+TEST_F(BuiltinOps, FullRefusesHugeArrays) {
+  // 64 GiB is the limit, as for bytes; a shape whose size overflows is refused, not wrapped.
+  EXPECT_EQ(Err("full", {L({I(int64_t{1} << 33), I(2)}), F(0)}),
+            "full: 137438953472 bytes is too large (limit 68719476736)");
+  EXPECT_THAT(Err("full", {L({I(int64_t{1} << 32), I(int64_t{1} << 32)}), F(0), S("int8")}),
+              HasSubstr("more than 2^64 elements"));
+  EXPECT_THAT(Err("full", {L({I(int64_t{1} << 61)}), F(0)}), HasSubstr("more than 2^64 bytes"));
 }
 
 TEST_F(BuiltinOps, ConcatFlattensListsOfLists) {
@@ -460,6 +551,12 @@ TEST_F(BuiltinOps, NbytesMeasuresBytesStrsAndEncodings) {
   Value list = L({I(1), S("two")});
   EXPECT_EQ(Run("nbytes", {list})->int_(), static_cast<int64_t>(list.ByteSizeLong()));
   EXPECT_EQ(Run("nbytes", {Null()})->int_(), 0);
+  // An array's buffer, a table's body.
+  EXPECT_EQ(Run("nbytes", {*Run("full", {L({I(10), I(5)}), F(1)})})->int_(), 400);
+  EXPECT_EQ(Run("nbytes", {*Run("full", {L({I(0)}), F(1)})})->int_(), 0);
+  std::vector<int64_t> xs = {1, 2, 3};
+  Value table = *std::move(TableBuilder().Add<int64_t>("x", xs)).Finish();
+  EXPECT_EQ(Run("nbytes", {table})->int_(), 24);
   EXPECT_EQ(Err("nbytes", {}), "nbytes: takes 1 argument, got 0");
 }
 

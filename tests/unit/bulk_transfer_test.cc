@@ -17,6 +17,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "brisk/value.h"
 #include "common/data_client.h"
 #include "common/grpc_lifetime.h"
 #include "tests/support/fake_clock.h"
@@ -288,6 +289,41 @@ TEST(DataPlane, LargeAndSmallValuesArriveWithOrWithoutABulkPort) {
     ASSERT_TRUE(fetched->values.contains("list"));
     EXPECT_EQ(fetched->values["list"]->list().items(0).int_(), 7);
     EXPECT_THAT(fetched->missing, ::testing::ElementsAre("absent"));
+  }
+}
+
+TEST(DataPlane, ArraysAndTablesArriveWithOrWithoutABulkPort) {
+  for (bool bulk : {true, false}) {
+    SCOPED_TRACE(bulk ? "bulk port" : "no bulk port");
+    DataPlane plane(bulk);
+    // 2 bulk-sized buffers and a half, so that the data service cuts it into several chunks.
+    const uint64_t n = (5 * kBulkMinBytes / 2) / 8;
+    ArrayBuilder<double> builder({n / 4, 4});
+    for (uint64_t i = 0; i < n; ++i) builder.values()[i] = static_cast<double>(i) * 0.5;
+    auto big = std::make_shared<v1::Value>(std::move(builder).Finish());
+    absl::StatusOr<v1::Value> small = MakeArray<int8_t>({3}, std::vector<int8_t>{-1, 0, 1});
+    ASSERT_TRUE(small.ok());
+    std::vector<int64_t> ids(kBulkMinBytes / 8);
+    for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int64_t>(i * i);
+    absl::StatusOr<v1::Value> table =
+        std::move(TableBuilder().Add<int64_t>("id", ids).AddStrings(
+                      "s", std::vector<std::optional<std::string>>(ids.size(), "text")))
+            .Finish();
+    ASSERT_TRUE(table.ok()) << table.status();
+    plane.store().Put("big", big);
+    plane.store().Put("small", std::make_shared<v1::Value>(*small));
+    plane.store().Put("table", std::make_shared<v1::Value>(*table));
+
+    DataClient client;
+    auto fetched = client.Fetch(plane.address(), {"big", "small", "table"});
+    ASSERT_TRUE(fetched.ok()) << fetched.status();
+    for (const auto& [key, want] : std::vector<std::pair<std::string, const v1::Value*>>{
+             {"big", big.get()}, {"small", &*small}, {"table", &*table}}) {
+      ASSERT_TRUE(fetched->values.contains(key)) << key;
+      const v1::Value& got = *fetched->values[key];
+      EXPECT_EQ(got.kind_case(), want->kind_case()) << key;
+      EXPECT_TRUE(got.SerializeAsString() == want->SerializeAsString()) << key;
+    }
   }
 }
 

@@ -93,6 +93,47 @@ TEST(ValidateGraph, RejectsEmptyArguments) {
             "task \"a\": args[0] has an empty ref");
 }
 
+// A graph of one task "a" (op noop) with an ndarray literal of 5 float64 and `bytes` bytes as
+// argument 0, and a table literal as kwarg "t".
+v1::Graph LiteralGraph(size_t bytes) {
+  v1::Graph graph;
+  v1::Task* task = graph.add_tasks();
+  task->set_key("a");
+  task->set_op("noop");
+  v1::NDArray* array = task->add_args()->mutable_ndarray();
+  array->set_dtype(v1::DTYPE_FLOAT64);
+  array->add_shape(5);
+  array->set_data(std::string(bytes, '\0'));
+  v1::Table* table = (*task->mutable_kwargs())["t"].mutable_table();
+  table->set_num_rows(1);
+  v1::Column* column = table->add_columns();
+  column->set_name("x");
+  column->set_dtype(v1::DTYPE_INT32);
+  column->mutable_data()->set_length(4);
+  table->set_body(std::string(8, '\0'));
+  return graph;
+}
+
+TEST(ValidateGraph, ChecksArrayAndTableLiteralsNamingTheArgument) {
+  EXPECT_TRUE(ValidateGraph(LiteralGraph(40), Check()).ok());
+  EXPECT_EQ(ValidateGraph(LiteralGraph(48), Check()).message(),
+            "task \"a\": args[0]: ndarray holds 48 bytes, its dtype and shape need 40");
+
+  v1::Graph bad_table = LiteralGraph(40);
+  (*bad_table.mutable_tasks(0)->mutable_kwargs())["t"].mutable_table()->set_num_rows(3);
+  EXPECT_THAT(ValidateGraph(bad_table, Check()).message(),
+              HasSubstr("task \"a\": kwargs.t: column \"x\": data holds 4 bytes, 3 rows"));
+
+  // Inside a list too.
+  v1::Graph nested = LiteralGraph(40);
+  v1::Arg* list = nested.mutable_tasks(0)->add_args();
+  list->mutable_list()->add_items()->set_int_(1);
+  *list->mutable_list()->add_items() = LiteralGraph(8).tasks(0).args(0);
+  EXPECT_EQ(ValidateGraph(nested, Check()).message(),
+            "task \"a\": args[1].list.items[1]: ndarray holds 8 bytes, its dtype and shape need "
+            "40");
+}
+
 TEST(ValidateGraph, RejectsAMissingRefNamingBothKeys) {
   EXPECT_EQ(Error(R"({"tasks": [{"key": "a", "op": "noop"},
                                {"key": "b", "op": "inc", "args": [{"ref": "zz"}]}]})"),

@@ -127,7 +127,7 @@ class ColumnView {
     }
     return absl::Span<const T>(reinterpret_cast<const T*>(data_.data()), rows_);
   }
-  // DTYPE_STRING columns: row i's text (empty for a null row); i < size().
+  // DTYPE_STRING columns: row i's text (TableBuilder leaves a null row's text empty); i < size().
   absl::string_view String(uint64_t i) const {
     int32_t begin, end;
     std::memcpy(&begin, offsets_.data() + 4 * i, 4);
@@ -226,8 +226,9 @@ class TableBuilder {
   }
   // A string column; std::nullopt is a null row.
   TableBuilder& AddStrings(std::string name, const std::vector<std::optional<std::string>>& values);
-  // InvalidArgument when the columns differ in length, two share a name, or a string column
-  // exceeds 2 GiB of text.
+  // The table, its buffers laid out in one body, each at a multiple of 8 bytes. InvalidArgument
+  // when the columns differ in length, a name is empty or taken twice, a column's `valid` has
+  // another length than its values, or a string column exceeds 2 GiB of text.
   absl::StatusOr<v1::Value> Finish() &&;
 
  private:
