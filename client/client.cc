@@ -46,6 +46,9 @@ struct Client::Impl {
   uint64_t next_request ABSL_GUARDED_BY(mu) = 1;
   absl::flat_hash_map<uint64_t, v1::SubmitResult> submit_results ABSL_GUARDED_BY(mu);
   absl::flat_hash_map<JobId, JobTrack> jobs ABSL_GUARDED_BY(mu);
+  // Held while it is called (the reader thread), so that replacing it waits for that call.
+  absl::Mutex notice_mu;
+  std::function<void(const JobNotice&)> on_notice ABSL_GUARDED_BY(notice_mu);
 
   ~Impl() {
     if (stream) {
@@ -99,6 +102,12 @@ struct Client::Impl {
   void ReadLoop() {
     v1::SchedulerToClient message;
     while (stream->Read(&message)) {
+      if (!message.notices().empty()) {
+        absl::MutexLock lock(&notice_mu);
+        for (const v1::JobNotice& n : message.notices()) {
+          if (on_notice) on_notice(JobNotice{n.job(), n.key(), n.message()});
+        }
+      }
       absl::MutexLock lock(&mu);
       for (v1::SubmitResult& r : *message.mutable_submitted()) {
         if (r.error().empty()) jobs.try_emplace(r.job());
@@ -191,6 +200,11 @@ absl::StatusOr<std::unique_ptr<Client>> Client::StartLocal(LocalClusterOptions o
 }
 
 const std::string& Client::scheduler_address() const { return impl_->address; }
+
+void Client::SetNoticeHandler(std::function<void(const JobNotice&)> handler) {
+  absl::MutexLock lock(&impl_->notice_mu);
+  impl_->on_notice = std::move(handler);
+}
 
 absl::StatusOr<Job> Client::Submit(const v1::Graph& graph, const SubmitOptions& options) {
   uint64_t request;

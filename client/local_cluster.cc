@@ -4,6 +4,7 @@
 #include "common/logging.h"
 #include "spdlog/spdlog.h"
 #include "worker/builtin_ops.h"
+#include "worker/plugin_loader.h"
 
 namespace brisk {
 
@@ -14,6 +15,9 @@ absl::StatusOr<std::unique_ptr<LocalCluster>> LocalCluster::Start(
   if (spdlog::default_logger()->name().empty()) InitLogging("warn");
   std::unique_ptr<LocalCluster> cluster(new LocalCluster());
   RegisterBuiltinOps(cluster->ops_);
+  for (const std::string& path : options.plugins) {
+    if (absl::Status loaded = LoadPlugin(path, cluster->ops_); !loaded.ok()) return loaded;
+  }
   SchedulerServerOptions server_options;
   server_options.port = 0;
   cluster->scheduler_ = std::make_unique<SchedulerServer>(server_options);

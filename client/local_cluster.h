@@ -8,8 +8,8 @@
 
 #include "absl/status/statusor.h"
 #include "brisk/client.h"
+#include "brisk/op.h"
 #include "scheduler/scheduler_server.h"
-#include "worker/op_registry.h"
 #include "worker/worker.h"
 
 namespace brisk {

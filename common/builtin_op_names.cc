@@ -9,4 +9,11 @@ const std::vector<absl::string_view>& BuiltinOpNames() {
   return *names;
 }
 
+bool IsBuiltinOp(absl::string_view op) {
+  for (absl::string_view name : BuiltinOpNames()) {
+    if (name == op) return true;
+  }
+  return false;
+}
+
 }  // namespace brisk

@@ -1,5 +1,6 @@
-// Names of the ops every worker provides. The scheduler accepts these before any worker has
-// registered; any other op is accepted once a connected worker lists it (RegisterWorker.ops).
+// Names of the ops every worker provides. The scheduler may send a task of one of these to any
+// worker; a task of any other op (a plugin's) only to workers that announced it
+// (RegisterWorker.ops).
 #pragma once
 
 #include <vector>
@@ -9,5 +10,6 @@
 namespace brisk {
 
 const std::vector<absl::string_view>& BuiltinOpNames();
+bool IsBuiltinOp(absl::string_view op);
 
 }  // namespace brisk

@@ -121,9 +121,18 @@ absl::Status ValidateGraph(const v1::Graph& graph, const GraphCheck& check) {
     if (task.op().empty()) {
       return absl::InvalidArgumentError(absl::StrCat("task \"", key, "\" has no op"));
     }
-    if (!check.op_known(task.op())) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("task \"", key, "\": unknown op \"", task.op(), "\""));
+    // Any other op name is accepted: a plugin's op runs once a worker that has it joins.
+    if (task.op().size() > kMaxOpNameLength) {
+      return absl::InvalidArgumentError(absl::StrCat("task \"", key, "\": its op name is ",
+                                                     task.op().size(), " bytes long (at most ",
+                                                     kMaxOpNameLength, ")"));
+    }
+    for (const char c : task.op()) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        return absl::InvalidArgumentError(absl::StrCat("task \"", key, "\": op \"",
+                                                       absl::CEscape(task.op()),
+                                                       "\" contains a control character"));
+      }
     }
     for (int a = 0; a < task.args_size(); ++a) {
       auto status = CheckArg(key, absl::StrCat("args[", a, "]"), task.args(a));

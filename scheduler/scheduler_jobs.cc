@@ -7,6 +7,7 @@
 #include "common/builtin_op_names.h"
 #include "common/graph_validate.h"
 #include "common/state_names.h"
+#include "scheduler/close_names.h"
 #include "scheduler/scheduler_state.h"
 #include "spdlog/spdlog.h"
 
@@ -65,18 +66,13 @@ void SchedulerState::HandleSubmit(ClientId client, v1::SubmitGraph& chunk) {
   WatchJob(client, *job);
 }
 
-bool SchedulerState::OpKnown(absl::string_view op) const {
-  for (absl::string_view name : BuiltinOpNames()) {
-    if (name == op) return true;
-  }
-  return worker_ops_.contains(op);
-}
-
 uint32_t SchedulerState::InternOp(const std::string& op) {
   auto [it, inserted] = op_index_.try_emplace(op, static_cast<uint32_t>(op_names_.size()));
   if (inserted) {
     op_names_.push_back(op);
     op_duration_.push_back(-1);
+    op_builtin_.push_back(IsBuiltinOp(op));
+    op_workers_.push_back(0);
   }
   return it->second;
 }
@@ -202,7 +198,6 @@ struct SchedulerState::Intake {
 // tasks; the job's tasks.
 absl::StatusOr<JobId> SchedulerState::CreateJob(ClientId client, PendingSubmit& submit) {
   GraphCheck check;
-  check.op_known = [this](absl::string_view op) { return OpKnown(op); };
   check.key_exists = [this](absl::string_view key) { return Resolve(key) != kNoTask; };
   absl::Status valid = ValidateGraph(submit.graph, check);
   if (!valid.ok()) return valid;
@@ -313,6 +308,7 @@ TaskId SchedulerState::CreateTask(Intake& in, int i) {
   const TaskId id = NewTask(plan.data_key);
   Task& t = tasks_[id];
   t.op = InternOp(spec.op());
+  t.needs_op = !op_builtin_[t.op];
   t.priority = spec.priority();
   t.order = next_order_++;
   if (spec.retries() > 0) retries_[id].left = spec.retries();
@@ -583,6 +579,9 @@ void SchedulerState::WatchJob(ClientId client, JobId jid) {
       SendKeyUpdate(client, job, id);
     }
   }
+  for (const auto& [op, key] : job.missing_ops) {
+    if (op_workers_[op] == 0) SendNotice(client, jid, key, op);
+  }
   // A job that ended but whose output is being computed again (its value was lost) is announced
   // once that output is back (OutputDone).
   if (job.state != JobState::kRunning && OutputsSettled(job)) {
@@ -632,6 +631,71 @@ v1::JobState SchedulerState::WireState(JobState state) {
       return v1::JOB_STATE_CANCELLED;
   }
   return v1::JOB_STATE_UNSPECIFIED;
+}
+
+// ------------------------------------------------------------------------------------ notices
+
+std::string SchedulerState::MissingOpMessage(uint32_t op) const {
+  std::vector<std::string> known;
+  for (absl::string_view name : BuiltinOpNames()) known.emplace_back(name);
+  for (uint32_t i = 0; i < op_names_.size(); ++i) {
+    if (op_workers_[i] > 0 && !op_builtin_[i]) known.push_back(op_names_[i]);
+  }
+  std::string message = absl::StrCat("no connected worker has op \"", op_names_[op], "\"");
+  const std::vector<std::string> close = CloseNames(op_names_[op], known);
+  for (size_t i = 0; i < close.size(); ++i) {
+    absl::StrAppend(&message,
+                    i == 0                  ? " (did you mean \""
+                    : i + 1 == close.size() ? " or \""
+                                            : ", \"",
+                    close[i], "\"");
+  }
+  if (!close.empty()) absl::StrAppend(&message, "?)");
+  return message;
+}
+
+void SchedulerState::SendNotice(ClientId client, JobId job, absl::string_view key, uint32_t op) {
+  v1::JobNotice* notice = ClientBatch(client).add_notices();
+  notice->set_job(job);
+  notice->set_key(std::string(key));
+  notice->set_message(MissingOpMessage(op));
+}
+
+void SchedulerState::SendMissingOpNotices() {
+  // From each task that waits for its op, up its dependents to the outputs of the jobs that need
+  // it: one walk per op over what the tasks of that op reach (each task visited once), so many
+  // tasks of a missing op cost one walk, and each job hears of the op once.
+  absl::flat_hash_map<uint32_t, std::vector<TaskId>> by_op;
+  for (TaskId id : missing_op_) {
+    const Task& t = tasks_[id];
+    if (!t.free && t.state == TaskState::kNoWorker && !OpAvailable(t)) by_op[t.op].push_back(id);
+  }
+  missing_op_.clear();
+  for (auto& [op, sources] : by_op) {
+    absl::flat_hash_map<TaskId, TaskId> source_of;  // visited task -> the waiting task it needs
+    std::vector<TaskId> todo;
+    for (TaskId id : sources) {
+      if (source_of.emplace(id, id).second) todo.push_back(id);
+    }
+    while (!todo.empty()) {
+      const TaskId id = todo.back();
+      todo.pop_back();
+      const TaskId source = source_of.at(id);
+      for (JobId jid : OutputJobs(id)) {
+        Job& job = jobs_.at(jid);
+        if (job.state != JobState::kRunning) continue;
+        const bool told = std::any_of(job.missing_ops.begin(), job.missing_ops.end(),
+                                      [op = op](const auto& m) { return m.first == op; });
+        if (told) continue;
+        const std::string key(UserKey(tasks_[source]));
+        job.missing_ops.emplace_back(op, key);
+        for (ClientId c : job.watchers) SendNotice(c, jid, key, op);
+      }
+      for (TaskId d : tasks_[id].dependents) {
+        if (source_of.emplace(d, source).second) todo.push_back(d);
+      }
+    }
+  }
 }
 
 }  // namespace brisk

@@ -41,6 +41,7 @@ std::string SchedulerState::Requirements(TaskId id) const {
       parts.push_back(absl::StrCat("may run only on ", absl::StrJoin(it->second.workers, ", ")));
     }
   }
+  if (!OpAvailable(tasks_[id])) parts.push_back(MissingOpMessage(tasks_[id].op));
   return absl::StrJoin(parts, "; ");
 }
 
@@ -50,6 +51,7 @@ double SchedulerState::Estimate(const Task& t) const {
 }
 
 bool SchedulerState::CanEverRun(const Worker& w, TaskId id) const {
+  if (!HasOp(w, tasks_[id])) return false;
   auto it = restrictions_.find(id);
   if (it == restrictions_.end()) return true;
   const Restrictions& r = it->second;
@@ -94,7 +96,7 @@ WorkerId SchedulerState::DecideWorker(TaskId id, bool root) const {
   double best_cost = std::numeric_limits<double>::infinity();
   size_t best_load = 0;
   for (const auto& [wid, w] : workers_) {
-    if (t.restricted && !HasRoomFor(w, id)) continue;
+    if (!HasOp(w, t) || (t.restricted && !HasRoomFor(w, id))) continue;
     if (root && RootSaturated(w)) continue;
     double cost = w.occupancy / w.nthreads;
     if (wid == failed_on) cost += 1e9;  // a retry prefers any other worker
@@ -130,6 +132,12 @@ void SchedulerState::ScheduleQueued() {
   while (!queued_.empty()) {
     const TaskId id = queued_.begin()->id;
     const WorkerId w = DecideWorker(id, /*root=*/true);
+    if (w == kNoWorker && !OpAvailable(tasks_[id])) {
+      // The last worker that had its op left: it waits in no-worker, not at the queue's head.
+      Recommend(id, TaskState::kWaiting);
+      RunTransitions();
+      continue;
+    }
     if (w == kNoWorker) break;
     Recommend(id, TaskState::kProcessing, w);
     RunTransitions();
@@ -194,7 +202,10 @@ void SchedulerState::SendAhead(TaskId first) {
         todo.push_back(d);
         continue;
       }
-      if (dep.state != TaskState::kWaiting || dep.waiting_on != 1 || dep.restricted) continue;
+      if (dep.state != TaskState::kWaiting || dep.waiting_on != 1 || dep.restricted ||
+          !HasOp(workers_.at(wid), dep)) {
+        continue;
+      }
       bool only_this = true;
       for (TaskId other : dep.deps) {
         only_this = only_this && (other == id || tasks_[other].state == TaskState::kMemory);

@@ -47,8 +47,10 @@ absl::Status SchedulerState::AddWorker(WorkerId id, const v1::RegisterWorker& re
   w.nthreads = reg.nthreads();
   w.memory_limit = reg.memory_limit();
   w.resources.insert(reg.resources().begin(), reg.resources().end());
-  w.ops.assign(reg.ops().begin(), reg.ops().end());
-  for (const std::string& op : w.ops) ++worker_ops_[op];
+  for (const std::string& op : reg.ops()) {
+    const uint32_t id = InternOp(op);
+    if (w.ops.insert(id).second) ++op_workers_[id];
+  }
   worker_by_name_[name] = id;
   worker_names_[id] = name;
   WorkerBatch(id).mutable_registered()->set_worker_id(id);
@@ -67,9 +69,7 @@ void SchedulerState::RemoveWorker(WorkerId wid) {
   Worker w = std::move(it->second);
   workers_.erase(it);
   worker_by_name_.erase(w.name);
-  for (const std::string& op : w.ops) {
-    if (--worker_ops_[op] == 0) worker_ops_.erase(op);
-  }
+  for (const uint32_t op : w.ops) --op_workers_[op];
   worker_out_.erase(wid);
   spdlog::log(
       w.processing.empty() && w.has_what.empty() ? spdlog::level::info : spdlog::level::warn,
@@ -426,7 +426,8 @@ void SchedulerState::WaitingToReady(TaskId id, WorkerId worker, uint8_t speculat
   Task& t = tasks_[id];
   if (speculative > 0) {
     // Sent ahead of its last input, which is being computed on `worker`: only while that holds.
-    if (t.restricted || t.waiting_on != 1 || !workers_.contains(worker)) return;
+    auto on = workers_.find(worker);
+    if (t.restricted || t.waiting_on != 1 || on == workers_.end() || !HasOp(on->second, t)) return;
     for (TaskId dep : t.deps) {
       const Task& d = tasks_[dep];
       if (d.state != TaskState::kMemory &&
@@ -451,6 +452,7 @@ void SchedulerState::WaitingToReady(TaskId id, WorkerId worker, uint8_t speculat
   if (t.restricted) {
     bool possible = false;
     for (const auto& [wid, w] : workers_) possible = possible || CanEverRun(w, id);
+    if (!possible && !OpAvailable(t)) missing_op_.push_back(id);
     if (!possible && !workers_.empty() && !ResourcesExistFor(id)) {
       // Reported at once rather than left hanging. A task waiting for a named worker, or for
       // any worker at all, waits: that worker may be restarting.
@@ -459,6 +461,12 @@ void SchedulerState::WaitingToReady(TaskId id, WorkerId worker, uint8_t speculat
       return;
     }
     Recommend(id, possible ? TaskState::kQueued : TaskState::kNoWorker);
+    return;
+  }
+  if (!OpAvailable(t)) {
+    // A plugin's op that no connected worker has: it waits for one (AddWorker places it again).
+    missing_op_.push_back(id);
+    Recommend(id, TaskState::kNoWorker);
     return;
   }
   if (t.deps.empty()) {
@@ -785,6 +793,7 @@ void SchedulerState::MaybeForget(TaskId id) {
 void SchedulerState::Flush() {
   ScheduleQueued();
   StealWork();
+  if (!missing_op_.empty()) SendMissingOpNotices();
   for (auto& [wid, batch] : worker_out_) comm_.SendToWorker(wid, std::move(batch));
   worker_out_.clear();
   for (auto& [cid, batch] : client_out_) comm_.SendToClient(cid, std::move(batch));

@@ -167,6 +167,7 @@ class SchedulerState {
     TaskState state = TaskState::kReleased;
     // Flags, in one byte.
     bool restricted : 1 = false;
+    bool needs_op : 1 = false;       // a plugin's op: only workers that announced it run it
     bool steal_refused : 1 = false;  // its worker would not give it up (it had started)
     bool free : 1 = false;           // slot on the free list
 
@@ -236,10 +237,10 @@ class SchedulerState {
     std::map<std::string, double> used;
     absl::flat_hash_set<TaskId> processing;
     absl::flat_hash_set<TaskId> has_what;
-    double occupancy = 0;     // expected seconds of assigned work
-    int incoming_steals = 0;  // steal requests out on its behalf
-    int speculative = 0;      // tasks sent ahead of their last input (not runnable yet)
-    std::vector<std::string> ops;
+    double occupancy = 0;               // expected seconds of assigned work
+    int incoming_steals = 0;            // steal requests out on its behalf
+    int speculative = 0;                // tasks sent ahead of their last input (not runnable yet)
+    absl::flat_hash_set<uint32_t> ops;  // the ops it announced (interned: op_names_)
   };
 
   enum class JobState : uint8_t { kRunning, kFinished, kErred, kCancelled };
@@ -256,6 +257,9 @@ class SchedulerState {
     uint32_t outputs_left = 0;
     double submitted = 0, ended = 0;
     std::vector<ClientId> watchers;
+    // Ops no connected worker had when a task of this job needed one (told to its watchers as a
+    // JobNotice, once each), and the task's user key.
+    std::vector<std::pair<uint32_t, std::string>> missing_ops;
   };
 
   struct PendingSubmit {
@@ -332,7 +336,6 @@ class SchedulerState {
   void HoldOutputs(Intake& in, Job& job);
   TaskId NewTask(absl::string_view data_key);
   uint32_t InternOp(const std::string& op);
-  bool OpKnown(absl::string_view op) const;
   // The user's key of a task (its data key without the suffix).
   absl::string_view UserKey(const Task& t) const;
   std::string DataKeyFor(absl::string_view user_key);  // a fresh data key for a new task
@@ -366,6 +369,15 @@ class SchedulerState {
   double Estimate(const Task& t) const;
   std::string Requirements(TaskId id) const;  // what a restricted task needs, in words
   bool ResourcesExistFor(TaskId id) const;    // some connected worker declares enough
+  // Whether worker `w` has the task's op (always, for a built-in op).
+  bool HasOp(const Worker& w, const Task& t) const { return !t.needs_op || w.ops.contains(t.op); }
+  // Whether some connected worker has it.
+  bool OpAvailable(const Task& t) const { return !t.needs_op || op_workers_[t.op] > 0; }
+  // Tells the watchers of the jobs that include the tasks in missing_op_ that no connected worker
+  // has their op, once per job and op.
+  void SendMissingOpNotices();
+  std::string MissingOpMessage(uint32_t op) const;
+  void SendNotice(ClientId client, JobId job, absl::string_view key, uint32_t op);
 
   // ---- queries (scheduler_queries.cc)
   std::string WorkerName(WorkerId w) const;
@@ -411,7 +423,11 @@ class SchedulerState {
 
   std::vector<std::string> op_names_;
   absl::flat_hash_map<std::string, uint32_t> op_index_;
-  std::vector<double> op_duration_;  // learned seconds per op; < 0: unknown
+  std::vector<double> op_duration_;   // learned seconds per op; < 0: unknown
+  std::vector<uint8_t> op_builtin_;   // per op: every worker has it (common/builtin_op_names.h)
+  std::vector<uint32_t> op_workers_;  // per op: connected workers that announced it
+  // Tasks that went no-worker since the last Flush because no connected worker has their op.
+  std::vector<TaskId> missing_op_;
 
   absl::btree_set<QueueKey> queued_;       // ready root tasks waiting for a free worker
   absl::btree_set<QueueKey> constrained_;  // ready tasks waiting for resources or named workers
@@ -419,7 +435,6 @@ class SchedulerState {
 
   std::map<WorkerId, Worker> workers_;
   absl::flat_hash_map<std::string, WorkerId> worker_by_name_;
-  absl::flat_hash_map<std::string, int> worker_ops_;         // op -> connected workers having it
   absl::flat_hash_map<WorkerId, std::string> worker_names_;  // also of departed workers
   uint64_t state_counts_[kTaskStateCount] = {};
   uint64_t finished_count_ = 0;  // of those released, the ones that ran (ran_on set)

@@ -4,7 +4,8 @@
 //   - it is in key_index_ under its data key; a data key other than its user key is listed in
 //     aliases_ under the user key; state_counts_ counts it under its state (and
 //     finished_count_, when it was released after running);
-//   - processing_on is set exactly when it is processing, and that worker lists it;
+//   - processing_on is set exactly when it is processing, and that worker lists it and has its
+//     op; needs_op exactly when its op is not a built-in;
 //     speculative > 0, stealing_to and steal_refused only while processing;
 //   - who_has is non-empty exactly when it is in memory, and every holder lists it in has_what;
 //     a value in memory is needed (a job or name holds it, or a dependent being computed needs
@@ -22,7 +23,8 @@
 //   - errors_ has an entry exactly when it erred;
 //   - it is not forgettable: something still refers to it (else it would have been dropped).
 // For each worker: `processing`, `speculative`, `incoming_steals` and the resources `used` equal
-// what the tasks say; an idle worker has no occupancy.
+// what the tasks say; an idle worker has no occupancy. op_workers_ counts, per op, the workers
+// that announced it.
 // For each job: it lists a task once; a running job has outputs left, and that count is its
 // outputs not yet in memory or erred.
 // No recommendation is left unapplied between events, and no transition ever found its
@@ -98,6 +100,9 @@ absl::Status SchedulerState::ValidateState() const {
       }
     }
 
+    if (t.needs_op == static_cast<bool>(op_builtin_[t.op])) {
+      return task_fail("needs_op does not match its op");
+    }
     const bool is_processing = t.state == TaskState::kProcessing;
     if (is_processing != (t.processing_on != kNoWorker)) {
       return task_fail("processing_on does not match the state");
@@ -108,6 +113,7 @@ absl::Status SchedulerState::ValidateState() const {
       if (w == workers_.end() || !w->second.processing.contains(id)) {
         return task_fail("its worker does not list it as processing");
       }
+      if (!HasOp(w->second, t)) return task_fail("its worker does not have its op");
       if (t.speculative > 0) ++speculative[t.processing_on];
       if (t.stealing_to != kNoWorker) {
         if (!workers_.contains(t.stealing_to)) return task_fail("stolen by a worker that left");
@@ -230,6 +236,12 @@ absl::Status SchedulerState::ValidateState() const {
       no_worker_.size() != state_counts_[int(TaskState::kNoWorker)]) {
     return fail("the queues hold tasks in other states");
   }
+
+  std::vector<uint32_t> announced(op_names_.size(), 0);
+  for (const auto& [wid, w] : workers_) {
+    for (uint32_t op : w.ops) ++announced[op];
+  }
+  if (announced != op_workers_) return fail("op_workers_ does not count the workers' ops");
 
   size_t listed_processing = 0;
   for (const auto& [wid, w] : workers_) {

@@ -7,9 +7,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "brisk/op.h"
 #include "brisk/v1/graph.pb.h"
 #include "common/data_chunks.h"
-#include "worker/op_registry.h"
 
 namespace brisk {
 

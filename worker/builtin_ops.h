@@ -1,7 +1,7 @@
 // The built-in ops every worker has (their names are listed in common/builtin_op_names.h).
 #pragma once
 
-#include "worker/op_registry.h"
+#include "brisk/op.h"
 
 namespace brisk {
 

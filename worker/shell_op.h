@@ -12,7 +12,7 @@
 //           so that what a command leaves behind is adopted, killed and reaped here.
 #pragma once
 
-#include "worker/op_registry.h"
+#include "brisk/op.h"
 
 namespace brisk {
 

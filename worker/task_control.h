@@ -8,7 +8,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "worker/op_registry.h"
+#include "brisk/op.h"
 
 namespace brisk {
 

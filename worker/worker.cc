@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/auth.h"
+#include "common/builtin_op_names.h"
 #include "common/clock.h"
 #include "common/grpc_status.h"
 #include "spdlog/spdlog.h"
@@ -198,14 +199,21 @@ void Worker::RunTask(WorkerState::Started started) {
   outcome.start = UnixSeconds(absl::Now());
   std::deque<v1::Value> storage;
   absl::StatusOr<OpArgs> args = ResolveArgs(spec, started.inputs, storage);
-  const OpFn* fn = ops_.Find(spec.op());
   if (!args.ok()) {
     outcome.result = args.status();
-  } else if (fn == nullptr) {
+  } else if (ops_.Find(spec.op()) == nullptr) {
     outcome.result = absl::NotFoundError(
         absl::StrCat("unknown op \"", spec.op(), "\" on worker ", options_.name));
   } else {
-    outcome.result = (*fn)(control, *args);
+    outcome.result = ops_.Call(spec.op(), control, *args);
+    // What a built-in returns is well formed by construction; a plugin's result is checked, so
+    // that a malformed array fails its task here rather than whoever reads it.
+    if (outcome.result.ok() && !IsBuiltinOp(spec.op())) {
+      if (absl::Status valid = CheckValue(*outcome.result); !valid.ok()) {
+        outcome.result = absl::InvalidArgumentError(
+            absl::StrCat("op \"", spec.op(), "\" returned a malformed value: ", valid.message()));
+      }
+    }
   }
   outcome.end = UnixSeconds(absl::Now());
   storage.clear();

@@ -27,7 +27,9 @@ int Fail(const absl::Status& status) {
   }
 }
 
-absl::StatusOr<std::unique_ptr<Client>> Connect(const Globals& g) {
+namespace {
+
+absl::StatusOr<std::unique_ptr<Client>> Open(const Globals& g) {
   std::string address = g.scheduler;
   if (address.empty()) {
     const char* env = std::getenv("BRISK_SCHEDULER");
@@ -37,7 +39,13 @@ absl::StatusOr<std::unique_ptr<Client>> Connect(const Globals& g) {
     LocalClusterOptions local;
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     local.workers = g.local_workers > 0 ? g.local_workers : std::min(cores, 8);
+    local.plugins = g.plugins;
     return Client::StartLocal(local);
+  }
+  if (!g.plugins.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--plugin loads ops into the embedded local cluster only; the workers of the cluster at ",
+        address, " load them themselves (brisk-worker --plugin PATH)"));
   }
   ConnectOptions options;
   std::string token_file = g.token_file;
@@ -51,6 +59,18 @@ absl::StatusOr<std::unique_ptr<Client>> Connect(const Globals& g) {
     options.auth_token = *token;
   }
   return Client::Connect(address, options);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Client>> Connect(const Globals& g) {
+  absl::StatusOr<std::unique_ptr<Client>> client = Open(g);
+  if (client.ok()) {
+    (*client)->SetNoticeHandler([](const JobNotice& notice) {
+      std::cerr << "task " << notice.key << ": " << notice.message << std::endl;
+    });
+  }
+  return client;
 }
 
 absl::StatusOr<JobId> ParseJob(const std::string& text) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "brisk/client.h"
@@ -23,12 +24,15 @@ struct Globals {
   std::string token_file;
   std::string output = "text";
   int local_workers = 0;
+  std::vector<std::string> plugins;  // loaded by the embedded cluster's workers
 };
 
 // Prints `status` to standard error; returns the exit status it stands for.
 int Fail(const absl::Status& status);
 
-// --scheduler, else $BRISK_SCHEDULER, else an embedded local cluster.
+// --scheduler, else $BRISK_SCHEDULER, else an embedded local cluster (with the --plugin
+// libraries). The client prints the scheduler's notices on standard error
+// (`task KEY: no connected worker has op "NAME"`).
 absl::StatusOr<std::unique_ptr<Client>> Connect(const Globals& globals);
 
 absl::StatusOr<JobId> ParseJob(const std::string& text);

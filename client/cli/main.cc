@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
                  "File holding the cluster's token (default: $BRISK_AUTH_TOKEN_FILE)");
   app.add_option("--local-workers", g.local_workers,
                  "Workers of the embedded cluster (default: one per core, at most 8)");
+  app.add_option(
+      "--plugin", g.plugins,
+      "Load ops from this plugin (shared library) into the embedded cluster; repeatable");
 
   std::string graph_file, name, job_text, key;
   bool no_wait = false;

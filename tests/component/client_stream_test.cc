@@ -6,7 +6,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/state_names.h"
 #include "tests/component/in_process_scheduler.h"
 #include "tests/component/protocol.h"
@@ -92,10 +94,11 @@ TEST_F(ClientStreamTest, AMalformedGraphIsRefusedNamingTheKeyWhileAnotherClientI
   ASSERT_TRUE(refused.has_value());
   EXPECT_EQ(refused->job(), 0u);
   EXPECT_THAT(refused->error(), HasSubstr("task \"broken\" depends on missing key \"nowhere\""));
-  ASSERT_TRUE(bad->Send(Submit(2, {Task("odd", {}, "no-such-op")})));
+  ASSERT_TRUE(bad->Send(Submit(2, {Task("odd", {}, "bad\nop")})));
   refused = AwaitSubmitted(*bad, 2);
   ASSERT_TRUE(refused.has_value());
-  EXPECT_THAT(refused->error(), HasSubstr("task \"odd\": unknown op \"no-such-op\""));
+  EXPECT_THAT(refused->error(),
+              HasSubstr("task \"odd\": op \"bad\\nop\" contains a control character"));
 
   // The good client's job runs to its end, and the refused client's stream still works.
   EXPECT_EQ(RunToEnd(*worker, *good, accepted->job()), "finished");
@@ -185,6 +188,39 @@ TEST_F(ClientStreamTest, ASecondClientWatchingAJobHearsItsResults) {
   ASSERT_EQ(heard->jobs_size(), 1);  // the job's end comes with its last output
   EXPECT_EQ(heard->jobs(0).job(), submitted->job());
   EXPECT_EQ(heard->jobs(0).state(), v1::JOB_STATE_FINISHED);
+}
+
+TEST_F(ClientStreamTest, ATaskOfAnOpNoWorkerHasIsNoticedAndRunsWhenAWorkerWithItJoins) {
+  std::unique_ptr<ScriptedWorker> plain = scheduler_.RegisterWorker("plain");
+  ASSERT_NE(plain, nullptr);
+  std::unique_ptr<ScriptedClient> client = scheduler_.OpenClient();
+  std::vector<v1::Task> tasks;
+  for (int i = 0; i < 50; ++i) tasks.push_back(Task(absl::StrCat("s", i), {}, "shel"));
+  tasks.push_back(Task("last", {"s0", "s1"}, "shel"));
+  ASSERT_TRUE(client->Send(Submit(1, tasks)));
+  // The notice may come in the batch that answers the submission, or a later one.
+  std::optional<v1::SubmitResult> submitted;
+  std::vector<v1::JobNotice> notices;
+  client->NextWhere([&](const v1::SchedulerToClient& batch) {
+    for (const v1::SubmitResult& result : batch.submitted()) submitted = result;
+    notices.insert(notices.end(), batch.notices().begin(), batch.notices().end());
+    return submitted.has_value() && !notices.empty();
+  });
+  ASSERT_TRUE(submitted.has_value());
+  ASSERT_EQ(submitted->error(), "") << "an op no worker has is not refused";
+  ASSERT_EQ(notices.size(), 1u) << "one notice for the job's 51 tasks of the op";
+  EXPECT_EQ(notices[0].job(), submitted->job());
+  EXPECT_THAT(notices[0].key(), ::testing::StartsWith("s"));
+  EXPECT_EQ(notices[0].message(), "no connected worker has op \"shel\" (did you mean \"shell\"?)");
+
+  // A worker that announces the op joins: it gets the tasks, and the job finishes (which it could
+  // not if any had gone to "plain", which answers nothing).
+  std::unique_ptr<ScriptedWorker> shel = scheduler_.OpenWorker();
+  v1::WorkerToScheduler hello;
+  *hello.mutable_register_() = Registration("shel-worker", 64);
+  hello.mutable_register_()->add_ops("shel");
+  ASSERT_TRUE(shel->Send(hello));
+  EXPECT_EQ(RunToEnd(*shel, *client, submitted->job()), "finished");
 }
 
 }  // namespace

@@ -2,21 +2,14 @@
 // submitted graph before it accepts it.
 #pragma once
 
-#include <algorithm>
-
 #include "absl/strings/match.h"
 #include "brisk/v1/graph.pb.h"
-#include "common/builtin_op_names.h"
 #include "common/graph_validate.h"
 
 namespace brisk::fuzz {
 
 inline void CheckGraph(const v1::Graph& graph) {
   GraphCheck check;
-  check.op_known = [](absl::string_view op) {
-    const auto& names = BuiltinOpNames();
-    return std::find(names.begin(), names.end(), op) != names.end();
-  };
   // Some keys exist outside the graph, as keys held from earlier jobs do.
   check.key_exists = [](absl::string_view key) { return absl::StartsWith(key, "held"); };
   (void)ValidateGraph(graph, check);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
 #include "common/graph_json.h"
 
 namespace brisk {
@@ -24,7 +25,6 @@ v1::Graph Graph(absl::string_view json) {
 
 GraphCheck Check(absl::flat_hash_set<std::string> existing = {}) {
   GraphCheck check;
-  check.op_known = [](absl::string_view op) { return op == "inc" || op == "add" || op == "noop"; };
   check.key_exists = [existing](absl::string_view key) { return existing.contains(key); };
   return check;
 }
@@ -65,10 +65,19 @@ TEST(ValidateGraph, RejectsADuplicateKeyNamingIt) {
             "duplicate key \"x\"");
 }
 
-TEST(ValidateGraph, RejectsAMissingOrUnknownOpNamingIt) {
+TEST(ValidateGraph, RejectsAMissingOrMalformedOpNamingTheKey) {
   EXPECT_EQ(Error(R"({"tasks": [{"key": "a"}]})"), "task \"a\" has no op");
-  EXPECT_EQ(Error(R"({"tasks": [{"key": "a", "op": "frobnicate"}]})"),
-            "task \"a\": unknown op \"frobnicate\"");
+  EXPECT_EQ(Error(R"({"tasks": [{"key": "a", "op": "bad\nop"}]})"),
+            "task \"a\": op \"bad\\nop\" contains a control character");
+  EXPECT_EQ(
+      Error(absl::StrCat(R"({"tasks": [{"key": "a", "op": ")", std::string(257, 'x'), R"("}]})")),
+      "task \"a\": its op name is 257 bytes long (at most 256)");
+}
+
+TEST(ValidateGraph, AcceptsAnOpNoWorkerHasYet) {
+  // A plugin's op: it waits until a worker that has it joins.
+  EXPECT_TRUE(
+      ValidateGraph(Graph(R"({"tasks": [{"key": "a", "op": "frobnicate"}]})"), Check()).ok());
 }
 
 TEST(ValidateGraph, RejectsEmptyArguments) {

@@ -369,6 +369,14 @@ class SchedulerTest : public ::testing::Test {
     return out;
   }
 
+  std::vector<v1::JobNotice> Notices(ClientId client = kClient) {
+    std::vector<v1::JobNotice> out;
+    for (const v1::SchedulerToClient* batch : NewClientBatches(client, 3)) {
+      out.insert(out.end(), batch->notices().begin(), batch->notices().end());
+    }
+    return out;
+  }
+
   FakeClock clock_;
   RecordingComm comm_;
   std::unique_ptr<SchedulerState> state_;
@@ -416,6 +424,13 @@ class Clients : public SchedulerTest {};
 class Dedup : public SchedulerTest {};
 class Durations : public SchedulerTest {};
 class History : public SchedulerTest {};
+class PluginOps : public SchedulerTest {};
+
+// `key` is a string or a matcher of one.
+MATCHER_P3(Notice, job, key, message, "") {
+  return arg.job() == job && ::testing::ExplainMatchResult(key, arg.key(), result_listener) &&
+         arg.message() == message;
+}
 
 // ------------------------------------------------------------------------------------ workers
 
@@ -463,17 +478,17 @@ TEST_F(Validation, RefusesADuplicateKey) {
   EXPECT_EQ(result.error(), "duplicate key \"x\"");
 }
 
-TEST_F(Validation, RefusesAnUnknownOpNamingTheKey) {
+TEST_F(Validation, AcceptsAnOpNoWorkerHasYet) {
   v1::SubmitResult result = Submit({T("x", {}, "frobnicate")});
-  EXPECT_EQ(result.job(), 0u);
-  EXPECT_EQ(result.error(), "task \"x\": unknown op \"frobnicate\"");
+  EXPECT_EQ(result.error(), "");
+  EXPECT_NE(result.job(), 0u);
+  EXPECT_EQ(State("x"), TaskState::kNoWorker);
 }
 
-TEST_F(Validation, AcceptsANonBuiltinOpOnceAWorkerProvidesIt) {
-  EXPECT_NE(Submit({T("x", {}, "custom.op")}).error(), "");
-  AddWorker("w1", 1, {}, {"custom.op"});
-  Run({T("x", {}, "custom.op")});
-  EXPECT_THAT(Sent("w1"), ElementsAre("x"));
+TEST_F(Validation, RefusesAnOpNameWithAControlCharacter) {
+  v1::SubmitResult result = Submit({T("x", {}, "bad\top")});
+  EXPECT_EQ(result.job(), 0u);
+  EXPECT_EQ(result.error(), "task \"x\": op \"bad\\top\" contains a control character");
 }
 
 TEST_F(Validation, KeepsServingAfterRefusingGraphs) {
@@ -481,7 +496,7 @@ TEST_F(Validation, KeepsServingAfterRefusingGraphs) {
   EXPECT_NE(Submit({T("a", {"b"}), T("b", {"a"})}).error(), "");
   EXPECT_NE(Submit({T("a"), T("b", {"nope"})}).error(), "");
   EXPECT_NE(Submit({T("a"), T("a")}).error(), "");
-  EXPECT_NE(Submit({T("a", {}, "frobnicate")}).error(), "");
+  EXPECT_NE(Submit({T("a", {}, "bad\x01op")}).error(), "");
   EXPECT_THAT(Sent("w1"), IsEmpty());
   EXPECT_EQ(state_->TaskCount(), 0u);
   EXPECT_EQ(state_->Status().jobs(), 0u);
@@ -2011,6 +2026,122 @@ TEST_F(Keys, NamesResolveToTheNewestJobsTaskForLogsPublishAndWhoHas) {
   ASSERT_TRUE(state_->Publish("latest", "a").ok());
   EXPECT_EQ(*state_->Published("latest"), DataKey("a"));
   EXPECT_EQ(state_->GetLog("a")->key(), "a");
+}
+
+// ------------------------------------------------------------------------------------ plugin ops
+
+TEST_F(PluginOps, WaitsInNoWorkerUntilAWorkerWithTheOpJoins) {
+  AddWorker("plain");
+  const JobId job = Run({T("a", {}, "tile"), T("b", {"a"}, "inc")});
+  EXPECT_EQ(State("a"), TaskState::kNoWorker);
+  EXPECT_EQ(State("b"), TaskState::kWaiting);
+  EXPECT_THAT(Sent("plain"), IsEmpty());
+  EXPECT_THAT(Notices(), ElementsAre(Notice(job, "a", "no connected worker has op \"tile\"")));
+
+  AddWorker("tiles", 1, {}, {"tile"});
+  EXPECT_THAT(Sent("tiles"), ElementsAre("a"));
+  EXPECT_THAT(Sent("plain"), IsEmpty());
+  Complete("tiles", "a");
+  Complete(state_->WorkerOf("b"), "b");  // a built-in: any worker
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
+  EXPECT_THAT(Notices(), IsEmpty());
+}
+
+TEST_F(PluginOps, AreSentOnlyToWorkersThatAnnouncedThem) {
+  AddWorker("plain", 4);
+  AddWorker("tiles", 1, {}, {"tile"});
+  std::vector<v1::Task> tasks;
+  for (int i = 0; i < 6; ++i) {
+    tasks.push_back(T(absl::StrFormat("t%d", i), {}, "tile"));
+    tasks.push_back(T(absl::StrFormat("u%d", i), {absl::StrFormat("t%d", i)}, "tile"));
+  }
+  Run(std::move(tasks));
+  for (int round = 0; round < 12; ++round) {
+    EXPECT_THAT(Sent("plain"), IsEmpty());
+    for (const std::string& key : Sent("tiles")) Complete("tiles", key);
+  }
+  EXPECT_EQ(Count(v1::TASK_STATE_MEMORY), 6u);
+  EXPECT_THAT(Notices(), IsEmpty());
+}
+
+TEST_F(PluginOps, AreNotSentAheadToAWorkerWithoutTheOp) {
+  Start([] {
+    SchedulerOptions options;
+    options.speculation_depth = 3;
+    return options;
+  }());
+  AddWorker("plain");
+  AddWorker("tiles", 1, {}, {"tile"});
+  Run({OnlyOn(T("a"), {"plain"}), T("b", {"a"}, "tile")});
+  ExpectProcessingOn("plain", "a");
+  EXPECT_EQ(State("b"), TaskState::kWaiting);  // not sent ahead to "plain"
+  EXPECT_THAT(Sent("plain"), ElementsAre("a"));
+  Complete("plain", "a");
+  ExpectProcessingOn("tiles", "b");
+}
+
+TEST_F(PluginOps, NoticeOncePerJobAndOpWithCloseNames) {
+  AddWorker("tiles", 1, {}, {"tile", "tile3d"});
+  std::vector<v1::Task> tasks;
+  for (int i = 0; i < 100; ++i) tasks.push_back(T(absl::StrFormat("s%d", i), {}, "shel"));
+  tasks.push_back(T("m", {}, "tilee"));
+  tasks.push_back(T("sum", {"s0", "s1", "m"}, "noop"));
+  const JobId job = Run(std::move(tasks));
+  EXPECT_THAT(
+      Notices(),
+      UnorderedElementsAre(Notice(job, ::testing::StartsWith("s"),
+                                  "no connected worker has op \"shel\" (did you mean \"shell\"?)"),
+                           Notice(job, "m",
+                                  "no connected worker has op \"tilee\" (did you mean \"tile\" or "
+                                  "\"tile3d\"?)")));
+  // A worker without those ops joins: the tasks are placed again, nobody is told again.
+  AddWorker("plain");
+  EXPECT_EQ(State("s7"), TaskState::kNoWorker);
+  EXPECT_THAT(Notices(), IsEmpty());
+  // A second job of the same op is told of it too.
+  const JobId again = Run({T("s-again", {}, "shel")});
+  EXPECT_THAT(Notices(),
+              ElementsAre(Notice(again, "s-again",
+                                 "no connected worker has op \"shel\" (did you mean \"shell\"?)")));
+}
+
+TEST_F(PluginOps, ALaterWatcherIsToldOfAMissingOp) {
+  const JobId job = Run({T("x", {}, "tile")}, {}, kClient, /*keep=*/true);
+  EXPECT_THAT(Notices(), ElementsAre(Notice(job, "x", "no connected worker has op \"tile\"")));
+  AddClient(2);
+  Watch(job, 2);
+  EXPECT_THAT(Notices(2), ElementsAre(Notice(job, "x", "no connected worker has op \"tile\"")));
+}
+
+TEST_F(PluginOps, WaitAgainWhenTheLastWorkerWithTheOpLeaves) {
+  AddWorker("plain");
+  AddWorker("tiles", 1, {}, {"tile"});
+  const JobId job = Run({T("x", {}, "tile"), T("y", {}, "tile"), T("w", {}, "tile")});
+  ExpectProcessingOn("tiles", "x");
+  ExpectProcessingOn("tiles", "y");
+  EXPECT_EQ(State("w"), TaskState::kQueued);  // tiles is saturated
+  KillWorker("tiles");
+  EXPECT_EQ(State("x"), TaskState::kNoWorker);
+  EXPECT_EQ(State("y"), TaskState::kNoWorker);
+  EXPECT_EQ(State("w"), TaskState::kNoWorker);
+  std::vector<v1::JobNotice> notices = Notices();
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_EQ(notices[0].job(), job);
+  EXPECT_EQ(notices[0].message(), "no connected worker has op \"tile\"");
+  // The queue is not stuck behind them: a built-in op still runs on "plain".
+  Run({T("z")});
+  EXPECT_THAT(Sent("plain"), ElementsAre("z"));
+}
+
+TEST_F(PluginOps, WithResourcesWaitForAWorkerWithBoth) {
+  AddWorker("gpu", 1, {{"GPU", 1}});
+  const JobId job = Run({Needs(T("x", {}, "tile"), "GPU", 1)});
+  EXPECT_EQ(State("x"), TaskState::kNoWorker);
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_RUNNING);
+  AddWorker("tiles", 1, {}, {"tile"});  // no GPU
+  EXPECT_EQ(State("x"), TaskState::kNoWorker);
+  AddWorker("gpu-tiles", 1, {{"GPU", 1}}, {"tile"});
+  ExpectProcessingOn("gpu-tiles", "x");
 }
 
 }  // namespace

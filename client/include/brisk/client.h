@@ -47,6 +47,15 @@ struct KeyStatus {
   std::string data_key;
 };
 
+// Something the scheduler tells the clients watching a job while it runs, e.g. that a task waits
+// because no connected worker has its op:
+// {job, "tile-3", "no connected worker has op \"mandlebrot\" (did you mean \"mandelbrot\"?)"}.
+struct JobNotice {
+  JobId job = 0;
+  std::string key;  // the task it is about
+  std::string message;
+};
+
 struct SubmitOptions {
   std::string name;
   // Keep the job's results after this client disconnects (until released or cancelled).
@@ -63,6 +72,9 @@ struct ConnectOptions {
 struct LocalClusterOptions {
   int workers = 2;
   int threads_per_worker = 1;
+  // Plugins (shared libraries that register ops, see brisk/op.h) every worker loads; StartLocal
+  // fails with a message naming the path of one that cannot be loaded.
+  std::vector<std::string> plugins;
 };
 
 class Client {
@@ -113,6 +125,11 @@ class Client {
   absl::StatusOr<v1::TaskLog> GetLog(const std::string& key);
   // Stops the scheduler and every worker.
   absl::Status ShutdownCluster();
+
+  // Calls `handler` with every JobNotice about the jobs this client submitted or watches, as it
+  // arrives (replacing any handler set before; nullptr: none). It runs on the client's reader
+  // thread: it must return promptly and must not call this Client.
+  void SetNoticeHandler(std::function<void(const JobNotice&)> handler);
 
  private:
   struct Impl;

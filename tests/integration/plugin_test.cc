@@ -1,0 +1,150 @@
+// Plugins loaded by real brisk-worker processes: ops that throw or return the wrong kind fail
+// their task (never the worker), plugins that cannot be loaded stop the worker with status 1 and
+// a message naming the path, and a task whose op no worker has waits, with a notice to the
+// waiting `brisk submit`, until a worker with the plugin joins.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "brisk/op.h"
+#include "tests/integration/cluster.h"
+
+namespace brisk::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::string kTestOps = BRISK_TEST_PLUGIN_DIR "/libbrisk_test_ops.so";
+const std::string kAbiMismatch = BRISK_TEST_PLUGIN_DIR "/libbrisk_abi_mismatch.so";
+
+WorkerSpec WithTestOps(const std::string& name) {
+  WorkerSpec spec(name);
+  spec.extra_args = {"--plugin", kTestOps};
+  return spec;
+}
+
+// brisk-worker with `args`; it must stop by itself (before reaching any scheduler).
+CliResult RunWorker(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {BinDir() + "/brisk-worker", "127.0.0.1:1", "--connect-timeout",
+                                   "1"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunProcess(argv, "", absl::Seconds(30));
+}
+
+TEST(PluginLoading, AMissingPluginFileStopsTheWorkerNamingThePath) {
+  const std::string path = "/nonexistent/libno_such_ops.so";
+  CliResult r = RunWorker({"--plugin", path});
+  EXPECT_EQ(r.exit_code, 1) << r.ToString();
+  EXPECT_THAT(r.err, HasSubstr(absl::StrCat("plugin ", path, ": cannot load it: ")))
+      << r.ToString();
+}
+
+TEST(PluginLoading, APluginForAnotherApiVersionIsRefused) {
+  CliResult r = RunWorker({"--plugin", kAbiMismatch});
+  EXPECT_EQ(r.exit_code, 1) << r.ToString();
+  EXPECT_THAT(r.err,
+              HasSubstr(absl::StrCat("plugin ", kAbiMismatch, " was built for op API version ",
+                                     kOpApiVersion + 1, "; this worker has ", kOpApiVersion)))
+      << r.ToString();
+}
+
+TEST(PluginLoading, ALibraryThatIsNoPluginIsRefused) {
+  // Brisk's own op library has no plugin entry points.
+  const std::string path = BRISK_OP_LIBRARY;
+  CliResult r = RunWorker({"--plugin", path});
+  EXPECT_EQ(r.exit_code, 1) << r.ToString();
+  EXPECT_THAT(r.err, HasSubstr(absl::StrCat("plugin ", path, ": not a Brisk plugin")))
+      << r.ToString();
+}
+
+TEST(PluginLoading, ThePluginListMayComeFromTheConfigFile) {
+  RunningCluster c;
+  ASSERT_NO_FATAL_FAILURE(StartCluster({}, c));
+  const std::string config =
+      c.cluster->WriteFile("worker.toml", absl::StrCat("plugin = [\"", kTestOps, "\"]\n"));
+  WorkerSpec spec("configured");
+  spec.extra_args = {"--config", config};
+  ASSERT_TRUE(c.cluster->AddWorker(spec).ok());
+  v1::Graph graph;
+  AddTask(graph, "a", "area", {IntArg(6), IntArg(7)});
+  auto job = c.client->Submit(graph);
+  ASSERT_TRUE(job.ok()) << job.status();
+  auto value = c.client->Result(job->outputs[0]);
+  ASSERT_TRUE(value.ok()) << value.status();
+  EXPECT_EQ((*value)->int_(), 42);
+}
+
+class PluginOps : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(StartCluster({WithTestOps("w0")}, c_)); }
+
+  // Runs a one-task graph of `op`; returns its error ("" when it succeeded).
+  std::string ErrorOf(const std::string& op, const std::vector<v1::Arg>& args = {}) {
+    v1::Graph graph;
+    AddTask(graph, op + "-task", op, args);
+    auto job = c_.client->Submit(graph);
+    if (!job.ok()) return job.status().ToString();
+    auto status = c_.client->WaitKey(job->outputs[0], absl::Seconds(60));
+    if (!status.ok()) return status.status().ToString();
+    return status->error;
+  }
+
+  void ExpectWorkerAlive() {
+    EXPECT_TRUE(c_.cluster->WorkerAlive(0)) << c_.cluster->WorkerLog(0);
+    EXPECT_EQ(ErrorOf("area", {IntArg(2), IntArg(3)}), "") << "the worker still runs tasks";
+  }
+
+  RunningCluster c_;
+};
+
+TEST_F(PluginOps, AThrownExceptionFailsTheTaskNotTheWorker) {
+  EXPECT_EQ(ErrorOf("boom"), "op \"boom\" threw: boom");
+  EXPECT_EQ(ErrorOf("boom_int"), "op \"boom_int\" threw an exception");
+  ExpectWorkerAlive();
+}
+
+TEST_F(PluginOps, AResultOfTheWrongKindFailsTheTask) {
+  EXPECT_EQ(ErrorOf("wrong_kind"), "op \"wrong_kind\" returned str, declared ndarray");
+  EXPECT_THAT(ErrorOf("bad_array"), HasSubstr("op \"bad_array\" returned a malformed value: "));
+  ExpectWorkerAlive();
+}
+
+TEST_F(PluginOps, AnArgumentOfTheWrongKindFailsTheTaskNamingIt) {
+  EXPECT_EQ(ErrorOf("area", {StrArg("wide"), IntArg(3)}),
+            "op \"area\": argument 0 (\"width\") must be int, got str");
+  EXPECT_EQ(ErrorOf("area", {IntArg(3)}), "op \"area\": takes 2 arguments (width, height), got 1");
+  EXPECT_EQ(ErrorOf("shout", {IntArg(3)}),
+            "op \"shout\": argument 0 must be str or bytes, got int");
+  ExpectWorkerAlive();
+}
+
+TEST(PluginAnnounce, ATaskWaitsForAWorkerWithItsOpAndTheSubmitterIsTold) {
+  RunningCluster c;
+  ASSERT_NO_FATAL_FAILURE(StartCluster({WorkerSpec("plain")}, c));
+  const std::string graph = c.cluster->WriteFile(
+      "area.json",
+      R"json({"tasks": [{"key": "a", "op": "area", "args": [{"int": 6}, {"int": 7}]},
+                        {"key": "b", "op": "inc", "args": [{"ref": "a"}]}]})json");
+  CliResult submitted;
+  std::thread submitter([&] { submitted = c.cluster->RunCli({"submit", graph}); });
+  // The task waits in no-worker; only then does a worker with the plugin join.
+  v1::StatusReply last;
+  const bool waiting = PollStatus(
+      *c.client,
+      [](const v1::StatusReply& s) { return TaskCount(s, v1::TASK_STATE_NO_WORKER) == 1; },
+      absl::Seconds(30), &last);
+  EXPECT_TRUE(waiting) << last.DebugString();
+  EXPECT_TRUE(c.cluster->AddWorker(WithTestOps("tiles")).ok());
+  submitter.join();
+  EXPECT_EQ(submitted.exit_code, 0) << submitted.ToString();
+  EXPECT_EQ(submitted.out, "b: 43\n") << submitted.ToString();
+  EXPECT_THAT(submitted.err, HasSubstr("task a: no connected worker has op \"area\"\n"))
+      << submitted.ToString();
+}
+
+}  // namespace
+}  // namespace brisk::testing

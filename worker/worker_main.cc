@@ -1,0 +1,117 @@
+// WorkerMain: the brisk-worker program (flags, plugins, signals) around a Worker.
+#include "brisk/worker_main.h"
+
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "common/auth.h"
+#include "common/grpc_lifetime.h"
+#include "common/logging.h"
+#include "common/parse_flags.h"
+#include "common/signals.h"
+#include "spdlog/spdlog.h"
+#include "worker/builtin_ops.h"
+#include "worker/plugin_loader.h"
+#include "worker/worker.h"
+
+namespace brisk {
+
+int WorkerMain(int argc, char** argv, const OpRegistry& extra_ops) {
+  BlockTerminationSignals();
+  KeepGrpcUntilExit();
+  CLI::App app{"brisk-worker: runs tasks for a Brisk scheduler and serves their results."};
+  WorkerOptions options;
+  std::string memory_limit = "0";
+  std::string resources;
+  std::string log_level = "info";
+  double connect_timeout_s = 30;
+  app.add_option("scheduler", options.scheduler, "Scheduler address, host:port")->required();
+  app.add_option("--nthreads", options.nthreads, "Executor threads")->capture_default_str();
+  app.add_option("--name", options.name, "Worker name (default: its data address)");
+  app.add_option("--memory-limit", memory_limit, "Memory limit, e.g. 4GiB, 8e9; 0 = none")
+      ->capture_default_str();
+  app.add_option("--resources", resources, "Abstract resources, e.g. GPU=2,MEM=16e9");
+  app.add_option("--host", options.host, "Address the data service listens on")
+      ->capture_default_str();
+  app.add_option("--port", options.port, "Data service port; 0 lets the OS choose")
+      ->capture_default_str();
+  app.add_option("--bulk-port", options.bulk_port,
+                 "Port for reading large values at socket speed (on --host; 0 lets the OS choose, "
+                 "-1 sends them through the data service port instead)")
+      ->capture_default_str()
+      ->check(CLI::Range(-1, 65535));
+  app.add_option("--contact-host", options.contact_host,
+                 "Host peers and clients use to reach this worker (default: --host)");
+  app.add_option("--connect-timeout", connect_timeout_s, "Seconds to wait for the scheduler")
+      ->capture_default_str();
+  double heartbeat_s = absl::ToDoubleSeconds(options.heartbeat);
+  app.add_option("--heartbeat-interval", heartbeat_s,
+                 "Seconds between reports of memory and running tasks to the scheduler")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn or error")
+      ->capture_default_str();
+  std::string token_file;
+  app.add_option("--auth-token-file", token_file,
+                 "File holding the cluster's shared token; required to listen on a non-loopback "
+                 "host");
+  std::vector<std::string> plugins;
+  app.add_option("--plugin", plugins,
+                 "Load ops from this shared library (a Brisk plugin); repeatable. In a config "
+                 "file: plugin = [\"a.so\", \"b.so\"]");
+  app.set_config("--config", "", "Read options from this TOML or INI file");
+  CLI11_PARSE(app, argc, argv);
+  InitLogging(log_level);
+
+  auto limit = ParseByteSize(memory_limit);
+  auto res = ParseResources(resources);
+  if (!limit.ok() || !res.ok()) {
+    std::fprintf(stderr, "brisk-worker: %s\n",
+                 std::string((!limit.ok() ? limit.status() : res.status()).message()).c_str());
+    return 2;
+  }
+  if (!token_file.empty()) {
+    auto token = ReadTokenFile(token_file);
+    if (!token.ok()) {
+      std::fprintf(stderr, "brisk-worker: %s\n", std::string(token.status().message()).c_str());
+      return 2;
+    }
+    options.auth_token = *token;
+  }
+  options.memory_limit = *limit;
+  options.resources = *res;
+  options.connect_timeout = absl::Seconds(connect_timeout_s);
+  options.heartbeat = absl::Seconds(heartbeat_s);
+
+  OpRegistry ops;
+  RegisterBuiltinOps(ops);
+  if (absl::Status added = ops.Add(extra_ops); !added.ok()) {
+    std::fprintf(stderr, "brisk-worker: %s (a built-in)\n", std::string(added.message()).c_str());
+    return 1;
+  }
+  for (const std::string& path : plugins) {
+    if (absl::Status loaded = LoadPlugin(path, ops); !loaded.ok()) {
+      std::fprintf(stderr, "brisk-worker: %s\n", std::string(loaded.message()).c_str());
+      return 1;
+    }
+  }
+  Worker worker(options, ops);
+  if (absl::Status started = worker.Start(); !started.ok()) {
+    std::fprintf(stderr, "brisk-worker: %s\n", std::string(started.message()).c_str());
+    return 1;
+  }
+  std::thread signals([&worker] {
+    const int sig = WaitForTerminationSignal();
+    if (sig != 0) spdlog::info("signal {}: stopping", sig);
+    worker.Stop();
+  });
+  worker.Wait();
+  StopWaitingForSignals();
+  signals.join();
+  return 0;
+}
+
+}  // namespace brisk
