@@ -56,7 +56,7 @@ class OpContext {
   // Waits up to `duration`; returns false early (and at once) when the task is stopped.
   virtual bool SleepFor(absl::Duration duration) = 0;
   // Keeps text for `brisk logs` (the `shell` op's standard error), replacing what was kept.
-  virtual void SetLog(std::string text) {}
+  virtual void SetLog(std::string /*text*/) {}
 };
 
 // The kind of value an argument or a result must be (Param, OpSignature).
