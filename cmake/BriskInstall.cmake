@@ -24,7 +24,8 @@ install(TARGETS ${BRISK_EXECUTABLES} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
 if(BRISK_SANITIZE STREQUAL "thread")
   # Every TSan-built library needs it (see tests/tsan/CMakeLists.txt).
   set_target_properties(brisk_absl_sync_tsan PROPERTIES INSTALL_RPATH "$ORIGIN")
-  install(TARGETS brisk_absl_sync_tsan LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(TARGETS brisk_absl_sync_tsan EXPORT BriskTargets
+          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 endif()
 
 install(FILES

@@ -9,6 +9,8 @@
 
 namespace brisk {
 
+OpContext::~OpContext() = default;
+
 void OpRegistry::Register(std::string name, OpFn fn) {
   ops_.insert_or_assign(std::move(name), Op{std::move(fn), std::nullopt});
 }

@@ -122,7 +122,9 @@ absl::Status CheckArgs(absl::string_view op, const OpSignature& signature, const
   }
   if (!signature.any_kwargs) {
     std::vector<std::string> unknown;
-    for (const auto& [name, value] : args.kwargs) {
+    for (const auto& kwarg : args.kwargs) {
+      const std::string& name =
+          kwarg.first;  // not a structured binding: clang 14 cannot capture one
       const bool known = std::any_of(signature.kwargs.begin(), signature.kwargs.end(),
                                      [&](const Param& p) { return p.name == name; });
       if (!known) unknown.push_back(absl::StrCat("\"", name, "\""));

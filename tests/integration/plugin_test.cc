@@ -78,7 +78,7 @@ TEST(PluginLoading, ThePluginListMayComeFromTheConfigFile) {
   EXPECT_EQ((*value)->int_(), 42);
 }
 
-class PluginOps : public ::testing::Test {
+class PluginOpsOnWorkers : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_NO_FATAL_FAILURE(StartCluster({WithTestOps("w0")}, c_)); }
 
@@ -101,19 +101,19 @@ class PluginOps : public ::testing::Test {
   RunningCluster c_;
 };
 
-TEST_F(PluginOps, AThrownExceptionFailsTheTaskNotTheWorker) {
+TEST_F(PluginOpsOnWorkers, AThrownExceptionFailsTheTaskNotTheWorker) {
   EXPECT_EQ(ErrorOf("boom"), "op \"boom\" threw: boom");
   EXPECT_EQ(ErrorOf("boom_int"), "op \"boom_int\" threw an exception");
   ExpectWorkerAlive();
 }
 
-TEST_F(PluginOps, AResultOfTheWrongKindFailsTheTask) {
+TEST_F(PluginOpsOnWorkers, AResultOfTheWrongKindFailsTheTask) {
   EXPECT_EQ(ErrorOf("wrong_kind"), "op \"wrong_kind\" returned str, declared ndarray");
   EXPECT_THAT(ErrorOf("bad_array"), HasSubstr("op \"bad_array\" returned a malformed value: "));
   ExpectWorkerAlive();
 }
 
-TEST_F(PluginOps, AnArgumentOfTheWrongKindFailsTheTaskNamingIt) {
+TEST_F(PluginOpsOnWorkers, AnArgumentOfTheWrongKindFailsTheTaskNamingIt) {
   EXPECT_EQ(ErrorOf("area", {StrArg("wide"), IntArg(3)}),
             "op \"area\": argument 0 (\"width\") must be int, got str");
   EXPECT_EQ(ErrorOf("area", {IntArg(3)}), "op \"area\": takes 2 arguments (width, height), got 1");

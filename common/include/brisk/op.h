@@ -48,13 +48,15 @@ inline constexpr int kOpApiVersion = 1;
 // What a running op may ask of the worker. Implementations are thread-safe.
 class OpContext {
  public:
-  virtual ~OpContext() = default;
+  // Out of line, so that its type information lives in Brisk's op library alone, also for
+  // plugins loaded with RTLD_LOCAL.
+  virtual ~OpContext();
   // True once the task was cancelled or ran past its time limit; long ops should stop early.
   virtual bool Stopped() const = 0;
   // Waits up to `duration`; returns false early (and at once) when the task is stopped.
   virtual bool SleepFor(absl::Duration duration) = 0;
   // Keeps text for `brisk logs` (the `shell` op's standard error), replacing what was kept.
-  virtual void SetLog(std::string text) {}
+  virtual void SetLog(std::string /*text*/) {}
 };
 
 // The kind of value an argument or a result must be (Param, OpSignature).
