@@ -57,6 +57,9 @@ struct WorkerSpec {
   int nthreads = 1;
   std::string resources;  // e.g. "GPU=1"; empty: none
   std::vector<std::string> extra_args;
+  // The worker program, which takes brisk-worker's flags (a custom worker executable, see
+  // brisk/worker_main.h); empty: BinDir()/brisk-worker.
+  std::string executable;
 };
 
 struct ClusterOptions {

@@ -1,7 +1,9 @@
 // Plugins loaded by real brisk-worker processes: ops that throw or return the wrong kind fail
 // their task (never the worker), plugins that cannot be loaded stop the worker with status 1 and
 // a message naming the path, and a task whose op no worker has waits, with a notice to the
-// waiting `brisk submit`, until a worker with the plugin joins.
+// waiting `brisk submit`, until a worker with the plugin joins. A custom worker executable
+// (tests/plugins/custom_worker.cc: its own main, brisk::WorkerMain) takes brisk-worker's flags and
+// runs its own ops beside the built-in ones.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -20,10 +22,17 @@ using ::testing::HasSubstr;
 
 const std::string kTestOps = BRISK_TEST_PLUGIN_DIR "/libbrisk_test_ops.so";
 const std::string kAbiMismatch = BRISK_TEST_PLUGIN_DIR "/libbrisk_abi_mismatch.so";
+const std::string kCustomWorker = BRISK_CUSTOM_WORKER;
 
 WorkerSpec WithTestOps(const std::string& name) {
   WorkerSpec spec(name);
   spec.extra_args = {"--plugin", kTestOps};
+  return spec;
+}
+
+WorkerSpec CustomWorker(const std::string& name) {
+  WorkerSpec spec(name);
+  spec.executable = kCustomWorker;
   return spec;
 }
 
@@ -143,6 +152,73 @@ TEST(PluginAnnounce, ATaskWaitsForAWorkerWithItsOpAndTheSubmitterIsTold) {
   EXPECT_EQ(submitted.exit_code, 0) << submitted.ToString();
   EXPECT_EQ(submitted.out, "b: 43\n") << submitted.ToString();
   EXPECT_THAT(submitted.err, HasSubstr("task a: no connected worker has op \"area\"\n"))
+      << submitted.ToString();
+}
+
+TEST(CustomWorker, RunsItsOwnOpsBesideTheBuiltInOnes) {
+  RunningCluster c;
+  ASSERT_NO_FATAL_FAILURE(StartCluster({CustomWorker("custom")}, c));
+  const std::string graph = c.cluster->WriteFile("custom.json", R"json({"tasks": [
+      {"key": "t", "op": "triple", "args": [{"int": 7}]},
+      {"key": "s", "op": "array_sum",
+       "args": [{"ndarray": {"dtype": "float64", "data": [[1, 2, 3], [4, 5, 6.5]]}}]},
+      {"key": "total", "op": "add", "args": [{"ref": "t"}, {"ref": "s"}]}],
+    "outputs": ["t", "s", "total"]})json");
+  CliResult r = c.cluster->RunCli({"submit", graph});
+  EXPECT_EQ(r.exit_code, 0) << r.ToString();
+  EXPECT_EQ(r.out, "t: 21\ns: 21.5\ntotal: 42.5\n") << r.ToString();
+
+  // triple's declared signature is checked as a plugin op's is.
+  v1::Graph bad;
+  AddTask(bad, "x", "triple", {StrArg("seven")});
+  auto job = c.client->Submit(bad);
+  ASSERT_TRUE(job.ok()) << job.status();
+  auto status = c.client->WaitKey(job->outputs[0], absl::Seconds(60));
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_EQ(status->error, "op \"triple\": argument 0 (\"x\") must be int, got str");
+}
+
+TEST(CustomWorker, TakesBriskWorkersFlags) {
+  CliResult help = RunProcess({kCustomWorker, "--help"}, "", absl::Seconds(30));
+  EXPECT_EQ(help.exit_code, 0) << help.ToString();
+  EXPECT_THAT(help.out, HasSubstr("Usage: ")) << help.ToString();
+  EXPECT_THAT(help.out, HasSubstr("--plugin")) << help.ToString();
+  EXPECT_THAT(help.out, HasSubstr("--nthreads")) << help.ToString();
+
+  // A bad flag is refused as brisk-worker refuses it.
+  const std::vector<std::string> bad_args = {"127.0.0.1:1", "--nthreads", "many"};
+  std::vector<std::string> custom_argv = {kCustomWorker};
+  std::vector<std::string> plain_argv = {BinDir() + "/brisk-worker"};
+  custom_argv.insert(custom_argv.end(), bad_args.begin(), bad_args.end());
+  plain_argv.insert(plain_argv.end(), bad_args.begin(), bad_args.end());
+  CliResult custom = RunProcess(custom_argv, "", absl::Seconds(30));
+  CliResult plain = RunProcess(plain_argv, "", absl::Seconds(30));
+  EXPECT_NE(custom.exit_code, 0) << custom.ToString();
+  EXPECT_EQ(custom.exit_code, plain.exit_code) << custom.ToString() << plain.ToString();
+  EXPECT_EQ(custom.err, plain.err);
+  EXPECT_THAT(custom.err, HasSubstr("--nthreads = many")) << custom.ToString();
+}
+
+TEST(CustomWorker, ATaskOfItsOpWaitsWhileOnlyAPlainWorkerIsConnected) {
+  RunningCluster c;
+  ASSERT_NO_FATAL_FAILURE(StartCluster({WorkerSpec("plain")}, c));
+  const std::string graph =
+      c.cluster->WriteFile("triple.json",
+                           R"json({"tasks": [{"key": "a", "op": "triple", "args": [{"int": 7}]},
+                        {"key": "b", "op": "inc", "args": [{"ref": "a"}]}]})json");
+  CliResult submitted;
+  std::thread submitter([&] { submitted = c.cluster->RunCli({"submit", graph}); });
+  v1::StatusReply last;
+  const bool waiting = PollStatus(
+      *c.client,
+      [](const v1::StatusReply& s) { return TaskCount(s, v1::TASK_STATE_NO_WORKER) == 1; },
+      absl::Seconds(30), &last);
+  EXPECT_TRUE(waiting) << last.DebugString();
+  EXPECT_TRUE(c.cluster->AddWorker(CustomWorker("custom")).ok());
+  submitter.join();
+  EXPECT_EQ(submitted.exit_code, 0) << submitted.ToString();
+  EXPECT_EQ(submitted.out, "b: 22\n") << submitted.ToString();
+  EXPECT_THAT(submitted.err, HasSubstr("task a: no connected worker has op \"triple\"\n"))
       << submitted.ToString();
 }
 
