@@ -37,7 +37,11 @@ int main(int argc, char** argv) {
                  "File holding a shared token every client and worker must present; required to "
                  "listen on a non-loopback host");
   app.set_config("--config", "", "Read options from this TOML or INI file");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help is 0; a bad flag is 2, as for the brisk CLI
+  }
   brisk::InitLogging(log_level);
 
   if (!token_file.empty()) {

@@ -63,7 +63,11 @@ int WorkerMain(int argc, char** argv, const OpRegistry& extra_ops) {
                  "Load ops from this shared library (a Brisk plugin); repeatable. In a config "
                  "file: plugin = [\"a.so\", \"b.so\"]");
   app.set_config("--config", "", "Read options from this TOML or INI file");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help is 0; a bad flag is 2, as for the brisk CLI
+  }
   InitLogging(log_level);
 
   auto limit = ParseByteSize(memory_limit);
