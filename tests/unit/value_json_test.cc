@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "brisk/value.h"
+#include "tests/support/value_literals.h"
 
 namespace brisk {
 namespace {
@@ -22,43 +23,7 @@ namespace {
 using ::testing::HasSubstr;
 using v1::Value;
 
-Value I(int64_t i) {
-  Value v;
-  v.set_int_(i);
-  return v;
-}
-Value F(double f) {
-  Value v;
-  v.set_float_(f);
-  return v;
-}
-Value S(std::string s) {
-  Value v;
-  v.set_str(std::move(s));
-  return v;
-}
-Value Bytes(std::string s) {
-  Value v;
-  v.set_bytes(std::move(s));
-  return v;
-}
-Value Bool(bool b) {
-  Value v;
-  v.set_bool_(b);
-  return v;
-}
-Value L(std::initializer_list<Value> items) {
-  Value v;
-  v.mutable_list();
-  for (const Value& item : items) *v.mutable_list()->add_items() = item;
-  return v;
-}
-Value M(std::initializer_list<std::pair<std::string, Value>> entries) {
-  Value v;
-  v.mutable_map();
-  for (const auto& [k, item] : entries) (*v.mutable_map()->mutable_entries())[k] = item;
-  return v;
-}
+using namespace test_values;  // NOLINT: I, F, S, Bytes, Bool, L, M
 
 std::string Json(const Value& v) { return JsonText(ValueToJson(v)); }
 
