@@ -131,28 +131,37 @@ TEST_F(PluginOpsOnWorkers, AnArgumentOfTheWrongKindFailsTheTaskNamingIt) {
   ExpectWorkerAlive();
 }
 
-TEST(PluginAnnounce, ATaskWaitsForAWorkerWithItsOpAndTheSubmitterIsTold) {
+// Submits `graph_json` (task "a" of op `op`, then "b" = inc(a)) with only a plugin-less worker
+// connected, checks that the task waits in no-worker, then lets `joining` join: the waiting
+// `brisk submit` must print `expected_out` and, on stderr, the notice naming task a and `op`.
+void ExpectTaskWaitsForItsOp(const std::string& graph_json, const std::string& op,
+                             const WorkerSpec& joining, const std::string& expected_out) {
   RunningCluster c;
   ASSERT_NO_FATAL_FAILURE(StartCluster({WorkerSpec("plain")}, c));
-  const std::string graph = c.cluster->WriteFile(
-      "area.json",
-      R"json({"tasks": [{"key": "a", "op": "area", "args": [{"int": 6}, {"int": 7}]},
-                        {"key": "b", "op": "inc", "args": [{"ref": "a"}]}]})json");
+  const std::string graph = c.cluster->WriteFile("graph.json", graph_json);
   CliResult submitted;
   std::thread submitter([&] { submitted = c.cluster->RunCli({"submit", graph}); });
-  // The task waits in no-worker; only then does a worker with the plugin join.
+  // The task waits in no-worker; only then does a worker with the op join.
   v1::StatusReply last;
   const bool waiting = PollStatus(
       *c.client,
       [](const v1::StatusReply& s) { return TaskCount(s, v1::TASK_STATE_NO_WORKER) == 1; },
       absl::Seconds(30), &last);
   EXPECT_TRUE(waiting) << last.DebugString();
-  EXPECT_TRUE(c.cluster->AddWorker(WithTestOps("tiles")).ok());
+  EXPECT_TRUE(c.cluster->AddWorker(joining).ok());
   submitter.join();
   EXPECT_EQ(submitted.exit_code, 0) << submitted.ToString();
-  EXPECT_EQ(submitted.out, "b: 43\n") << submitted.ToString();
-  EXPECT_THAT(submitted.err, HasSubstr("task a: no connected worker has op \"area\"\n"))
+  EXPECT_EQ(submitted.out, expected_out) << submitted.ToString();
+  EXPECT_THAT(submitted.err,
+              HasSubstr(absl::StrCat("task a: no connected worker has op \"", op, "\"\n")))
       << submitted.ToString();
+}
+
+TEST(PluginAnnounce, ATaskWaitsForAWorkerWithItsOpAndTheSubmitterIsTold) {
+  ExpectTaskWaitsForItsOp(
+      R"json({"tasks": [{"key": "a", "op": "area", "args": [{"int": 6}, {"int": 7}]},
+                        {"key": "b", "op": "inc", "args": [{"ref": "a"}]}]})json",
+      "area", WithTestOps("tiles"), "b: 43\n");
 }
 
 TEST(CustomWorker, RunsItsOwnOpsBesideTheBuiltInOnes) {
@@ -200,26 +209,10 @@ TEST(CustomWorker, TakesBriskWorkersFlags) {
 }
 
 TEST(CustomWorker, ATaskOfItsOpWaitsWhileOnlyAPlainWorkerIsConnected) {
-  RunningCluster c;
-  ASSERT_NO_FATAL_FAILURE(StartCluster({WorkerSpec("plain")}, c));
-  const std::string graph =
-      c.cluster->WriteFile("triple.json",
-                           R"json({"tasks": [{"key": "a", "op": "triple", "args": [{"int": 7}]},
-                        {"key": "b", "op": "inc", "args": [{"ref": "a"}]}]})json");
-  CliResult submitted;
-  std::thread submitter([&] { submitted = c.cluster->RunCli({"submit", graph}); });
-  v1::StatusReply last;
-  const bool waiting = PollStatus(
-      *c.client,
-      [](const v1::StatusReply& s) { return TaskCount(s, v1::TASK_STATE_NO_WORKER) == 1; },
-      absl::Seconds(30), &last);
-  EXPECT_TRUE(waiting) << last.DebugString();
-  EXPECT_TRUE(c.cluster->AddWorker(CustomWorker("custom")).ok());
-  submitter.join();
-  EXPECT_EQ(submitted.exit_code, 0) << submitted.ToString();
-  EXPECT_EQ(submitted.out, "b: 22\n") << submitted.ToString();
-  EXPECT_THAT(submitted.err, HasSubstr("task a: no connected worker has op \"triple\"\n"))
-      << submitted.ToString();
+  ExpectTaskWaitsForItsOp(
+      R"json({"tasks": [{"key": "a", "op": "triple", "args": [{"int": 7}]},
+                        {"key": "b", "op": "inc", "args": [{"ref": "a"}]}]})json",
+      "triple", CustomWorker("custom"), "b: 22\n");
 }
 
 }  // namespace
