@@ -2,9 +2,11 @@
 
 #include <malloc.h>
 
+#include "absl/time/clock.h"
+
 namespace brisk {
 
-EventLoop::EventLoop(SchedulerState& state) : state_(state) {}
+EventLoop::EventLoop(SchedulerState& state, absl::Duration tick) : state_(state), tick_(tick) {}
 
 EventLoop::~EventLoop() { Stop(); }
 
@@ -28,19 +30,25 @@ void EventLoop::Post(Event event) {
 
 void EventLoop::Run() {
   std::vector<Event> batch;
+  absl::Time next_tick = absl::Now() + tick_;
   while (true) {
     {
       absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](EventLoop* loop) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop->mu_) {
-            return loop->stopping_ || !loop->queue_.empty();
-          },
-          this));
+      mu_.AwaitWithDeadline(absl::Condition(
+                                +[](EventLoop* loop) ABSL_EXCLUSIVE_LOCKS_REQUIRED(loop->mu_) {
+                                  return loop->stopping_ || !loop->queue_.empty();
+                                },
+                                this),
+                            next_tick);
       if (queue_.empty() && stopping_) return;
       batch.swap(queue_);
     }
     for (Event& event : batch) event(state_);
     batch.clear();
+    if (const absl::Time now = absl::Now(); now >= next_tick) {
+      state_.Tick();
+      next_tick = now + tick_;
+    }
     state_.Flush();
     // A big graph's submission buffers are free now; without this the process keeps their pages.
     if (state_.TakeTrimRequest()) malloc_trim(0);

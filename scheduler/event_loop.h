@@ -1,6 +1,8 @@
 // EventLoop: the one thread that owns the SchedulerState. Other threads Post() closures; the loop
 // runs every closure queued so far, then calls Flush() once, so a burst of messages shares one
-// scheduling pass and leaves as one batch per destination.
+// scheduling pass and leaves as one batch per destination. Every `tick` (even when no message
+// comes) it calls SchedulerState::Tick() before that Flush(), for decisions that time alone
+// triggers (a silent worker, a task waiting too long for a worker).
 #pragma once
 
 #include <functional>
@@ -9,6 +11,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "scheduler/scheduler_state.h"
 
 namespace brisk {
@@ -17,7 +20,7 @@ class EventLoop {
  public:
   using Event = std::function<void(SchedulerState&)>;
 
-  explicit EventLoop(SchedulerState& state);
+  explicit EventLoop(SchedulerState& state, absl::Duration tick = absl::Milliseconds(500));
   ~EventLoop();
 
   void Start();
@@ -29,6 +32,7 @@ class EventLoop {
   void Run();
 
   SchedulerState& state_;
+  const absl::Duration tick_;
   std::thread thread_;
   absl::Mutex mu_;
   std::vector<Event> queue_ ABSL_GUARDED_BY(mu_);

@@ -801,6 +801,8 @@ void SchedulerState::Flush() {
   MaybeValidate();
 }
 
+void SchedulerState::Tick() { MaybeValidate(); }
+
 void SchedulerState::Shutdown() {
   for (const auto& [wid, w] : workers_) WorkerBatch(wid).set_shutdown(true);
 }

@@ -102,6 +102,11 @@ class SchedulerState {
   // Tells every worker to exit.
   void Shutdown();
 
+  // Decisions that time alone triggers, made from the clock (the event loop calls this about
+  // twice a second, then Flush()). Nothing yet: later checks (silent workers, tasks that wait
+  // too long for a worker) start here.
+  void Tick();
+
   // Assigns queued work to workers with room; then sends one batch per destination.
   // The event loop calls this once after each batch of events.
   void Flush();
