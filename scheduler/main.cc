@@ -25,6 +25,13 @@ int main(int argc, char** argv) {
   app.add_option("--worker-saturation", options.scheduler.worker_saturation,
                  "Root tasks per worker thread held on a worker at once")
       ->capture_default_str();
+  app.add_option("--no-worker-timeout", options.scheduler.no_worker_timeout_s,
+                 "Seconds a task that no connected worker can run (its op, named workers or "
+                 "resources are missing) waits before it fails; also queued tasks while no worker "
+                 "at all is connected. 0 = wait for a worker to join, however long (the waiting "
+                 "clients are told why within seconds either way)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_flag("--validate", options.scheduler.validate,
                "Check every invariant of the scheduler's state after each event and abort on a "
                "broken one (slow; for debugging)");

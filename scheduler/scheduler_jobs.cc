@@ -7,7 +7,6 @@
 #include "common/builtin_op_names.h"
 #include "common/graph_validate.h"
 #include "common/state_names.h"
-#include "scheduler/close_names.h"
 #include "scheduler/scheduler_state.h"
 #include "spdlog/spdlog.h"
 
@@ -579,8 +578,11 @@ void SchedulerState::WatchJob(ClientId client, JobId jid) {
       SendKeyUpdate(client, job, id);
     }
   }
-  for (const auto& [op, key] : job.missing_ops) {
-    if (op_workers_[op] == 0) SendNotice(client, jid, key, op);
+  for (const Job::Told& told : job.told) {
+    const bool still = told.task == kNoTask ? workers_.empty()
+                                            : tasks_[told.task].state == TaskState::kNoWorker &&
+                                                  WhyUnrunnable(told.task).cause == told.cause;
+    if (still) SendNotice(client, jid, told.key, told.message);
   }
   // A job that ended but whose output is being computed again (its value was lost) is announced
   // once that output is back (OutputDone).
@@ -631,71 +633,6 @@ v1::JobState SchedulerState::WireState(JobState state) {
       return v1::JOB_STATE_CANCELLED;
   }
   return v1::JOB_STATE_UNSPECIFIED;
-}
-
-// ------------------------------------------------------------------------------------ notices
-
-std::string SchedulerState::MissingOpMessage(uint32_t op) const {
-  std::vector<std::string> known;
-  for (absl::string_view name : BuiltinOpNames()) known.emplace_back(name);
-  for (uint32_t i = 0; i < op_names_.size(); ++i) {
-    if (op_workers_[i] > 0 && !op_builtin_[i]) known.push_back(op_names_[i]);
-  }
-  std::string message = absl::StrCat("no connected worker has op \"", op_names_[op], "\"");
-  const std::vector<std::string> close = CloseNames(op_names_[op], known);
-  for (size_t i = 0; i < close.size(); ++i) {
-    absl::StrAppend(&message,
-                    i == 0                  ? " (did you mean \""
-                    : i + 1 == close.size() ? " or \""
-                                            : ", \"",
-                    close[i], "\"");
-  }
-  if (!close.empty()) absl::StrAppend(&message, "?)");
-  return message;
-}
-
-void SchedulerState::SendNotice(ClientId client, JobId job, absl::string_view key, uint32_t op) {
-  v1::JobNotice* notice = ClientBatch(client).add_notices();
-  notice->set_job(job);
-  notice->set_key(std::string(key));
-  notice->set_message(MissingOpMessage(op));
-}
-
-void SchedulerState::SendMissingOpNotices() {
-  // From each task that waits for its op, up its dependents to the outputs of the jobs that need
-  // it: one walk per op over what the tasks of that op reach (each task visited once), so many
-  // tasks of a missing op cost one walk, and each job hears of the op once.
-  absl::flat_hash_map<uint32_t, std::vector<TaskId>> by_op;
-  for (TaskId id : missing_op_) {
-    const Task& t = tasks_[id];
-    if (!t.free && t.state == TaskState::kNoWorker && !OpAvailable(t)) by_op[t.op].push_back(id);
-  }
-  missing_op_.clear();
-  for (auto& [op, sources] : by_op) {
-    absl::flat_hash_map<TaskId, TaskId> source_of;  // visited task -> the waiting task it needs
-    std::vector<TaskId> todo;
-    for (TaskId id : sources) {
-      if (source_of.emplace(id, id).second) todo.push_back(id);
-    }
-    while (!todo.empty()) {
-      const TaskId id = todo.back();
-      todo.pop_back();
-      const TaskId source = source_of.at(id);
-      for (JobId jid : OutputJobs(id)) {
-        Job& job = jobs_.at(jid);
-        if (job.state != JobState::kRunning) continue;
-        const bool told = std::any_of(job.missing_ops.begin(), job.missing_ops.end(),
-                                      [op = op](const auto& m) { return m.first == op; });
-        if (told) continue;
-        const std::string key(UserKey(tasks_[source]));
-        job.missing_ops.emplace_back(op, key);
-        for (ClientId c : job.watchers) SendNotice(c, jid, key, op);
-      }
-      for (TaskId d : tasks_[id].dependents) {
-        if (source_of.emplace(d, source).second) todo.push_back(d);
-      }
-    }
-  }
 }
 
 }  // namespace brisk

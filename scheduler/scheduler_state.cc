@@ -17,7 +17,8 @@ SchedulerState::SchedulerState(SchedulerComm& comm, const Clock& clock, Schedule
     : comm_(comm),
       clock_(clock),
       options_(options),
-      key_index_(/*bucket_count=*/0, KeyHash{&tasks_}, KeyEq{&tasks_}) {}
+      key_index_(/*bucket_count=*/0, KeyHash{&tasks_}, KeyEq{&tasks_}),
+      no_workers_since_(clock.Now()) {}
 
 // ------------------------------------------------------------------------------------ workers
 
@@ -69,6 +70,7 @@ void SchedulerState::RemoveWorker(WorkerId wid) {
   Worker w = std::move(it->second);
   workers_.erase(it);
   worker_by_name_.erase(w.name);
+  if (workers_.empty()) no_workers_since_ = clock_.Now();
   for (const uint32_t op : w.ops) --op_workers_[op];
   worker_out_.erase(wid);
   spdlog::log(
@@ -452,7 +454,6 @@ void SchedulerState::WaitingToReady(TaskId id, WorkerId worker, uint8_t speculat
   if (t.restricted) {
     bool possible = false;
     for (const auto& [wid, w] : workers_) possible = possible || CanEverRun(w, id);
-    if (!possible && !OpAvailable(t)) missing_op_.push_back(id);
     if (!possible && !workers_.empty() && !ResourcesExistFor(id)) {
       // Reported at once rather than left hanging. A task waiting for a named worker, or for
       // any worker at all, waits: that worker may be restarting.
@@ -465,7 +466,6 @@ void SchedulerState::WaitingToReady(TaskId id, WorkerId worker, uint8_t speculat
   }
   if (!OpAvailable(t)) {
     // A plugin's op that no connected worker has: it waits for one (AddWorker places it again).
-    missing_op_.push_back(id);
     Recommend(id, TaskState::kNoWorker);
     return;
   }
@@ -490,6 +490,8 @@ void SchedulerState::WaitingToQueued(TaskId id, TaskState to) {
   SetState(id, to);
   if (to == TaskState::kNoWorker) {
     no_worker_.insert(KeyFor(t, id));
+    no_worker_since_[id] = clock_.Now();
+    unrunnable_.push_back(id);  // its jobs' watchers are told why at Flush()
   } else if (t.restricted) {
     constrained_.insert(KeyFor(t, id));
   } else {
@@ -758,6 +760,7 @@ void SchedulerState::RemoveFromQueues(TaskId id) {
     }
   } else if (t.state == TaskState::kNoWorker) {
     no_worker_.erase(KeyFor(t, id));
+    no_worker_since_.erase(id);
   }
 }
 
@@ -793,7 +796,7 @@ void SchedulerState::MaybeForget(TaskId id) {
 void SchedulerState::Flush() {
   ScheduleQueued();
   StealWork();
-  if (!missing_op_.empty()) SendMissingOpNotices();
+  if (!unrunnable_.empty()) SendUnrunnableNotices();
   for (auto& [wid, batch] : worker_out_) comm_.SendToWorker(wid, std::move(batch));
   worker_out_.clear();
   for (auto& [cid, batch] : client_out_) comm_.SendToClient(cid, std::move(batch));
@@ -801,7 +804,10 @@ void SchedulerState::Flush() {
   MaybeValidate();
 }
 
-void SchedulerState::Tick() { MaybeValidate(); }
+void SchedulerState::Tick() {
+  CheckNoWorker();
+  MaybeValidate();
+}
 
 void SchedulerState::Shutdown() {
   for (const auto& [wid, w] : workers_) WorkerBatch(wid).set_shutdown(true);

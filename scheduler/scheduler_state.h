@@ -62,6 +62,14 @@ struct SchedulerOptions {
   int max_fetch_attempts = 5;
   // Finished jobs whose records are kept for `brisk tasks` and `brisk job`.
   size_t job_history = 1000;
+  // A task that no connected worker can run (its op, its named workers or its resources are not
+  // there) errs after waiting this many seconds in no-worker; so do queued tasks once no worker
+  // at all has been connected that long. 0: they wait for a worker to join, however long (as in
+  // Dask; the waiting clients are told why).
+  double no_worker_timeout_s = 0;
+  // With no worker connected, running jobs' watchers are told so after this many seconds (not at
+  // once: workers started with the scheduler are usually still registering).
+  double no_workers_notice_s = 2;
   // Check every invariant after each event and abort on the first broken one (slow: for tests
   // and `brisk-scheduler --validate`).
   bool validate = false;
@@ -262,9 +270,15 @@ class SchedulerState {
     uint32_t outputs_left = 0;
     double submitted = 0, ended = 0;
     std::vector<ClientId> watchers;
-    // Ops no connected worker had when a task of this job needed one (told to its watchers as a
-    // JobNotice, once each), and the task's user key.
-    std::vector<std::pair<uint32_t, std::string>> missing_ops;
+    // Why its tasks waited for a worker, as told to its watchers (a JobNotice once per cause; a
+    // later watcher hears the ones that still hold).
+    struct Told {
+      std::string cause;  // Unrunnable::cause
+      std::string key;    // the waiting task's user key ("" for "no worker is connected")
+      std::string message;
+      TaskId task;  // kNoTask for "no worker is connected"
+    };
+    std::vector<Told> told;
   };
 
   struct PendingSubmit {
@@ -378,11 +392,25 @@ class SchedulerState {
   bool HasOp(const Worker& w, const Task& t) const { return !t.needs_op || w.ops.contains(t.op); }
   // Whether some connected worker has it.
   bool OpAvailable(const Task& t) const { return !t.needs_op || op_workers_[t.op] > 0; }
-  // Tells the watchers of the jobs that include the tasks in missing_op_ that no connected worker
-  // has their op, once per job and op.
-  void SendMissingOpNotices();
+
+  // ---- tasks no worker can run (scheduler_notices.cc)
+  // Why the no-worker task `id` cannot run: a key that tells causes apart (one notice per job
+  // and cause) and the reason in words.
+  struct Unrunnable {
+    std::string cause;
+    std::string reason;
+  };
+  Unrunnable WhyUnrunnable(TaskId id) const;
+  // The notice a job's watchers read: the reason, and what happens next.
+  std::string NoticeFor(const std::string& reason) const;
   std::string MissingOpMessage(uint32_t op) const;
-  void SendNotice(ClientId client, JobId job, absl::string_view key, uint32_t op);
+  // Tells the watchers of the jobs that need the tasks in unrunnable_ why those wait, once per
+  // job and cause.
+  void SendUnrunnableNotices();
+  void SendNotice(ClientId client, JobId job, const std::string& key, const std::string& message);
+  // From Tick(): tells running jobs' watchers when no worker has been connected for a while, and
+  // fails tasks that waited longer than SchedulerOptions::no_worker_timeout_s.
+  void CheckNoWorker();
 
   // ---- queries (scheduler_queries.cc)
   std::string WorkerName(WorkerId w) const;
@@ -432,7 +460,13 @@ class SchedulerState {
   std::vector<uint8_t> op_builtin_;   // per op: every worker has it (common/builtin_op_names.h)
   std::vector<uint32_t> op_workers_;  // per op: connected workers that announced it
   // Tasks that went no-worker since the last Flush because no connected worker has their op.
-  std::vector<TaskId> missing_op_;
+  // Tasks that went to no-worker since the last Flush(): their jobs' watchers are told why.
+  std::vector<TaskId> unrunnable_;
+  // When each task in no_worker_ went there (for no_worker_timeout_s).
+  absl::flat_hash_map<TaskId, absl::Time> no_worker_since_;
+  // Since when no worker has been connected: set at the start and when the last one leaves;
+  // InfinitePast once Tick() saw workers.
+  absl::Time no_workers_since_;
 
   absl::btree_set<QueueKey> queued_;       // ready root tasks waiting for a free worker
   absl::btree_set<QueueKey> constrained_;  // ready tasks waiting for resources or named workers

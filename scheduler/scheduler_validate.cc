@@ -236,6 +236,14 @@ absl::Status SchedulerState::ValidateState() const {
       no_worker_.size() != state_counts_[int(TaskState::kNoWorker)]) {
     return fail("the queues hold tasks in other states");
   }
+  if (no_worker_since_.size() != no_worker_.size()) {
+    return fail("no_worker_since_ does not time exactly the no-worker tasks");
+  }
+  for (const auto& [id, since] : no_worker_since_) {
+    if (id >= tasks_.size() || tasks_[id].state != TaskState::kNoWorker) {
+      return fail("no_worker_since_ times a task that is not in no-worker");
+    }
+  }
 
   std::vector<uint32_t> announced(op_names_.size(), 0);
   for (const auto& [wid, w] : workers_) {

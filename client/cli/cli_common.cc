@@ -67,7 +67,11 @@ absl::StatusOr<std::unique_ptr<Client>> Connect(const Globals& g) {
   absl::StatusOr<std::unique_ptr<Client>> client = Open(g);
   if (client.ok()) {
     (*client)->SetNoticeHandler([](const JobNotice& notice) {
-      std::cerr << "task " << notice.key << ": " << notice.message << std::endl;
+      if (notice.key.empty()) {
+        std::cerr << "job " << notice.job << ": " << notice.message << std::endl;
+      } else {
+        std::cerr << "task " << notice.key << ": " << notice.message << std::endl;
+      }
     });
   }
   return client;

@@ -211,7 +211,8 @@ TEST_F(ClientStreamTest, ATaskOfAnOpNoWorkerHasIsNoticedAndRunsWhenAWorkerWithIt
   ASSERT_EQ(notices.size(), 1u) << "one notice for the job's 51 tasks of the op";
   EXPECT_EQ(notices[0].job(), submitted->job());
   EXPECT_THAT(notices[0].key(), ::testing::StartsWith("s"));
-  EXPECT_EQ(notices[0].message(), "no connected worker has op \"shel\" (did you mean \"shell\"?)");
+  EXPECT_EQ(notices[0].message(),
+            "no connected worker has op \"shel\" (did you mean \"shell\"?); it waits for one");
 
   // A worker that announces the op joins: it gets the tasks, and the job finishes (which it could
   // not if any had gone to "plain", which answers nothing).

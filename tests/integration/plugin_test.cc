@@ -152,8 +152,8 @@ void ExpectTaskWaitsForItsOp(const std::string& graph_json, const std::string& o
   submitter.join();
   EXPECT_EQ(submitted.exit_code, 0) << submitted.ToString();
   EXPECT_EQ(submitted.out, expected_out) << submitted.ToString();
-  EXPECT_THAT(submitted.err,
-              HasSubstr(absl::StrCat("task a: no connected worker has op \"", op, "\"\n")))
+  EXPECT_THAT(submitted.err, HasSubstr(absl::StrCat("task a: no connected worker has op \"", op,
+                                                    "\"; it waits for one\n")))
       << submitted.ToString();
 }
 

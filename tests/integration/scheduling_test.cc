@@ -374,5 +374,27 @@ TEST(SchedulingTest, TaskOverItsTimeLimitFailsWithinSeconds) {
   EXPECT_TRUE(WaitWorkersIdle(*r.client, /*empty_memory=*/false, last)) << last.DebugString();
 }
 
+// A task for a named worker that is not connected: the waiting `brisk submit` says so at once,
+// and with --no-worker-timeout the task fails with a message naming the cause.
+TEST(SchedulingTest, ATaskForAnAbsentWorkerIsNamedAtOnceAndFailsAfterTheNoWorkerTimeout) {
+  ClusterOptions options;
+  options.scheduler_args = {"--no-worker-timeout", "1"};
+  auto cluster = TestCluster::Start({Spec("gpu-1", 1)}, options);
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  const std::string graph = (*cluster)->WriteFile("absent.json", R"json({"tasks": [
+    {"key": "train", "op": "inc", "args": [{"int": 1}], "workers": ["gpu-2"]},
+    {"key": "fine", "op": "inc", "args": [{"int": 1}]}]})json");
+  CliResult r = (*cluster)->RunCli({"submit", graph});
+  EXPECT_EQ(r.exit_code, 1) << r.ToString();
+  EXPECT_THAT(r.err, HasSubstr("task train: no connected worker is named \"gpu-2\" (did you "
+                               "mean \"gpu-1\"?); it fails unless a worker that can run it "
+                               "joins within 1 s\n"))
+      << r.ToString();
+  EXPECT_THAT(r.err, HasSubstr("no connected worker could run it for 1 s: no connected worker "
+                               "is named \"gpu-2\""))
+      << r.ToString();
+  EXPECT_EQ(r.out, "fine: 2\n") << r.ToString();
+}
+
 }  // namespace
 }  // namespace brisk::testing

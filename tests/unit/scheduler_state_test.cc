@@ -22,6 +22,7 @@
 #include "scheduler/key_and_spec.h"
 #include "scheduler/scheduler_comm.h"
 #include "tests/state_printers.h"
+#include "tests/support/fake_clock.h"
 
 namespace brisk {
 
@@ -50,12 +51,6 @@ class RecordingComm : public SchedulerComm {
   }
   std::map<WorkerId, std::vector<v1::SchedulerToWorker>> to_worker;
   std::map<ClientId, std::vector<v1::SchedulerToClient>> to_client;
-};
-
-class FakeClock : public Clock {
- public:
-  absl::Time Now() const override { return now; }
-  absl::Time now = absl::FromUnixSeconds(1700000000);
 };
 
 // ---- graph builders
@@ -160,6 +155,13 @@ class SchedulerTest : public ::testing::Test {
 
   void KillWorker(const std::string& name) {
     state_->RemoveWorker(ids_.at(name));
+    Flush();
+  }
+
+  // Time passes: the event loop's tick runs, then a Flush.
+  void Elapse(absl::Duration by) {
+    clock_.Advance(by);
+    state_->Tick();
     Flush();
   }
 
@@ -425,6 +427,7 @@ class Dedup : public SchedulerTest {};
 class Durations : public SchedulerTest {};
 class History : public SchedulerTest {};
 class PluginOps : public SchedulerTest {};
+class NoWorker : public SchedulerTest {};
 
 // `key` is a string or a matcher of one.
 MATCHER_P3(Notice, job, key, message, "") {
@@ -2036,7 +2039,8 @@ TEST_F(PluginOps, WaitsInNoWorkerUntilAWorkerWithTheOpJoins) {
   EXPECT_EQ(State("a"), TaskState::kNoWorker);
   EXPECT_EQ(State("b"), TaskState::kWaiting);
   EXPECT_THAT(Sent("plain"), IsEmpty());
-  EXPECT_THAT(Notices(), ElementsAre(Notice(job, "a", "no connected worker has op \"tile\"")));
+  EXPECT_THAT(Notices(), ElementsAre(Notice(
+                             job, "a", "no connected worker has op \"tile\"; it waits for one")));
 
   AddWorker("tiles", 1, {}, {"tile"});
   EXPECT_THAT(Sent("tiles"), ElementsAre("a"));
@@ -2089,28 +2093,33 @@ TEST_F(PluginOps, NoticeOncePerJobAndOpWithCloseNames) {
   const JobId job = Run(std::move(tasks));
   EXPECT_THAT(
       Notices(),
-      UnorderedElementsAre(Notice(job, ::testing::StartsWith("s"),
-                                  "no connected worker has op \"shel\" (did you mean \"shell\"?)"),
-                           Notice(job, "m",
-                                  "no connected worker has op \"tilee\" (did you mean \"tile\" or "
-                                  "\"tile3d\"?)")));
+      UnorderedElementsAre(
+          Notice(job, ::testing::StartsWith("s"),
+                 "no connected worker has op \"shel\" (did you mean \"shell\"?); it waits for one"),
+          Notice(job, "m",
+                 "no connected worker has op \"tilee\" (did you mean \"tile\" or "
+                 "\"tile3d\"?); it waits for one")));
   // A worker without those ops joins: the tasks are placed again, nobody is told again.
   AddWorker("plain");
   EXPECT_EQ(State("s7"), TaskState::kNoWorker);
   EXPECT_THAT(Notices(), IsEmpty());
   // A second job of the same op is told of it too.
   const JobId again = Run({T("s-again", {}, "shel")});
-  EXPECT_THAT(Notices(),
-              ElementsAre(Notice(again, "s-again",
-                                 "no connected worker has op \"shel\" (did you mean \"shell\"?)")));
+  EXPECT_THAT(
+      Notices(),
+      ElementsAre(Notice(
+          again, "s-again",
+          "no connected worker has op \"shel\" (did you mean \"shell\"?); it waits for one")));
 }
 
 TEST_F(PluginOps, ALaterWatcherIsToldOfAMissingOp) {
   const JobId job = Run({T("x", {}, "tile")}, {}, kClient, /*keep=*/true);
-  EXPECT_THAT(Notices(), ElementsAre(Notice(job, "x", "no connected worker has op \"tile\"")));
+  EXPECT_THAT(Notices(), ElementsAre(Notice(
+                             job, "x", "no connected worker has op \"tile\"; it waits for one")));
   AddClient(2);
   Watch(job, 2);
-  EXPECT_THAT(Notices(2), ElementsAre(Notice(job, "x", "no connected worker has op \"tile\"")));
+  EXPECT_THAT(Notices(2), ElementsAre(Notice(
+                              job, "x", "no connected worker has op \"tile\"; it waits for one")));
 }
 
 TEST_F(PluginOps, WaitAgainWhenTheLastWorkerWithTheOpLeaves) {
@@ -2127,7 +2136,7 @@ TEST_F(PluginOps, WaitAgainWhenTheLastWorkerWithTheOpLeaves) {
   std::vector<v1::JobNotice> notices = Notices();
   ASSERT_EQ(notices.size(), 1u);
   EXPECT_EQ(notices[0].job(), job);
-  EXPECT_EQ(notices[0].message(), "no connected worker has op \"tile\"");
+  EXPECT_EQ(notices[0].message(), "no connected worker has op \"tile\"; it waits for one");
   // The queue is not stuck behind them: a built-in op still runs on "plain".
   Run({T("z")});
   EXPECT_THAT(Sent("plain"), ElementsAre("z"));
@@ -2142,6 +2151,134 @@ TEST_F(PluginOps, WithResourcesWaitForAWorkerWithBoth) {
   EXPECT_EQ(State("x"), TaskState::kNoWorker);
   AddWorker("gpu-tiles", 1, {{"GPU", 1}}, {"tile"});
   ExpectProcessingOn("gpu-tiles", "x");
+}
+
+// ------------------------------------------------------------------------------------ no worker
+
+TEST_F(NoWorker, ATaskForAnAbsentNamedWorkerSaysSoAtOnceAndRunsWhenItJoins) {
+  AddWorker("gpu-bx");
+  const JobId job = Run({OnlyOn(T("train"), {"gpu-box"}), T("report", {"train"})});
+  EXPECT_EQ(State("train"), TaskState::kNoWorker);
+  EXPECT_THAT(Notices(),
+              ElementsAre(Notice(job, "train",
+                                 "no connected worker is named \"gpu-box\" (did you mean "
+                                 "\"gpu-bx\"?); it waits for one")));
+  Elapse(absl::Hours(1));  // no timeout by default: it waits, and nobody is told again
+  EXPECT_EQ(State("train"), TaskState::kNoWorker);
+  EXPECT_THAT(Notices(), IsEmpty());
+  AddWorker("gpu-box");
+  Complete("gpu-box", "train");
+  Complete(state_->WorkerOf("report"), "report");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
+}
+
+TEST_F(NoWorker, ANamedWorkerThatLeavesLeavesItsTasksWaitingAndTheClientIsTold) {
+  AddWorker("a");
+  AddWorker("b");
+  const JobId job = Run({OnlyOn(T("x"), {"b"})});
+  ExpectProcessingOn("b", "x");
+  KillWorker("b");
+  EXPECT_EQ(State("x"), TaskState::kNoWorker);
+  EXPECT_THAT(Notices(), ElementsAre(Notice(job, "x",
+                                            "no connected worker is named \"b\" (did you mean "
+                                            "\"a\"?); it waits for one")));
+  // A client that watches later hears it too, while it still holds.
+  AddClient(2);
+  Watch(job, 2);
+  EXPECT_EQ(Notices(2).size(), 1u);
+}
+
+TEST_F(NoWorker, OneNoticePerJobAndCause) {
+  AddWorker("worker-1");
+  std::vector<v1::Task> tasks;
+  for (int i = 0; i < 50; ++i) tasks.push_back(OnlyOn(T(absl::StrFormat("t%d", i)), {"x", "y"}));
+  tasks.push_back(OnlyOn(T("z"), {"q"}));
+  const JobId job = Run(std::move(tasks));
+  EXPECT_THAT(Notices(),
+              UnorderedElementsAre(
+                  Notice(job, ::testing::StartsWith("t"),
+                         "no connected worker is named \"x\" or \"y\"; it waits for one"),
+                  Notice(job, "z", "no connected worker is named \"q\"; it waits for one")));
+}
+
+TEST_F(NoWorker, WithNoWorkerAtAllTheJobIsToldAfterAGracePeriod) {
+  const JobId job = Run({T("a"), T("b", {"a"})});
+  EXPECT_EQ(State("a"), TaskState::kQueued);
+  Elapse(absl::Seconds(1));
+  EXPECT_THAT(Notices(), IsEmpty());  // workers may still be registering
+  Elapse(absl::Seconds(1.5));
+  EXPECT_THAT(
+      Notices(),
+      ElementsAre(Notice(job, "", "no worker is connected to the scheduler; it waits for one")));
+  Elapse(absl::Seconds(10));
+  EXPECT_THAT(Notices(), IsEmpty());
+  AddWorker("w");
+  Elapse(absl::Seconds(1));
+  Complete("w", "a");
+  // The worker leaves again: the job, still running, is told again.
+  KillWorker("w");
+  Elapse(absl::Seconds(3));
+  EXPECT_THAT(
+      Notices(),
+      ElementsAre(Notice(job, "", "no worker is connected to the scheduler; it waits for one")));
+}
+
+TEST_F(NoWorker, TimeoutFailsTheTaskAndItsDependentsAndOtherJobsGoOn) {
+  SchedulerOptions options = Plain();
+  options.no_worker_timeout_s = 30;
+  Start(options);
+  AddWorker("w");
+  const JobId stuck = Run({OnlyOn(T("x"), {"gone"}), T("y", {"x"})});
+  EXPECT_THAT(Notices(), ElementsAre(Notice(stuck, "x",
+                                            "no connected worker is named \"gone\"; it fails "
+                                            "unless a worker that can run it joins within 30 s")));
+  const JobId fine = Run({T("a")}, {}, kClient);
+  Elapse(absl::Seconds(29));
+  EXPECT_EQ(State("x"), TaskState::kNoWorker);
+  Complete("w", "a");
+  Elapse(absl::Seconds(1));
+  EXPECT_EQ(State("x"), TaskState::kErred);
+  EXPECT_EQ(TaskErrorKind(stuck, "x"), v1::ERROR_KIND_NO_WORKER_CAN_RUN);
+  EXPECT_EQ(TaskError(stuck, "x"),
+            "no connected worker could run it for 30 s: no connected worker is named \"gone\"");
+  EXPECT_EQ(TaskErrorKind(stuck, "y"), v1::ERROR_KIND_DEPENDENCY_FAILED);
+  EXPECT_EQ(JobState(stuck), v1::JOB_STATE_ERRED);
+  EXPECT_EQ(JobState(fine), v1::JOB_STATE_FINISHED);
+}
+
+TEST_F(NoWorker, TimeoutCountsFromWhenTheTaskBeganToWait) {
+  SchedulerOptions options = Plain();
+  options.no_worker_timeout_s = 30;
+  Start(options);
+  AddWorker("a");
+  AddWorker("b");
+  Run({OnlyOn(T("x"), {"b"})});
+  Elapse(absl::Seconds(100));  // running on b all along: no clock was running for it
+  ExpectProcessingOn("b", "x");
+  KillWorker("b");
+  Elapse(absl::Seconds(20));
+  EXPECT_EQ(State("x"), TaskState::kNoWorker);
+  AddWorker("b");  // back in time: it runs
+  Complete("b", "x");
+  EXPECT_EQ(State("x"), TaskState::kMemory);
+}
+
+TEST_F(NoWorker, TimeoutWithNoWorkerAtAllFailsQueuedTasks) {
+  SchedulerOptions options = Plain();
+  options.no_worker_timeout_s = 10;
+  Start(options);
+  const JobId job = Run({T("a"), T("b", {"a"})});
+  Elapse(absl::Seconds(5));
+  EXPECT_EQ(State("a"), TaskState::kQueued);
+  Elapse(absl::Seconds(5.5));
+  EXPECT_EQ(State("a"), TaskState::kErred);
+  EXPECT_EQ(TaskError(job, "a"),
+            "no connected worker could run it for 10 s: no worker is connected to the scheduler");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_ERRED);
+  // A worker joins: new work runs.
+  AddWorker("w");
+  Run({T("c")});
+  Complete("w", "c");
 }
 
 }  // namespace

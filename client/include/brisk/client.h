@@ -52,7 +52,7 @@ struct KeyStatus {
 // {job, "tile-3", "no connected worker has op \"mandlebrot\" (did you mean \"mandelbrot\"?)"}.
 struct JobNotice {
   JobId job = 0;
-  std::string key;  // the task it is about
+  std::string key;  // the task it is about ("" when it is about the whole job)
   std::string message;
 };
 
