@@ -125,7 +125,18 @@ void SchedulerState::ScheduleQueued() {
   for (const QueueKey& k : constrained) {
     if (!constrained_.contains(k)) continue;
     const WorkerId w = DecideWorker(k.id, tasks_[k.id].deps.empty());
-    if (w == kNoWorker) continue;
+    if (w == kNoWorker) {
+      // The last worker that could run it left: it waits in no-worker (and its job is told), not
+      // in this queue.
+      const bool possible = std::any_of(workers_.begin(), workers_.end(), [&](const auto& entry) {
+        return CanEverRun(entry.second, k.id);
+      });
+      if (!possible) {
+        Recommend(k.id, TaskState::kWaiting);
+        RunTransitions();
+      }
+      continue;
+    }
     Recommend(k.id, TaskState::kProcessing, w);
     RunTransitions();
   }

@@ -23,14 +23,10 @@
 #include "common/graph_validate.h"
 #include "common/state_names.h"
 #include "scheduler/scheduler_state.h"
+#include "tests/support/fake_clock.h"
 
 namespace brisk {
 namespace {
-
-class FixedClock : public Clock {
- public:
-  absl::Time Now() const override { return absl::FromUnixSeconds(1700000000); }
-};
 
 uint64_t Mix(uint64_t h, uint64_t v) {
   h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
@@ -135,6 +131,8 @@ class RandomRun {
     options_.speculation_depth = Pick(0, 3);
     options_.job_history = Pick(0, 4);
     options_.max_fetch_attempts = 3;
+    // With a timeout, tasks for named workers that may never come are submitted too.
+    options_.no_worker_timeout_s = Chance(0.5) ? 15 : 0;
     state_ = std::make_unique<SchedulerState>(cluster_, clock_, options_);
   }
 
@@ -206,6 +204,9 @@ class RandomRun {
       task->set_key(keys[i]);
       task->set_op(Chance(0.5) ? "inc" : "add");
       if (Chance(0.2)) task->set_retries(1);
+      if (options_.no_worker_timeout_s > 0 && Chance(0.1)) {
+        task->add_workers(absl::StrCat("w", Pick(1, 6)));  // joined, left, or never will
+      }
       const int nargs = Pick(1, 2);
       for (int a = 0; a < nargs; ++a) {
         if (i > 0 && Chance(0.6)) {
@@ -338,6 +339,13 @@ class RandomRun {
     state_->RemoveWorker(id);
   }
 
+  // Time passes: the event loop's tick (no-worker notices and timeouts).
+  void Elapse(absl::Duration by) {
+    clock_.Advance(by);
+    Log(absl::StrCat(absl::FormatDuration(by), " pass"));
+    state_->Tick();
+  }
+
   void JobControl() {
     if (jobs_.empty()) return;
     auto it = std::next(jobs_.begin(), Pick(0, jobs_.size() - 1));
@@ -396,6 +404,8 @@ class RandomRun {
       AddClient();
     } else if (dice < 92) {
       RemoveClient();
+    } else if (dice < 95) {
+      Elapse(absl::Seconds(Pick(0, 10)));
     } else {
       RunOne();
     }
@@ -407,14 +417,22 @@ class RandomRun {
   std::string Drain() {
     if (cluster_.workers.empty()) AddWorker();
     if (std::string problem = Check(); !problem.empty()) return problem;
-    for (int round = 0; round < 10000; ++round) {
-      bool any = false;
-      for (auto& [wid, w] : cluster_.workers) any = any || !w.assigned.empty() || !w.steals.empty();
-      if (!any) break;
-      RunOne();
-      AnswerSteal();
-      const std::string problem = Check();
-      if (!problem.empty()) return problem;
+    // Twice: tasks for named workers that are not there time out in between, and their
+    // dependents' other inputs may then be released.
+    for (int pass = 0; pass < 2; ++pass) {
+      for (int round = 0; round < 10000; ++round) {
+        bool any = false;
+        for (auto& [wid, w] : cluster_.workers) {
+          any = any || !w.assigned.empty() || !w.steals.empty();
+        }
+        if (!any) break;
+        RunOne();
+        AnswerSteal();
+        const std::string problem = Check();
+        if (!problem.empty()) return problem;
+      }
+      if (pass == 0) Elapse(absl::Seconds(options_.no_worker_timeout_s + 1));
+      if (std::string problem = Check(); !problem.empty()) return problem;
     }
     for (const auto& [jid, job] : jobs_) {
       absl::StatusOr<v1::JobInfo> info = state_->GetJob(jid, false);
@@ -480,7 +498,7 @@ class RandomRun {
   };
 
   std::mt19937_64 rng_;
-  FixedClock clock_;
+  FakeClock clock_;
   SchedulerOptions options_;
   FakeCluster cluster_;
   std::unique_ptr<SchedulerState> state_;

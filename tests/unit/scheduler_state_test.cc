@@ -2188,6 +2188,22 @@ TEST_F(NoWorker, ANamedWorkerThatLeavesLeavesItsTasksWaitingAndTheClientIsTold) 
   EXPECT_EQ(Notices(2).size(), 1u);
 }
 
+TEST_F(NoWorker, TasksQueuedForANamedWorkerThatLeavesWaitInNoWorker) {
+  AddWorker("a");
+  AddWorker("b");
+  std::vector<v1::Task> tasks;
+  for (int i = 0; i < 4; ++i) tasks.push_back(OnlyOn(T(absl::StrFormat("x%d", i)), {"b"}));
+  const JobId job = Run(std::move(tasks));
+  EXPECT_EQ(Count(v1::TASK_STATE_QUEUED), 2u);  // b holds two at once (saturation 1.1)
+  KillWorker("b");
+  EXPECT_EQ(Count(v1::TASK_STATE_NO_WORKER), 4u);
+  EXPECT_EQ(Notices().size(), 1u);
+  AddWorker("b");
+  EXPECT_EQ(Count(v1::TASK_STATE_PROCESSING), 2u);
+  EXPECT_EQ(Count(v1::TASK_STATE_QUEUED), 2u);
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_RUNNING);
+}
+
 TEST_F(NoWorker, OneNoticePerJobAndCause) {
   AddWorker("worker-1");
   std::vector<v1::Task> tasks;
