@@ -62,6 +62,10 @@ struct SchedulerOptions {
   int max_fetch_attempts = 5;
   // Finished jobs whose records are kept for `brisk tasks` and `brisk job`.
   size_t job_history = 1000;
+  // A worker that sent nothing (not even a heartbeat) for this long is removed, as if its stream
+  // had ended; <= 0: never. Generous, so that a worker stalled for tens of seconds (swapping, a
+  // frozen VM, kill -STOP) is not taken for dead (`brisk-scheduler --worker-timeout`).
+  double worker_timeout_s = 60;
   // Check every invariant after each event and abort on the first broken one (slow: for tests
   // and `brisk-scheduler --validate`).
   bool validate = false;
@@ -75,7 +79,11 @@ class SchedulerState {
 
   // ---- workers
   // Registers a worker under `id` (chosen by the caller, never reused). An error when the
-  // registration is unusable (no address, no threads, a name already connected).
+  // registration is unusable (no address, no threads, a name already connected and
+  // `reconnect` not set). With `reconnect`, a connected worker of that name is removed first
+  // (the same process coming back over a new stream). Each value in `held` becomes the value of
+  // the task of that data key on this worker when that task can take it (see TakeHeldValue);
+  // the worker is told to release the others.
   absl::Status AddWorker(WorkerId id, const v1::RegisterWorker& registration);
   // The worker's stream ended: its running tasks go back to the queue and values that only it
   // held are recomputed where still needed.
@@ -103,8 +111,7 @@ class SchedulerState {
   void Shutdown();
 
   // Decisions that time alone triggers, made from the clock (the event loop calls this about
-  // twice a second, then Flush()). Nothing yet: later checks (silent workers, tasks that wait
-  // too long for a worker) start here.
+  // twice a second, then Flush()): each is a Check...() function of its own.
   void Tick();
 
   // Assigns queued work to workers with room; then sends one batch per destination.
@@ -197,7 +204,10 @@ class SchedulerState {
     // processing: sent ahead of its last input, this many links down a chain.
     uint8_t speculative = 0;
     // memory -> released: the holders could not serve the value; tell them to drop it.
-    bool drop_copies = false;
+    bool drop_copies : 1 = false;
+    // -> memory: `worker` held the value when it registered (HeldToMemory), rather than
+    // computed it.
+    bool held : 1 = false;
   };
   static_assert(sizeof(Recommendation) <= 16);
 
@@ -246,6 +256,7 @@ class SchedulerState {
     int incoming_steals = 0;            // steal requests out on its behalf
     int speculative = 0;                // tasks sent ahead of their last input (not runnable yet)
     absl::flat_hash_set<uint32_t> ops;  // the ops it announced (interned: op_names_)
+    double last_seen = 0;               // clock_ seconds of its last message
   };
 
   enum class JobState : uint8_t { kRunning, kFinished, kErred, kCancelled };
@@ -308,6 +319,9 @@ class SchedulerState {
   void WaitingToQueued(TaskId id, TaskState to);                         // -> queued or no-worker
   void QueuedToProcessing(TaskId id, WorkerId worker);
   void ProcessingToMemory(TaskId id, WorkerId worker);
+  // released (needed), waiting, queued, no-worker or processing -> memory: a re-registering
+  // worker holds the value (RegisterWorker.held).
+  void HeldToMemory(TaskId id, WorkerId worker);
   void ProcessingToWaiting(TaskId id, WorkerId prefer);  // worker lost, retry, stolen, taken back
   void ToErred(TaskId id, TaskError error);
   void ToCancelled(TaskId id);
@@ -324,6 +338,15 @@ class SchedulerState {
   void MaybeRelease(TaskId id);  // memory and no longer needed: recommend freeing it
   void MaybeForget(TaskId id);   // nothing refers to it: recommend dropping the record
   std::string DependencyError(TaskId failed) const;
+
+  // ---- workers (scheduler_state.cc)
+  // A value a registering worker holds: its task takes it (memory on `w`, a further copy when in
+  // memory elsewhere), or the worker is told to drop it.
+  void TakeHeldValue(WorkerId w, const v1::HeldValue& held);
+  // Removes workers silent for longer than options_.worker_timeout_s (from Tick).
+  void CheckSilentWorkers();
+  // Removes a worker the scheduler gives up on, and closes its stream with `why`.
+  void DropWorker(WorkerId w, const std::string& why);
 
   // ---- worker reports (scheduler_state.cc)
   void OnTaskDone(WorkerId w, const v1::TaskDone& done);
@@ -452,6 +475,7 @@ class SchedulerState {
   absl::flat_hash_set<ClientId> clients_;
 
   bool trim_requested_ = false;
+  double last_tick_ = -1;  // clock_ seconds of the last Tick() (< 0: none yet)
   absl::flat_hash_map<WorkerId, v1::SchedulerToWorker> worker_out_;
   absl::flat_hash_map<ClientId, v1::SchedulerToClient> client_out_;
 };
