@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <random>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -17,7 +18,15 @@ SchedulerState::SchedulerState(SchedulerComm& comm, const Clock& clock, Schedule
     : comm_(comm),
       clock_(clock),
       options_(options),
-      key_index_(/*bucket_count=*/0, KeyHash{&tasks_}, KeyEq{&tasks_}) {}
+      key_index_(/*bucket_count=*/0, KeyHash{&tasks_}, KeyEq{&tasks_}) {
+  incarnation_ = options_.incarnation;
+  if (incarnation_.empty()) {
+    std::random_device random;
+    incarnation_ = absl::StrCat(
+        absl::Hex(static_cast<uint64_t>(UnixSeconds(clock_.Now()) * 1e6), absl::kZeroPad16), "-",
+        absl::Hex((uint64_t{random()} << 32) | random(), absl::kZeroPad16));
+  }
+}
 
 // ------------------------------------------------------------------------------------ workers
 
@@ -60,13 +69,26 @@ absl::Status SchedulerState::AddWorker(WorkerId id, const v1::RegisterWorker& re
   w.last_seen = UnixSeconds(clock_.Now());
   worker_by_name_[name] = id;
   worker_names_[id] = name;
-  WorkerBatch(id).mutable_registered()->set_worker_id(id);
+  v1::WorkerRegistered* registered = WorkerBatch(id).mutable_registered();
+  registered->set_worker_id(id);
+  registered->set_incarnation(incarnation_);
   spdlog::info("worker {} ({}) {} with {} threads{}", name, w.address,
                reg.reconnect() ? "reconnected" : "joined", w.nthreads,
                reg.held_size() > 0 ? absl::StrCat(", holding ", reg.held_size(), " values") : "");
 
   // Values it holds first, so that tasks placed below can use them.
-  for (const v1::HeldValue& held : reg.held()) TakeHeldValue(id, held);
+  auto departed = departed_.extract(name);
+  if (reg.held_size() > 0 && reg.incarnation() != incarnation_) {
+    // Computed under another scheduler (this one restarted without a journal, or is another
+    // one): their data keys may name other definitions here.
+    spdlog::info("worker {}: releasing the {} values it held under another scheduler", name,
+                 reg.held_size());
+    for (const v1::HeldValue& held : reg.held()) WorkerBatch(id).add_release(held.key());
+  } else {
+    for (const v1::HeldValue& held : reg.held()) {
+      TakeHeldValue(id, held, departed.empty() ? nullptr : &departed.mapped());
+    }
+  }
   RunTransitions();
   // Tasks nobody could run may fit this worker: they are placed again.
   for (const QueueKey& k : no_worker_) Recommend(k.id, TaskState::kWaiting);
@@ -75,14 +97,24 @@ absl::Status SchedulerState::AddWorker(WorkerId id, const v1::RegisterWorker& re
   return absl::OkStatus();
 }
 
-void SchedulerState::TakeHeldValue(WorkerId wid, const v1::HeldValue& held) {
+void SchedulerState::TakeHeldValue(WorkerId wid, const v1::HeldValue& held,
+                                   const absl::flat_hash_map<TaskId, uint64_t>* departed) {
   auto found = key_index_.find(held.key());
   if (found == key_index_.end()) {
-    WorkerBatch(wid).add_release(held.key());  // no task of that key here (a new scheduler)
+    WorkerBatch(wid).add_release(held.key());  // no task of that key here
     return;
   }
   const TaskId id = *found;
   Task& t = tasks_[id];
+  if (departed != nullptr) {
+    auto was = departed->find(id);
+    if (was == departed->end() || was->second != t.order) {
+      // Not what it held or computed when it left: a value freed meanwhile (its release was
+      // lost with the stream), perhaps of a key defined anew since.
+      WorkerBatch(wid).add_release(held.key());
+      return;
+    }
+  }
   switch (t.state) {
     case TaskState::kMemory:
       // Another copy, unless the worker listed it twice.
@@ -166,6 +198,11 @@ void SchedulerState::RemoveWorker(WorkerId wid) {
       w.processing.empty() && w.has_what.empty() ? spdlog::level::info : spdlog::level::warn,
       "worker {} ({}) left with {} tasks processing and {} values", w.name, w.address,
       w.processing.size(), w.has_what.size());
+
+  // What it held and computed, in case it registers again (TakeHeldValue).
+  absl::flat_hash_map<TaskId, uint64_t>& departed = departed_[w.name];
+  for (TaskId id : w.has_what) departed[id] = tasks_[id].order;
+  for (TaskId id : w.processing) departed[id] = tasks_[id].order;
 
   // Steal requests out on its behalf are void: the tasks stay where they are.
   if (w.incoming_steals > 0) {

@@ -66,6 +66,10 @@ struct SchedulerOptions {
   // had ended; <= 0: never. Generous, so that a worker stalled for tens of seconds (swapping, a
   // frozen VM, kill -STOP) is not taken for dead (`brisk-scheduler --worker-timeout`).
   double worker_timeout_s = 60;
+  // Names this scheduler's life (WorkerRegistered.incarnation); empty: a new random one. A
+  // scheduler restored from a journal passes its predecessor's, so that the values workers held
+  // under it are taken back (data keys name definitions only within one incarnation).
+  std::string incarnation;
   // Check every invariant after each event and abort on the first broken one (slow: for tests
   // and `brisk-scheduler --validate`).
   bool validate = false;
@@ -109,6 +113,8 @@ class SchedulerState {
   absl::StatusOr<v1::TaskLog> GetLog(absl::string_view key) const;
   // Tells every worker to exit.
   void Shutdown();
+  // Names this scheduler's life (SchedulerOptions::incarnation).
+  const std::string& incarnation() const { return incarnation_; }
 
   // Decisions that time alone triggers, made from the clock (the event loop calls this about
   // twice a second, then Flush()): each is a Check...() function of its own.
@@ -342,7 +348,10 @@ class SchedulerState {
   // ---- workers (scheduler_state.cc)
   // A value a registering worker holds: its task takes it (memory on `w`, a further copy when in
   // memory elsewhere), or the worker is told to drop it.
-  void TakeHeldValue(WorkerId w, const v1::HeldValue& held);
+  // `departed`: what that worker's previous registration held or was computing (see
+  // departed_), or null when this scheduler has no record of it.
+  void TakeHeldValue(WorkerId w, const v1::HeldValue& held,
+                     const absl::flat_hash_map<TaskId, uint64_t>* departed);
   // Removes workers silent for longer than options_.worker_timeout_s (from Tick).
   void CheckSilentWorkers();
   // Removes a worker the scheduler gives up on, and closes its stream with `why`.
@@ -461,6 +470,12 @@ class SchedulerState {
   absl::btree_set<QueueKey> constrained_;  // ready tasks waiting for resources or named workers
   absl::btree_set<QueueKey> no_worker_;    // ready tasks no connected worker can ever run
 
+  std::string incarnation_;
+  // Per name of a worker that left: the tasks it held or was computing then, each with its
+  // `order` (a record's identity: slots are reused). When it registers again, only those held
+  // values are taken back: any other value it offers may be of a key that was freed, forgotten
+  // and defined anew while it was away. Dropped when the name registers again.
+  absl::flat_hash_map<std::string, absl::flat_hash_map<TaskId, uint64_t>> departed_;
   std::map<WorkerId, Worker> workers_;
   absl::flat_hash_map<std::string, WorkerId> worker_by_name_;
   absl::flat_hash_map<WorkerId, std::string> worker_names_;  // also of departed workers

@@ -190,6 +190,7 @@ bool Worker::Reconnect() {
       absl::MutexLock lock(&mu_);
       if (stopping_) return false;
       opening_ = session;
+      reg.set_incarnation(incarnation_);
     }
     absl::StatusOr<v1::SchedulerToWorker> reply = link_->Register(*session, reg);
     {
@@ -228,6 +229,7 @@ void Worker::HandleMessage(const v1::SchedulerToWorker& message) {
   }
   {
     absl::MutexLock lock(&mu_);
+    if (message.has_registered()) incarnation_ = message.registered().incarnation();
     state_->HandleMessage(message);
   }
   if (message.shutdown()) {

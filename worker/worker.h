@@ -126,6 +126,8 @@ class Worker {
   // (so that Stop() can cancel either).
   std::shared_ptr<SchedulerLink::Session> session_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<SchedulerLink::Session> opening_ ABSL_GUARDED_BY(mu_);
+  // The scheduler's WorkerRegistered.incarnation: the values in store_ were computed under it.
+  std::string incarnation_ ABSL_GUARDED_BY(mu_);
   Outbox outbox_ ABSL_GUARDED_BY(mu_);
   // Made in Start(), once the name is known; refers to store_ and outbox_.
   std::unique_ptr<WorkerState> state_ ABSL_GUARDED_BY(mu_);

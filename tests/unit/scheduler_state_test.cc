@@ -162,12 +162,13 @@ class SchedulerTest : public ::testing::Test {
   // `held` (data keys and sizes). Returns the registration's status.
   absl::Status Reconnect(const std::string& name,
                          const std::vector<std::pair<std::string, uint64_t>>& held,
-                         bool reconnect = true) {
+                         bool reconnect = true, const std::string& incarnation = "") {
     v1::RegisterWorker reg;
     reg.set_name(name);
     reg.set_address(Addr(name));
     reg.set_nthreads(1);
     reg.set_reconnect(reconnect);
+    reg.set_incarnation(incarnation.empty() ? state_->incarnation() : incarnation);
     for (const auto& [key, nbytes] : held) {
       v1::HeldValue* h = reg.add_held();
       h->set_key(key);
@@ -2313,6 +2314,32 @@ TEST_F(Reconnecting, SameNameOnANewStreamReplacesTheOldRegistration) {
   EXPECT_THAT(ErrorsTo(old_id), ElementsAre(HasSubstr("registered again")));  // stream closed
   EXPECT_THAT(Sent("w1"), ElementsAre("a"));  // placed again on the new registration
   Complete("w1", "a");
+}
+
+TEST_F(Reconnecting, ValuesHeldUnderAnotherSchedulerAreReleased) {
+  const JobId job = Run({T("a")}, {"a"});
+  ASSERT_TRUE(Reconnect("w1", {{"a", 8}}, true, "an earlier scheduler").ok());
+  EXPECT_THAT(Released("w1"), ElementsAre("a"));  // "a" may have had another definition there
+  ExpectProcessingOn("w1", "a");
+  Complete("w1", "a");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
+}
+
+TEST_F(Reconnecting, OnlyWhatTheWorkerHeldOrRanWhenItLeftIsTakenBack) {
+  AddWorker("w1");
+  AddWorker("w2");
+  Run({T("kept")}, {"kept"});
+  ExpectProcessingOn("w1", "kept");
+  Complete("w1", "kept");
+  KillWorker("w1");  // it held kept
+  ExpectProcessingOn("w2", "kept");
+  const JobId job = Run({T("new")}, {"new"});
+  // While w1 was away: "new" is defined; whatever w1 offers under that key is not its value.
+  ASSERT_TRUE(Reconnect("w1", {{"kept", 8}, {"new", 8}}).ok());
+  EXPECT_THAT(state_->WhoHasKey("kept"), ElementsAre("w1"));
+  EXPECT_THAT(Released("w1"), ElementsAre("new"));
+  EXPECT_NE(State("new"), TaskState::kMemory);
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_RUNNING);
 }
 
 // ------------------------------------------------------------------------------------ liveness
