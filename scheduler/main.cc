@@ -32,6 +32,23 @@ int main(int argc, char** argv) {
                  "clients are told why within seconds either way)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  app.add_option("--worker-timeout", options.scheduler.worker_timeout_s,
+                 "Seconds a worker may send nothing (not even a heartbeat) before it is removed "
+                 "and its work placed again; 0 = never. A worker whose connection closes is "
+                 "removed at once")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  double keepalive_s = absl::ToDoubleSeconds(options.keepalive_time);
+  double keepalive_timeout_s = absl::ToDoubleSeconds(options.keepalive_timeout);
+  app.add_option("--keepalive", keepalive_s,
+                 "Seconds between pings on a quiet worker or client connection")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--keepalive-timeout", keepalive_timeout_s,
+                 "Seconds a ping may go unanswered before the connection is dropped (its host "
+                 "vanished); longer than any stall a peer should survive")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_flag("--validate", options.scheduler.validate,
                "Check every invariant of the scheduler's state after each event and abort on a "
                "broken one (slow; for debugging)");
@@ -50,6 +67,8 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;  // --help is 0; a bad flag is 2, as for the brisk CLI
   }
   brisk::InitLogging(log_level);
+  options.keepalive_time = absl::Seconds(keepalive_s);
+  options.keepalive_timeout = absl::Seconds(keepalive_timeout_s);
 
   if (!token_file.empty()) {
     auto token = brisk::ReadTokenFile(token_file);

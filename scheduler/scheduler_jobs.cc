@@ -560,6 +560,7 @@ void SchedulerState::TrimJobHistory() {
 }
 
 void SchedulerState::WatchJob(ClientId client, JobId jid) {
+  spdlog::debug("client {} watches job {}", client, jid);
   auto it = jobs_.find(jid);
   if (it == jobs_.end()) {
     v1::JobUpdate* update = ClientBatch(client).add_jobs();

@@ -27,10 +27,12 @@ struct SchedulerServerOptions {
   std::string auth_token;
   // Keepalive pings find a worker or client whose host vanished (no FIN, no RST): the scheduler
   // pings a connection every `keepalive_time` and drops it when a ping goes unanswered for
-  // `keepalive_timeout`; its streams then end and its work is placed again. Tests shorten them
-  // to see this happen in milliseconds.
+  // `keepalive_timeout`; its streams then end and its work is placed again. The timeout is
+  // generous so that a peer stalled for tens of seconds (swapping, kill -STOP) keeps its
+  // connection (`--keepalive`, `--keepalive-timeout`). Tests shorten them to see this happen in
+  // milliseconds.
   absl::Duration keepalive_time = absl::Seconds(10);
-  absl::Duration keepalive_timeout = absl::Seconds(10);
+  absl::Duration keepalive_timeout = absl::Seconds(60);
   SchedulerOptions scheduler;
 };
 

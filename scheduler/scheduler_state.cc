@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <random>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -18,7 +19,15 @@ SchedulerState::SchedulerState(SchedulerComm& comm, const Clock& clock, Schedule
       clock_(clock),
       options_(options),
       key_index_(/*bucket_count=*/0, KeyHash{&tasks_}, KeyEq{&tasks_}),
-      no_workers_since_(clock.Now()) {}
+      no_workers_since_(clock.Now()) {
+  incarnation_ = options_.incarnation;
+  if (incarnation_.empty()) {
+    std::random_device random;
+    incarnation_ = absl::StrCat(
+        absl::Hex(static_cast<uint64_t>(UnixSeconds(clock_.Now()) * 1e6), absl::kZeroPad16), "-",
+        absl::Hex((uint64_t{random()} << 32) | random(), absl::kZeroPad16));
+  }
+}
 
 // ------------------------------------------------------------------------------------ workers
 
@@ -30,7 +39,7 @@ absl::Status SchedulerState::AddWorker(WorkerId id, const v1::RegisterWorker& re
         absl::StrCat("worker registration needs nthreads >= 1, got ", reg.nthreads()));
   }
   const std::string name = reg.name().empty() ? reg.address() : reg.name();
-  if (worker_by_name_.contains(name)) {
+  if (worker_by_name_.contains(name) && !reg.reconnect()) {
     return absl::AlreadyExistsError(
         absl::StrCat("a worker named \"", name, "\" is already connected"));
   }
@@ -41,6 +50,12 @@ absl::Status SchedulerState::AddWorker(WorkerId id, const v1::RegisterWorker& re
     }
   }
   if (workers_.contains(id)) return absl::AlreadyExistsError("worker id already registered");
+  if (auto old = worker_by_name_.find(name); old != worker_by_name_.end()) {
+    // The same process coming back over a new stream, before the old stream's end reached us
+    // (its host vanished, or the scheduler was frozen): the old registration goes first, its
+    // running tasks are placed again, and the values it held come back below with `held`.
+    DropWorker(old->second, "this worker registered again on a new stream");
+  }
   Worker& w = workers_[id];
   w.id = id;
   w.name = name;
@@ -52,16 +67,124 @@ absl::Status SchedulerState::AddWorker(WorkerId id, const v1::RegisterWorker& re
     const uint32_t id = InternOp(op);
     if (w.ops.insert(id).second) ++op_workers_[id];
   }
+  w.last_seen = UnixSeconds(clock_.Now());
   worker_by_name_[name] = id;
   worker_names_[id] = name;
-  WorkerBatch(id).mutable_registered()->set_worker_id(id);
-  spdlog::info("worker {} ({}) joined with {} threads", name, w.address, w.nthreads);
+  v1::WorkerRegistered* registered = WorkerBatch(id).mutable_registered();
+  registered->set_worker_id(id);
+  registered->set_incarnation(incarnation_);
+  spdlog::info("worker {} ({}) {} with {} threads{}", name, w.address,
+               reg.reconnect() ? "reconnected" : "joined", w.nthreads,
+               reg.held_size() > 0 ? absl::StrCat(", holding ", reg.held_size(), " values") : "");
 
+  // Values it holds first, so that tasks placed below can use them.
+  auto departed = departed_.extract(name);
+  if (reg.held_size() > 0 && reg.incarnation() != incarnation_) {
+    // Computed under another scheduler (this one restarted without a journal, or is another
+    // one): their data keys may name other definitions here.
+    spdlog::info("worker {}: releasing the {} values it held under another scheduler", name,
+                 reg.held_size());
+    for (const v1::HeldValue& held : reg.held()) WorkerBatch(id).add_release(held.key());
+  } else {
+    for (const v1::HeldValue& held : reg.held()) {
+      TakeHeldValue(id, held, departed.empty() ? nullptr : &departed.mapped());
+    }
+  }
+  RunTransitions();
   // Tasks nobody could run may fit this worker: they are placed again.
   for (const QueueKey& k : no_worker_) Recommend(k.id, TaskState::kWaiting);
   RunTransitions();
   MaybeValidate();
   return absl::OkStatus();
+}
+
+void SchedulerState::TakeHeldValue(WorkerId wid, const v1::HeldValue& held,
+                                   const absl::flat_hash_map<TaskId, uint64_t>* departed) {
+  auto found = key_index_.find(held.key());
+  if (found == key_index_.end()) {
+    WorkerBatch(wid).add_release(held.key());  // no task of that key here
+    return;
+  }
+  const TaskId id = *found;
+  Task& t = tasks_[id];
+  if (departed != nullptr) {
+    auto was = departed->find(id);
+    if (was == departed->end() || was->second != t.order) {
+      // Not what it held or computed when it left: a value freed meanwhile (its release was
+      // lost with the stream), perhaps of a key defined anew since.
+      WorkerBatch(wid).add_release(held.key());
+      return;
+    }
+  }
+  switch (t.state) {
+    case TaskState::kMemory:
+      // Another copy, unless the worker listed it twice.
+      if (workers_.at(wid).has_what.insert(id).second) t.who_has.push_back(wid);
+      return;
+    case TaskState::kReleased:
+      // Freed, or never computed: kept only when something needs it, as a computed value would
+      // be (MaybeRelease would free it at once otherwise).
+      if (!Needed(t)) break;
+      [[fallthrough]];
+    case TaskState::kWaiting:
+    case TaskState::kQueued:
+    case TaskState::kNoWorker:
+    case TaskState::kProcessing: {
+      // Its value exists: no need to compute it (again). The value was computed from the task's
+      // own definition: the data key names exactly one definition (see "Keys and definitions").
+      Recommendation rec;
+      rec.id = id;
+      rec.from = t.state;
+      rec.to = TaskState::kMemory;
+      rec.worker = wid;
+      rec.held = true;
+      Recommend(rec);
+      t.nbytes = held.nbytes();
+      return;
+    }
+    case TaskState::kErred:
+    case TaskState::kCancelled:
+    case TaskState::kForgotten:
+      break;  // its job gave up on it, or was cancelled: the value is not wanted
+  }
+  WorkerBatch(wid).add_release(held.key());
+}
+
+void SchedulerState::DropWorker(WorkerId wid, const std::string& why) {
+  RemoveWorker(wid);
+  // Closes the stream (SchedulerComm sends a batch with an error, then ends it): a worker still
+  // alive at the other end hears why, and registers again.
+  WorkerBatch(wid).set_error(why);
+}
+
+void SchedulerState::CheckSilentWorkers() {
+  const double now = UnixSeconds(clock_.Now());
+  const double timeout = options_.worker_timeout_s;
+  // A gap between ticks as long as a good part of the timeout means the scheduler itself was
+  // stalled (frozen, swapping): it could not hear anyone meanwhile, so that silence is not the
+  // workers'. They count as heard from now.
+  const double gap = last_tick_ >= 0 ? now - last_tick_ : 0;
+  last_tick_ = now;
+  if (timeout <= 0) return;
+  const bool stalled = gap > timeout / 4;
+  std::vector<WorkerId> silent;
+  for (auto& [wid, w] : workers_) {
+    if (stalled) {
+      w.last_seen = std::max(w.last_seen, now);
+    } else if (now - w.last_seen > timeout) {
+      silent.push_back(wid);
+    }
+  }
+  if (stalled) {
+    spdlog::warn("the scheduler was stalled for {:.1f} s: workers' silence meanwhile is ignored",
+                 gap);
+  }
+  for (WorkerId wid : silent) {
+    const std::string why = absl::StrCat("no message from this worker for more than ", timeout,
+                                         " s (--worker-timeout); removed");
+    spdlog::warn("worker {}: {}", worker_names_[wid], why);
+    DropWorker(wid, why);
+  }
 }
 
 void SchedulerState::RemoveWorker(WorkerId wid) {
@@ -77,6 +200,11 @@ void SchedulerState::RemoveWorker(WorkerId wid) {
       w.processing.empty() && w.has_what.empty() ? spdlog::level::info : spdlog::level::warn,
       "worker {} ({}) left with {} tasks processing and {} values", w.name, w.address,
       w.processing.size(), w.has_what.size());
+
+  // What it held and computed, in case it registers again (TakeHeldValue).
+  absl::flat_hash_map<TaskId, uint64_t>& departed = departed_[w.name];
+  for (TaskId id : w.has_what) departed[id] = tasks_[id].order;
+  for (TaskId id : w.processing) departed[id] = tasks_[id].order;
 
   // Steal requests out on its behalf are void: the tasks stay where they are.
   if (w.incoming_steals > 0) {
@@ -101,6 +229,7 @@ void SchedulerState::RemoveWorker(WorkerId wid) {
 void SchedulerState::HandleWorkerMessage(WorkerId wid, const v1::WorkerToScheduler& message) {
   auto it = workers_.find(wid);
   if (it == workers_.end()) return;
+  it->second.last_seen = UnixSeconds(clock_.Now());
   if (message.has_heartbeat()) {
     it->second.memory = message.heartbeat().memory();
     it->second.executing = message.heartbeat().executing();
@@ -327,7 +456,11 @@ void SchedulerState::ApplyTransition(const Recommendation& rec) {
       WaitingToQueued(rec.id, rec.to);
       return;
     case S::kMemory:
-      ProcessingToMemory(rec.id, rec.worker);
+      if (rec.held) {
+        HeldToMemory(rec.id, rec.worker);
+      } else {
+        ProcessingToMemory(rec.id, rec.worker);
+      }
       return;
     case S::kErred:
       ToErred(rec.id, std::move(pending_errors_[rec.error]));
@@ -572,6 +705,48 @@ void SchedulerState::ProcessingToMemory(TaskId id, WorkerId wid) {
   MaybeRelease(id);
 }
 
+void SchedulerState::HeldToMemory(TaskId id, WorkerId wid) {
+  Task& t = tasks_[id];
+  if (!workers_.contains(wid)) {
+    Violation(id, "held by a worker that is not connected");
+    return;
+  }
+  const TaskState from = t.state;
+  const bool active = IsActive(from);  // it counted in its dependencies' pending_dependents
+  RemoveFromQueues(id);
+  if (from == TaskState::kProcessing) {
+    // Being computed elsewhere (placed before this worker came back): stopped there. Tasks sent
+    // ahead to wait for it on that worker would wait in vain: they come back.
+    const WorkerId on = t.processing_on;
+    if (workers_.contains(on)) WorkerBatch(on).add_cancel(std::string(t.key()));
+    for (TaskId d : t.dependents) {
+      const Task& dep = tasks_[d];
+      if (dep.state == TaskState::kProcessing && dep.speculative > 0 && dep.processing_on == on) {
+        Recommend(d, TaskState::kWaiting);
+      }
+    }
+    LeaveProcessing(id);
+  }
+  SetState(id, TaskState::kMemory);
+  if (t.ran_on == kNoWorker) t.ran_on = wid;  // after SetState: finished_count_ is by state
+  t.waiting_on = 0;
+  t.who_has.assign(1, wid);
+  workers_.at(wid).has_what.insert(id);
+  for (TaskId d : t.dependents) {
+    Task& dep = tasks_[d];
+    if (dep.state == TaskState::kWaiting && dep.waiting_on > 0 && --dep.waiting_on == 0) {
+      Recommend(d, TaskState::kProcessing);
+    }
+  }
+  if (active) {
+    // Its inputs are no longer needed for it. One being computed only for it keeps going while
+    // its job runs (as when a dependent is cancelled) and is freed when done.
+    for (TaskId dep : t.deps) DependentDone(dep);
+  }
+  if (t.holders > 0) OutputDone(id);
+  MaybeRelease(id);
+}
+
 void SchedulerState::ProcessingToWaiting(TaskId id, WorkerId prefer) {
   Task& t = tasks_[id];
   const WorkerId on = t.processing_on;
@@ -805,6 +980,8 @@ void SchedulerState::Flush() {
 }
 
 void SchedulerState::Tick() {
+  CheckSilentWorkers();
+  RunTransitions();
   CheckNoWorker();
   MaybeValidate();
 }

@@ -70,6 +70,14 @@ struct SchedulerOptions {
   // With no worker connected, running jobs' watchers are told so after this many seconds (not at
   // once: workers started with the scheduler are usually still registering).
   double no_workers_notice_s = 2;
+  // A worker that sent nothing (not even a heartbeat) for this long is removed, as if its stream
+  // had ended; <= 0: never. Generous, so that a worker stalled for tens of seconds (swapping, a
+  // frozen VM, kill -STOP) is not taken for dead (`brisk-scheduler --worker-timeout`).
+  double worker_timeout_s = 60;
+  // Names this scheduler's life (WorkerRegistered.incarnation); empty: a new random one. A
+  // scheduler restored from a journal passes its predecessor's, so that the values workers held
+  // under it are taken back (data keys name definitions only within one incarnation).
+  std::string incarnation;
   // Check every invariant after each event and abort on the first broken one (slow: for tests
   // and `brisk-scheduler --validate`).
   bool validate = false;
@@ -83,7 +91,11 @@ class SchedulerState {
 
   // ---- workers
   // Registers a worker under `id` (chosen by the caller, never reused). An error when the
-  // registration is unusable (no address, no threads, a name already connected).
+  // registration is unusable (no address, no threads, a name already connected and
+  // `reconnect` not set). With `reconnect`, a connected worker of that name is removed first
+  // (the same process coming back over a new stream). Each value in `held` becomes the value of
+  // the task of that data key on this worker when that task can take it (see TakeHeldValue);
+  // the worker is told to release the others.
   absl::Status AddWorker(WorkerId id, const v1::RegisterWorker& registration);
   // The worker's stream ended: its running tasks go back to the queue and values that only it
   // held are recomputed where still needed.
@@ -109,10 +121,11 @@ class SchedulerState {
   absl::StatusOr<v1::TaskLog> GetLog(absl::string_view key) const;
   // Tells every worker to exit.
   void Shutdown();
+  // Names this scheduler's life (SchedulerOptions::incarnation).
+  const std::string& incarnation() const { return incarnation_; }
 
   // Decisions that time alone triggers, made from the clock (the event loop calls this about
-  // twice a second, then Flush()). Nothing yet: later checks (silent workers, tasks that wait
-  // too long for a worker) start here.
+  // twice a second, then Flush()): each is a Check...() function of its own.
   void Tick();
 
   // Assigns queued work to workers with room; then sends one batch per destination.
@@ -205,7 +218,10 @@ class SchedulerState {
     // processing: sent ahead of its last input, this many links down a chain.
     uint8_t speculative = 0;
     // memory -> released: the holders could not serve the value; tell them to drop it.
-    bool drop_copies = false;
+    bool drop_copies : 1 = false;
+    // -> memory: `worker` held the value when it registered (HeldToMemory), rather than
+    // computed it.
+    bool held : 1 = false;
   };
   static_assert(sizeof(Recommendation) <= 16);
 
@@ -254,6 +270,7 @@ class SchedulerState {
     int incoming_steals = 0;            // steal requests out on its behalf
     int speculative = 0;                // tasks sent ahead of their last input (not runnable yet)
     absl::flat_hash_set<uint32_t> ops;  // the ops it announced (interned: op_names_)
+    double last_seen = 0;               // clock_ seconds of its last message
   };
 
   enum class JobState : uint8_t { kRunning, kFinished, kErred, kCancelled };
@@ -322,6 +339,9 @@ class SchedulerState {
   void WaitingToQueued(TaskId id, TaskState to);                         // -> queued or no-worker
   void QueuedToProcessing(TaskId id, WorkerId worker);
   void ProcessingToMemory(TaskId id, WorkerId worker);
+  // released (needed), waiting, queued, no-worker or processing -> memory: a re-registering
+  // worker holds the value (RegisterWorker.held).
+  void HeldToMemory(TaskId id, WorkerId worker);
   void ProcessingToWaiting(TaskId id, WorkerId prefer);  // worker lost, retry, stolen, taken back
   void ToErred(TaskId id, TaskError error);
   void ToCancelled(TaskId id);
@@ -338,6 +358,18 @@ class SchedulerState {
   void MaybeRelease(TaskId id);  // memory and no longer needed: recommend freeing it
   void MaybeForget(TaskId id);   // nothing refers to it: recommend dropping the record
   std::string DependencyError(TaskId failed) const;
+
+  // ---- workers (scheduler_state.cc)
+  // A value a registering worker holds: its task takes it (memory on `w`, a further copy when in
+  // memory elsewhere), or the worker is told to drop it.
+  // `departed`: what that worker's previous registration held or was computing (see
+  // departed_), or null when this scheduler has no record of it.
+  void TakeHeldValue(WorkerId w, const v1::HeldValue& held,
+                     const absl::flat_hash_map<TaskId, uint64_t>* departed);
+  // Removes workers silent for longer than options_.worker_timeout_s (from Tick).
+  void CheckSilentWorkers();
+  // Removes a worker the scheduler gives up on, and closes its stream with `why`.
+  void DropWorker(WorkerId w, const std::string& why);
 
   // ---- worker reports (scheduler_state.cc)
   void OnTaskDone(WorkerId w, const v1::TaskDone& done);
@@ -472,6 +504,12 @@ class SchedulerState {
   absl::btree_set<QueueKey> constrained_;  // ready tasks waiting for resources or named workers
   absl::btree_set<QueueKey> no_worker_;    // ready tasks no connected worker can ever run
 
+  std::string incarnation_;
+  // Per name of a worker that left: the tasks it held or was computing then, each with its
+  // `order` (a record's identity: slots are reused). When it registers again, only those held
+  // values are taken back: any other value it offers may be of a key that was freed, forgotten
+  // and defined anew while it was away. Dropped when the name registers again.
+  absl::flat_hash_map<std::string, absl::flat_hash_map<TaskId, uint64_t>> departed_;
   std::map<WorkerId, Worker> workers_;
   absl::flat_hash_map<std::string, WorkerId> worker_by_name_;
   absl::flat_hash_map<WorkerId, std::string> worker_names_;  // also of departed workers
@@ -486,6 +524,7 @@ class SchedulerState {
   absl::flat_hash_set<ClientId> clients_;
 
   bool trim_requested_ = false;
+  double last_tick_ = -1;  // clock_ seconds of the last Tick() (< 0: none yet)
   absl::flat_hash_map<WorkerId, v1::SchedulerToWorker> worker_out_;
   absl::flat_hash_map<ClientId, v1::SchedulerToClient> client_out_;
 };

@@ -8,6 +8,8 @@
 //      │  │         └──── worker lost, retry, stolen ─────┘
 //      │  └──> forgotten (the record is dropped)
 //   erred, cancelled ──> waiting (submitted again) | forgotten
+//   released (needed), waiting, queued, no-worker ──> memory: a worker that registers again
+//      holds the value (RegisterWorker.held)
 //
 // `released` is both "never computed yet" and "computed once, value since freed"; queries report
 // the second as brisk.v1.TASK_STATE_FINISHED ("finished" in the README).
@@ -47,14 +49,17 @@ inline bool IsActive(TaskState s) {
 constexpr bool TransitionAllowed(TaskState from, TaskState to) {
   using S = TaskState;
   switch (from) {
+    // -> memory from released, waiting, queued and no-worker (and processing, on another
+    // worker): a re-registering worker holds the value (SchedulerState::HeldToMemory).
     case S::kReleased:
-      return to == S::kWaiting || to == S::kForgotten;
+      return to == S::kWaiting || to == S::kMemory || to == S::kForgotten;
     case S::kWaiting:
-      return to == S::kQueued || to == S::kNoWorker || to == S::kProcessing || to == S::kErred ||
-             to == S::kCancelled;
+      return to == S::kQueued || to == S::kNoWorker || to == S::kProcessing || to == S::kMemory ||
+             to == S::kErred || to == S::kCancelled;
     case S::kQueued:
     case S::kNoWorker:
-      return to == S::kWaiting || to == S::kProcessing || to == S::kErred || to == S::kCancelled;
+      return to == S::kWaiting || to == S::kProcessing || to == S::kMemory || to == S::kErred ||
+             to == S::kCancelled;
     case S::kProcessing:
       return to == S::kMemory || to == S::kWaiting || to == S::kErred || to == S::kCancelled;
     case S::kMemory:

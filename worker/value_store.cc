@@ -32,6 +32,14 @@ void ValueStore::Erase(const std::string& key) {
   entries_.erase(it);
 }
 
+std::vector<std::pair<std::string, uint64_t>> ValueStore::Held() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::pair<std::string, uint64_t>> out;
+  out.reserve(entries_.size());
+  for (const auto& [key, entry] : entries_) out.emplace_back(key, entry.nbytes);
+  return out;
+}
+
 uint64_t ValueStore::bytes() const {
   absl::MutexLock lock(&mu_);
   return bytes_;

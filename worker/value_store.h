@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -21,6 +23,8 @@ class ValueStore {
   ValuePtr Get(const std::string& key) const;
   bool Contains(const std::string& key) const;
   void Erase(const std::string& key);
+  // Every value's key and size in bytes (what a worker offers when it registers again).
+  std::vector<std::pair<std::string, uint64_t>> Held() const;
   uint64_t bytes() const;
   size_t size() const;
 

@@ -57,52 +57,37 @@ absl::Status Worker::Start() {
   address_ = absl::StrCat(options_.contact_host, ":", port);
   if (options_.name.empty()) options_.name = address_;
 
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(-1);
-  args.SetMaxSendMessageSize(-1);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);  // notice a vanished scheduler host
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  auto channel =
-      grpc::CreateCustomChannel(options_.scheduler, grpc::InsecureChannelCredentials(), args);
-  const auto deadline =
-      std::chrono::system_clock::now() + absl::ToChronoSeconds(options_.connect_timeout);
-  if (!channel->WaitForConnected(deadline)) {
+  SchedulerLinkOptions link_options;
+  link_options.scheduler = options_.scheduler;
+  link_options.auth_token = options_.auth_token;
+  link_options.keepalive_time = options_.keepalive_time;
+  link_options.keepalive_timeout = options_.keepalive_timeout;
+  link_ = std::make_unique<SchedulerLink>(link_options);
+  if (!link_->WaitForConnected(absl::Now() + options_.connect_timeout)) {
     return absl::UnavailableError(absl::StrCat("cannot reach the scheduler at ", options_.scheduler,
                                                " within ",
                                                absl::FormatDuration(options_.connect_timeout)));
   }
-  stub_ = v1::Scheduler::NewStub(channel);
-  AddAuth(stream_context_, options_.auth_token);
-  stream_ = stub_->WorkerStream(&stream_context_);
-
-  v1::WorkerToScheduler hello;
-  v1::RegisterWorker* reg = hello.mutable_register_();
-  reg->set_name(options_.name);
-  reg->set_address(address_);
-  reg->set_nthreads(options_.nthreads);
-  reg->set_memory_limit(options_.memory_limit);
-  reg->mutable_resources()->insert(options_.resources.begin(), options_.resources.end());
-  for (const std::string& op : ops_.Names()) reg->add_ops(op);
-  v1::SchedulerToWorker reply;
-  if (!stream_->Write(hello) || !stream_->Read(&reply)) {
-    grpc::Status status = stream_->Finish();
-    return absl::UnavailableError(
-        absl::StrCat("scheduler at ", options_.scheduler, " refused this worker: ",
-                     status.error_message().empty() ? "stream closed" : status.error_message()));
+  std::shared_ptr<SchedulerLink::Session> session = link_->Open();
+  {
+    absl::MutexLock lock(&mu_);
+    opening_ = session;
   }
-  if (!reply.error().empty()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("scheduler refused this worker: ", reply.error()));
+  absl::StatusOr<v1::SchedulerToWorker> reply = link_->Register(*session, Registration());
+  {
+    absl::MutexLock lock(&mu_);
+    opening_ = nullptr;
   }
+  if (!reply.ok()) return reply.status();
   spdlog::info("worker {} serving data on {} (bulk port {}), {} threads, registered with {}",
                options_.name, address_, bulk_ ? std::to_string(bulk_->port()) : "none",
                options_.nthreads, options_.scheduler);
   {
     absl::MutexLock lock(&mu_);
     state_ = std::make_unique<WorkerState>(store_, outbox_, options_.name);
+    session_ = session;
   }
-  HandleMessage(reply);
+  HandleMessage(*reply);
 
   threads_.emplace_back([this] { ReadLoop(); });
   threads_.emplace_back([this] { SendLoop(); });
@@ -119,22 +104,123 @@ void Worker::Stop() {
     if (stopping_) return;
     stopping_ = true;
     if (state_) state_->CancelRunning();
+    if (session_) session_->context.TryCancel();
+    if (opening_) opening_->context.TryCancel();
   }
-  stream_context_.TryCancel();
   stopped_.Notify();
 }
 
+v1::RegisterWorker Worker::Registration() const {
+  v1::RegisterWorker reg;
+  reg.set_name(options_.name);
+  reg.set_address(address_);
+  reg.set_nthreads(options_.nthreads);
+  reg.set_memory_limit(options_.memory_limit);
+  reg.mutable_resources()->insert(options_.resources.begin(), options_.resources.end());
+  for (const std::string& op : ops_.Names()) reg.add_ops(op);
+  return reg;
+}
+
 void Worker::ReadLoop() {
-  v1::SchedulerToWorker message;
-  while (stream_->Read(&message)) {
-    HandleMessage(message);
-    if (message.shutdown()) break;
-  }
+  std::shared_ptr<SchedulerLink::Session> session;
   {
     absl::MutexLock lock(&mu_);
-    if (!stopping_) spdlog::warn("worker {}: the scheduler stream ended; stopping", options_.name);
+    session = session_;
+  }
+  while (session != nullptr) {
+    v1::SchedulerToWorker message;
+    bool shutdown = false;
+    while (session->stream->Read(&message)) {
+      HandleMessage(message);
+      if (message.shutdown()) {
+        shutdown = true;
+        break;
+      }
+    }
+    session->context.TryCancel();  // the sender's next write fails rather than blocks
+    if (shutdown || !Reconnect()) break;
+    absl::MutexLock lock(&mu_);
+    session = session_;
   }
   Stop();
+}
+
+bool Worker::Reconnect() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return false;
+    // The tasks it was given are the old stream's: the scheduler places them again (a new one
+    // knows nothing of them). Results not reported yet are in the store and are offered below
+    // as held values.
+    session_ = nullptr;
+    state_->DropAllTasks();
+    outbox_.done.clear();
+    outbox_.stolen.clear();
+  }
+  const absl::Time give_up = absl::Now() + options_.scheduler_timeout;
+  spdlog::warn(
+      "worker {}: lost the scheduler at {}; reconnecting (keeping {} values; giving up after {}, "
+      "--scheduler-timeout)",
+      options_.name, options_.scheduler, store_.size(),
+      absl::FormatDuration(options_.scheduler_timeout));
+  absl::Duration backoff = absl::Milliseconds(100);
+  std::string last_error = "the scheduler does not answer";
+  while (true) {
+    {
+      // Back off between attempts: 0.1 s doubling to 5 s. Stop() ends the wait.
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithDeadline(absl::Condition(&stopping_), std::min(absl::Now() + backoff, give_up));
+      if (stopping_) return false;
+    }
+    backoff = std::min(2 * backoff, absl::Seconds(5));
+    if (absl::Now() >= give_up) break;
+    // The channel reconnects on its own (see SchedulerLink); wait for it a little at a time.
+    if (!link_->WaitForConnected(std::min(absl::Now() + absl::Milliseconds(200), give_up))) {
+      continue;
+    }
+    std::shared_ptr<SchedulerLink::Session> session = link_->Open();
+    v1::RegisterWorker reg = Registration();
+    reg.set_reconnect(true);
+    for (auto& [key, nbytes] : store_.Held()) {
+      v1::HeldValue* held = reg.add_held();
+      held->set_key(std::move(key));
+      held->set_nbytes(nbytes);
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return false;
+      opening_ = session;
+      reg.set_incarnation(incarnation_);
+    }
+    absl::StatusOr<v1::SchedulerToWorker> reply = link_->Register(*session, reg);
+    {
+      absl::MutexLock lock(&mu_);
+      opening_ = nullptr;
+      if (reply.ok()) session_ = session;
+    }
+    if (reply.ok()) {
+      spdlog::info("worker {}: registered again with the scheduler at {}, holding {} values",
+                   options_.name, options_.scheduler, reg.held_size());
+      HandleMessage(*reply);
+      return true;
+    }
+    last_error = std::string(reply.status().message());
+    if (absl::IsFailedPrecondition(reply.status())) {
+      absl::MutexLock lock(&mu_);
+      exit_status_ = reply.status();
+      spdlog::error("worker {}: {}; stopping", options_.name, last_error);
+      return false;
+    }
+    spdlog::debug("worker {}: registering again failed: {}", options_.name, last_error);
+  }
+  const std::string why =
+      absl::StrCat("the scheduler at ", options_.scheduler, " did not come back within ",
+                   absl::FormatDuration(options_.scheduler_timeout),
+                   " (--scheduler-timeout; last: ", last_error, ")");
+  spdlog::error("worker {}: {}; stopping", options_.name, why);
+  absl::MutexLock lock(&mu_);
+  exit_status_ = absl::UnavailableError(why);
+  return false;
 }
 
 void Worker::HandleMessage(const v1::SchedulerToWorker& message) {
@@ -143,6 +229,7 @@ void Worker::HandleMessage(const v1::SchedulerToWorker& message) {
   }
   {
     absl::MutexLock lock(&mu_);
+    if (message.has_registered()) incarnation_ = message.registered().incarnation();
     state_->HandleMessage(message);
   }
   if (message.shutdown()) {
@@ -229,6 +316,7 @@ void Worker::SendLoop() {
   absl::Time next_heartbeat = absl::Now();
   while (true) {
     v1::WorkerToScheduler message;
+    std::shared_ptr<SchedulerLink::Session> session;
     {
       absl::MutexLock lock(&mu_);
       mu_.AwaitWithDeadline(absl::Condition(
@@ -239,6 +327,17 @@ void Worker::SendLoop() {
                                 this),
                             next_heartbeat);
       if (stopping_) return;
+      if (session_ == nullptr) {
+        // Reconnecting: what there was to say is void; wait for the new stream.
+        mu_.Await(absl::Condition(
+            +[](Worker* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
+              return w->stopping_ || w->session_ != nullptr;
+            },
+            this));
+        next_heartbeat = absl::Now();
+        continue;
+      }
+      session = session_;  // this message is for this stream only
       for (v1::TaskDone& done : outbox_.done) *message.add_done() = std::move(done);
       outbox_.done.clear();
       for (v1::StealResponse& response : outbox_.stolen) {
@@ -253,7 +352,8 @@ void Worker::SendLoop() {
         next_heartbeat = absl::Now() + options_.heartbeat;
       }
     }
-    if (!stream_->Write(message)) return;
+    // A failed write means the stream ended: the reader finds that too and reconnects.
+    session->stream->Write(message);
   }
 }
 

@@ -6,7 +6,8 @@
 // (worker/worker_state.h): threads, streams, the executor pool and fetch threads, each calling
 // into the state machine under `mu_`. Threads: one reads the scheduler stream, one writes it
 // (batching results, steal answers and heartbeats), `nthreads` execute tasks, a few fetch
-// dependencies from peers.
+// dependencies from peers. When the scheduler goes away the worker keeps its values and registers
+// again (worker/scheduler_link.h).
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -27,6 +28,7 @@
 #include "brisk/v1/scheduler.grpc.pb.h"
 #include "common/data_client.h"
 #include "worker/data_service.h"
+#include "worker/scheduler_link.h"
 #include "worker/value_store.h"
 #include "worker/worker_comm.h"
 #include "worker/worker_state.h"
@@ -50,7 +52,14 @@ struct WorkerOptions {
   std::string auth_token;
   int fetch_threads = 4;
   absl::Duration heartbeat = absl::Seconds(1);
+  // How long Start() waits for the scheduler.
   absl::Duration connect_timeout = absl::Seconds(30);
+  // After the scheduler went away (its stream ended without `shutdown`), how long the worker
+  // keeps trying to register again before it exits.
+  absl::Duration scheduler_timeout = absl::Minutes(5);
+  // Keepalive pings on the scheduler connection (see SchedulerLinkOptions).
+  absl::Duration keepalive_time = absl::Seconds(10);
+  absl::Duration keepalive_timeout = absl::Seconds(60);
 };
 
 class Worker {
@@ -61,8 +70,14 @@ class Worker {
   // Starts the data service, connects and registers. An error when the scheduler cannot be
   // reached in time or refuses the registration.
   absl::Status Start();
-  // Blocks until the scheduler says shut down, its stream ends, or Stop() is called.
+  // Blocks until the scheduler says shut down, Stop() is called, or the scheduler stayed away
+  // longer than `scheduler_timeout`.
   void Wait();
+  // After Wait(): why the worker stopped on its own (OK after a shutdown or Stop()).
+  absl::Status exit_status() const {
+    absl::MutexLock lock(&mu_);
+    return exit_status_;
+  }
   // Thread-safe; idempotent.
   void Stop();
   const std::string& address() const { return address_; }
@@ -81,7 +96,13 @@ class Worker {
     std::vector<FetchRequest> fetches;
   };
 
+  // Reads the scheduler's stream; when it ends without `shutdown`, registers again (Reconnect).
   void ReadLoop();
+  // The scheduler went away: the worker keeps its values, drops its tasks (the scheduler places
+  // them again) and registers again on a new stream, backing off, holding what it has. False
+  // when it stops instead (Stop(), a refusal, or `scheduler_timeout` passed).
+  bool Reconnect();
+  v1::RegisterWorker Registration() const;
   void SendLoop();
   void ExecuteLoop();
   void FetchLoop();
@@ -96,12 +117,17 @@ class Worker {
   std::unique_ptr<BulkServer> bulk_;  // outlives data_service_, which offers values on it
   std::unique_ptr<DataService> data_service_;
   std::unique_ptr<grpc::Server> data_server_;
-  std::unique_ptr<v1::Scheduler::Stub> stub_;
-  grpc::ClientContext stream_context_;
-  std::unique_ptr<grpc::ClientReaderWriter<v1::WorkerToScheduler, v1::SchedulerToWorker>> stream_;
+  std::unique_ptr<SchedulerLink> link_;
 
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status exit_status_ ABSL_GUARDED_BY(mu_);
+  // The registered stream the sender writes to (null while reconnecting), and one being opened
+  // (so that Stop() can cancel either).
+  std::shared_ptr<SchedulerLink::Session> session_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<SchedulerLink::Session> opening_ ABSL_GUARDED_BY(mu_);
+  // The scheduler's WorkerRegistered.incarnation: the values in store_ were computed under it.
+  std::string incarnation_ ABSL_GUARDED_BY(mu_);
   Outbox outbox_ ABSL_GUARDED_BY(mu_);
   // Made in Start(), once the name is known; refers to store_ and outbox_.
   std::unique_ptr<WorkerState> state_ ABSL_GUARDED_BY(mu_);

@@ -47,6 +47,24 @@ int WorkerMain(int argc, char** argv, const OpRegistry& extra_ops) {
                  "Host peers and clients use to reach this worker (default: --host)");
   app.add_option("--connect-timeout", connect_timeout_s, "Seconds to wait for the scheduler")
       ->capture_default_str();
+  double scheduler_timeout_s = absl::ToDoubleSeconds(options.scheduler_timeout);
+  app.add_option("--scheduler-timeout", scheduler_timeout_s,
+                 "Seconds to keep trying to register again after the scheduler went away "
+                 "(its stream ended without a shutdown) before exiting; values are kept "
+                 "meanwhile")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  double keepalive_s = absl::ToDoubleSeconds(options.keepalive_time);
+  double keepalive_timeout_s = absl::ToDoubleSeconds(options.keepalive_timeout);
+  app.add_option("--keepalive", keepalive_s,
+                 "Seconds between pings on a quiet scheduler connection")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--keepalive-timeout", keepalive_timeout_s,
+                 "Seconds a ping may go unanswered before the scheduler counts as gone (then the "
+                 "worker reconnects); longer than any stall of the scheduler it should ride out")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   double heartbeat_s = absl::ToDoubleSeconds(options.heartbeat);
   app.add_option("--heartbeat-interval", heartbeat_s,
                  "Seconds between reports of memory and running tasks to the scheduler")
@@ -89,6 +107,9 @@ int WorkerMain(int argc, char** argv, const OpRegistry& extra_ops) {
   options.resources = *res;
   options.connect_timeout = absl::Seconds(connect_timeout_s);
   options.heartbeat = absl::Seconds(heartbeat_s);
+  options.scheduler_timeout = absl::Seconds(scheduler_timeout_s);
+  options.keepalive_time = absl::Seconds(keepalive_s);
+  options.keepalive_timeout = absl::Seconds(keepalive_timeout_s);
 
   OpRegistry ops;
   RegisterBuiltinOps(ops);
@@ -115,6 +136,10 @@ int WorkerMain(int argc, char** argv, const OpRegistry& extra_ops) {
   worker.Wait();
   StopWaitingForSignals();
   signals.join();
+  if (absl::Status status = worker.exit_status(); !status.ok()) {
+    std::fprintf(stderr, "brisk-worker: %s\n", std::string(status.message()).c_str());
+    return 1;
+  }
   return 0;
 }
 

@@ -155,6 +155,21 @@ void WorkerState::CancelRunning() {
   }
 }
 
+void WorkerState::DropAllTasks() {
+  std::vector<std::string> keys;
+  keys.reserve(tasks_.size());
+  for (const auto& [key, task] : tasks_) keys.push_back(key);
+  for (const std::string& key : keys) {
+    LocalTask& task = tasks_.at(key);
+    if (task.phase == Phase::kExecuting) {
+      task.control->Cancel();  // dropped when the op returns (Finished)
+      task.rerun.reset();      // sent by the scheduler that went away
+    } else {
+      DropTask(key);
+    }
+  }
+}
+
 // ---------------------------------------------------------------- transitions
 
 void WorkerState::AddTask(const v1::ComputeTask& compute, FetchBatch& fetches) {

@@ -92,6 +92,9 @@ class WorkerState {
   void Finished(const std::string& key, Outcome outcome);
   // The worker is stopping: every running op is told to stop (nothing more is reported).
   void CancelRunning();
+  // The scheduler went away: every task is dropped, unreported (a running op is told to stop,
+  // and is gone when it returns); the scheduler places them again. Values stay in the store.
+  void DropAllTasks();
 
   // ---- queries
   bool HasReady() const { return !ready_.empty(); }

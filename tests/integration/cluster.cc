@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -276,38 +277,10 @@ absl::StatusOr<std::unique_ptr<TestCluster>> TestCluster::Start(std::vector<Work
   if (!dir.ok()) return dir.status();
   cluster->dir_ = *dir;
   cluster->auth_token_ = options.auth_token;
-  const std::string address_file = absl::StrCat(cluster->dir_, "/scheduler.addr");
-
-  std::vector<std::string> argv = {absl::StrCat(BinDir(), "/brisk-scheduler"), "--port", "0",
-                                   "--address-file", address_file};
-  argv.insert(argv.end(), options.scheduler_args.begin(), options.scheduler_args.end());
-  Daemon scheduler;
-  scheduler.name = "scheduler";
-  scheduler.log_path = absl::StrCat(cluster->dir_, "/scheduler.log");
-  auto pid = cluster->Spawn(argv, scheduler.log_path);
-  if (!pid.ok()) return pid.status();
-  scheduler.pid = *pid;
-  cluster->daemons_.push_back(scheduler);
-
-  // The address file appears once the scheduler listens.
+  cluster->scheduler_args_ = options.scheduler_args;
+  cluster->start_timeout_ = options.start_timeout;
   const absl::Time deadline = absl::Now() + options.start_timeout;
-  while (true) {
-    auto address = ReadAddressFile(address_file);
-    if (address.ok()) {
-      cluster->address_ = *address;
-      break;
-    }
-    if (!cluster->SchedulerAlive()) {
-      return absl::UnavailableError(absl::StrCat("brisk-scheduler exited (",
-                                                 cluster->daemons_[0].exit.ToString(), "):\n",
-                                                 cluster->SchedulerLog()));
-    }
-    if (absl::Now() >= deadline) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "brisk-scheduler wrote no address file in time:\n", cluster->SchedulerLog()));
-    }
-    absl::SleepFor(absl::Milliseconds(5));
-  }
+  if (absl::Status started = cluster->StartScheduler(0); !started.ok()) return started;
 
   for (const WorkerSpec& spec : workers) {
     auto added = cluster->AddWorker(spec, /*wait_registered=*/false);
@@ -384,6 +357,69 @@ absl::StatusOr<size_t> TestCluster::AddWorker(const WorkerSpec& spec, bool wait_
     if (!ready.ok()) return ready;
   }
   return index;
+}
+
+absl::Status TestCluster::StartScheduler(int port) {
+  const std::string address_file = absl::StrCat(dir_, "/scheduler.addr");
+  std::remove(address_file.c_str());
+  std::vector<std::string> argv = {absl::StrCat(BinDir(), "/brisk-scheduler"), "--port",
+                                   absl::StrCat(port), "--address-file", address_file};
+  argv.insert(argv.end(), scheduler_args_.begin(), scheduler_args_.end());
+  Daemon scheduler;
+  scheduler.name = "scheduler";
+  scheduler.log_path =
+      absl::StrCat(dir_, "/scheduler", daemons_.empty() ? "" : absl::StrCat("-", port), ".log");
+  auto pid = Spawn(argv, scheduler.log_path);
+  if (!pid.ok()) return pid.status();
+  scheduler.pid = *pid;
+  if (daemons_.empty()) {
+    daemons_.push_back(scheduler);
+  } else {
+    old_schedulers_.push_back(daemons_.front());
+    daemons_.front() = scheduler;
+  }
+
+  // The address file appears once the scheduler listens.
+  const absl::Time deadline = absl::Now() + start_timeout_;
+  while (true) {
+    auto address = ReadAddressFile(address_file);
+    if (address.ok()) {
+      address_ = *address;
+      return absl::OkStatus();
+    }
+    if (!SchedulerAlive()) {
+      return absl::UnavailableError(absl::StrCat(
+          "brisk-scheduler exited (", daemons_[0].exit.ToString(), "):\n", SchedulerLog()));
+    }
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("brisk-scheduler wrote no address file in time:\n", SchedulerLog()));
+    }
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+}
+
+absl::Status TestCluster::KillScheduler() {
+  Daemon& d = daemons_.front();
+  if (d.reaped) return absl::FailedPreconditionError("the scheduler already exited");
+  if (kill(d.pid, SIGKILL) != 0) return absl::InternalError(std::strerror(errno));
+  int status = 0;
+  while (waitpid(d.pid, &status, 0) < 0) {
+    if (errno != EINTR) return absl::InternalError(std::strerror(errno));
+  }
+  d.reaped = true;
+  d.exit = Decode(status);
+  d.exit_expected = true;
+  return absl::OkStatus();
+}
+
+absl::Status TestCluster::RestartScheduler(const std::vector<std::string>& extra_args) {
+  if (!daemons_.front().reaped) {
+    return absl::FailedPreconditionError("the scheduler still runs: kill it first");
+  }
+  const int port = this->port();
+  scheduler_args_.insert(scheduler_args_.end(), extra_args.begin(), extra_args.end());
+  return StartScheduler(port);
 }
 
 absl::Status TestCluster::KillWorker(size_t i) {
@@ -503,6 +539,11 @@ void TestCluster::Stop(absl::Duration grace) {
 }
 
 void TestCluster::DumpLogs() const {
+  for (const Daemon& d : old_schedulers_) {
+    std::cerr << "=============== earlier " << d.name << " (pid " << d.pid
+              << ") log: " << d.log_path << "\n"
+              << Tail(ReadWholeFile(d.log_path)) << "\n";
+  }
   for (const Daemon& d : daemons_) {
     std::cerr << "=============== " << d.name << " (pid " << d.pid << ", "
               << (d.reaped ? d.exit.ToString() : std::string("running")) << ") log: " << d.log_path

@@ -103,6 +103,11 @@ class TestCluster {
   absl::StatusOr<size_t> AddWorker(const WorkerSpec& spec, bool wait_registered = true);
   // SIGKILLs worker i and reaps it.
   absl::Status KillWorker(size_t i);
+  // SIGKILLs the scheduler and reaps it.
+  absl::Status KillScheduler();
+  // Starts a new scheduler on the port of the last one (with the same flags, then `extra_args`),
+  // once the old one is gone (kill it first), and waits until it listens.
+  absl::Status RestartScheduler(const std::vector<std::string>& extra_args = {});
   // Whether the daemon has not exited (reaps it if it has).
   bool WorkerAlive(size_t i) { return Alive(daemons_.at(i + 1)); }
   bool SchedulerAlive() { return Alive(daemons_.front()); }
@@ -133,11 +138,16 @@ class TestCluster {
   absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const std::string& log_path);
   bool Alive(Daemon& d);
   absl::StatusOr<ExitInfo> WaitExit(Daemon& d, absl::Duration timeout);
+  // Starts brisk-scheduler on `port` (0: the OS chooses) and waits for its address file.
+  absl::Status StartScheduler(int port);
 
   std::string dir_;
   std::string address_;
   std::string auth_token_;
-  std::vector<Daemon> daemons_;  // [0] is the scheduler
+  std::vector<std::string> scheduler_args_;  // ClusterOptions::scheduler_args
+  absl::Duration start_timeout_;
+  std::vector<Daemon> daemons_;         // [0] is the scheduler
+  std::vector<Daemon> old_schedulers_;  // replaced by RestartScheduler
   bool stopped_ = false;
 };
 

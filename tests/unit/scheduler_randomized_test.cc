@@ -347,6 +347,38 @@ class RandomRun {
     state_->Tick();
   }
 
+  // A worker loses its stream and registers again under its name (a new id), offering what it
+  // stores, as a worker does after losing the scheduler; it dropped the tasks it had. Sometimes
+  // the scheduler noticed the old stream's end first, sometimes the registration replaces it.
+  void ReconnectWorker() {
+    if (cluster_.workers.empty()) return;
+    auto it = std::next(cluster_.workers.begin(), Pick(0, cluster_.workers.size() - 1));
+    const WorkerId old_id = it->first;
+    FakeCluster::FakeWorker w = std::move(it->second);
+    cluster_.workers.erase(it);
+    const bool noticed = Chance(0.5);
+    if (noticed) state_->RemoveWorker(old_id);
+    w.assigned.clear();
+    w.captured.clear();
+    w.steals.clear();
+    const WorkerId id = next_worker_++;
+    v1::RegisterWorker reg;
+    reg.set_name(w.name);
+    reg.set_address(absl::StrCat(w.name, ":1"));
+    reg.set_nthreads(Pick(1, 2));
+    reg.set_reconnect(true);
+    for (const auto& [key, value] : w.store) {
+      v1::HeldValue* held = reg.add_held();
+      held->set_key(key);
+      held->set_nbytes(8);
+    }
+    const std::string name = w.name;
+    cluster_.workers[id] = std::move(w);
+    absl::Status status = state_->AddWorker(id, reg);
+    Log(absl::StrCat("worker ", name, " reconnects", noticed ? " (its loss noticed)" : "",
+                     " holding ", reg.held_size(), " values: ", status.ToString()));
+  }
+
   void JobControl() {
     if (jobs_.empty()) return;
     auto it = std::next(jobs_.begin(), Pick(0, jobs_.size() - 1));
@@ -405,8 +437,10 @@ class RandomRun {
       AddClient();
     } else if (dice < 92) {
       RemoveClient();
-    } else if (dice < 95) {
+    } else if (dice < 94) {
       Elapse(absl::Seconds(Pick(0, 10)));
+    } else if (dice < 96) {
+      ReconnectWorker();
     } else {
       RunOne();
     }

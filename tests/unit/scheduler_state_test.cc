@@ -153,6 +153,54 @@ class SchedulerTest : public ::testing::Test {
 
   WorkerId IdOf(const std::string& name) const { return ids_.at(name); }
 
+  // `name` registers again on a new stream (a new id), after losing the scheduler, holding
+  // `held` (data keys and sizes). Returns the registration's status.
+  absl::Status Reconnect(const std::string& name,
+                         const std::vector<std::pair<std::string, uint64_t>>& held,
+                         bool reconnect = true, const std::string& incarnation = "") {
+    v1::RegisterWorker reg;
+    reg.set_name(name);
+    reg.set_address(Addr(name));
+    reg.set_nthreads(1);
+    reg.set_reconnect(reconnect);
+    reg.set_incarnation(incarnation.empty() ? state_->incarnation() : incarnation);
+    for (const auto& [key, nbytes] : held) {
+      v1::HeldValue* h = reg.add_held();
+      h->set_key(key);
+      h->set_nbytes(nbytes);
+    }
+    const WorkerId id = next_worker_++;
+    absl::Status status = state_->AddWorker(id, reg);
+    if (status.ok()) ids_[name] = id;
+    Flush();
+    return status;
+  }
+
+  // The scheduler's clock moves by `seconds`, one Tick() per second, as the event loop ticks.
+  void TickFor(int seconds, const std::vector<std::string>& heartbeating = {}) {
+    for (int i = 0; i < seconds; ++i) {
+      clock_.Advance(absl::Seconds(1));
+      for (const std::string& name : heartbeating) {
+        v1::WorkerToScheduler message;
+        message.mutable_heartbeat()->set_memory(1);
+        state_->HandleWorkerMessage(ids_.at(name), message);
+      }
+      state_->Tick();
+      Flush();
+    }
+  }
+
+  // Errors sent to the worker `id` (a closed stream says why).
+  std::vector<std::string> ErrorsTo(WorkerId id) const {
+    std::vector<std::string> out;
+    auto it = comm_.to_worker.find(id);
+    if (it == comm_.to_worker.end()) return out;
+    for (const v1::SchedulerToWorker& batch : it->second) {
+      if (!batch.error().empty()) out.push_back(batch.error());
+    }
+    return out;
+  }
+
   void KillWorker(const std::string& name) {
     state_->RemoveWorker(ids_.at(name));
     Flush();
@@ -427,7 +475,19 @@ class Dedup : public SchedulerTest {};
 class Durations : public SchedulerTest {};
 class History : public SchedulerTest {};
 class PluginOps : public SchedulerTest {};
-class NoWorker : public SchedulerTest {};
+// Hours pass in these tests without heartbeats: workers are not timed out for silence here.
+class NoWorker : public SchedulerTest {
+ protected:
+  static SchedulerOptions Options(double no_worker_timeout_s = 0) {
+    SchedulerOptions options = Plain();
+    options.worker_timeout_s = 0;
+    options.no_worker_timeout_s = no_worker_timeout_s;
+    return options;
+  }
+  NoWorker() { Start(Options()); }
+};
+class Reconnecting : public SchedulerTest {};
+class Liveness : public SchedulerTest {};
 
 // `key` is a string or a matcher of one.
 MATCHER_P3(Notice, job, key, message, "") {
@@ -2240,9 +2300,7 @@ TEST_F(NoWorker, WithNoWorkerAtAllTheJobIsToldAfterAGracePeriod) {
 }
 
 TEST_F(NoWorker, TimeoutFailsTheTaskAndItsDependentsAndOtherJobsGoOn) {
-  SchedulerOptions options = Plain();
-  options.no_worker_timeout_s = 30;
-  Start(options);
+  Start(Options(/*no_worker_timeout_s=*/30));
   AddWorker("w");
   const JobId stuck = Run({OnlyOn(T("x"), {"gone"}), T("y", {"x"})});
   EXPECT_THAT(Notices(), ElementsAre(Notice(stuck, "x",
@@ -2263,9 +2321,7 @@ TEST_F(NoWorker, TimeoutFailsTheTaskAndItsDependentsAndOtherJobsGoOn) {
 }
 
 TEST_F(NoWorker, TimeoutCountsFromWhenTheTaskBeganToWait) {
-  SchedulerOptions options = Plain();
-  options.no_worker_timeout_s = 30;
-  Start(options);
+  Start(Options(/*no_worker_timeout_s=*/30));
   AddWorker("a");
   AddWorker("b");
   Run({OnlyOn(T("x"), {"b"})});
@@ -2280,9 +2336,7 @@ TEST_F(NoWorker, TimeoutCountsFromWhenTheTaskBeganToWait) {
 }
 
 TEST_F(NoWorker, TimeoutWithNoWorkerAtAllFailsQueuedTasks) {
-  SchedulerOptions options = Plain();
-  options.no_worker_timeout_s = 10;
-  Start(options);
+  Start(Options(/*no_worker_timeout_s=*/10));
   const JobId job = Run({T("a"), T("b", {"a"})});
   Elapse(absl::Seconds(5));
   EXPECT_EQ(State("a"), TaskState::kQueued);
@@ -2295,6 +2349,210 @@ TEST_F(NoWorker, TimeoutWithNoWorkerAtAllFailsQueuedTasks) {
   AddWorker("w");
   Run({T("c")});
   Complete("w", "c");
+}
+
+}  // namespace
+}  // namespace brisk
+
+namespace brisk {
+namespace {
+
+// ------------------------------------------------------------------------------------ reconnecting
+// A worker that lost the scheduler registers again with the values it holds (RegisterWorker.held);
+// each task that can take its value does, the others are released on that worker.
+
+TEST_F(Reconnecting, HeldValueOfAQueuedTaskBecomesMemoryAndItsDependentRuns) {
+  const JobId job = Run({T("a"), T("b", {"a"})}, {"b"});  // no worker yet: a waits in the queue
+  EXPECT_EQ(State("a"), TaskState::kQueued);
+  ASSERT_TRUE(Reconnect("w1", {{"a", 40}}).ok());
+  EXPECT_EQ(State("a"), TaskState::kMemory);
+  EXPECT_THAT(state_->WhoHasKey("a"), ElementsAre("w1"));
+  EXPECT_THAT(Sent("w1"), ElementsAre("b"));  // a is not computed again
+  Complete("w1", "b");
+  EXPECT_THAT(Released("w1"), ElementsAre("a"));
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
+  EXPECT_EQ(Count(v1::TASK_STATE_FINISHED), 1u);  // a: it ran (somewhere), then was freed
+}
+
+TEST_F(Reconnecting, HeldValueOfAWaitingTaskBecomesMemoryAndItsInputsAreFreed) {
+  AddWorker("w2");
+  const JobId job = Run({T("a"), T("b", {"a"}), T("c", {"b"})}, {"c"});
+  EXPECT_EQ(State("b"), TaskState::kWaiting);
+  ASSERT_TRUE(Reconnect("w1", {{"b", 8}}).ok());
+  EXPECT_EQ(State("b"), TaskState::kMemory);
+  ExpectProcessingOn("w1", "c");
+  // a was only needed for b: it finishes (it was running) and is then freed.
+  Complete("w2", "a");
+  EXPECT_EQ(State("a"), TaskState::kReleased);
+  EXPECT_THAT(Released("w2"), ElementsAre("a"));
+  Complete("w1", "c");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
+}
+
+TEST_F(Reconnecting, HeldValueOfATaskNoWorkerCouldRunBecomesMemory) {
+  AddWorker("w2");
+  const JobId job = Run({OnlyOn(T("a"), {"w1"})}, {"a"});
+  EXPECT_EQ(State("a"), TaskState::kNoWorker);
+  ASSERT_TRUE(Reconnect("w1", {{"a", 8}}).ok());
+  EXPECT_EQ(State("a"), TaskState::kMemory);
+  EXPECT_THAT(Sent("w1"), IsEmpty());
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
+}
+
+TEST_F(Reconnecting, HeldValueOfATaskProcessingElsewhereStopsItThere) {
+  AddWorker("w2");
+  const JobId job = Run({T("a")}, {"a"});
+  EXPECT_THAT(Sent("w2"), ElementsAre("a"));
+  ASSERT_TRUE(Reconnect("w1", {{"a", 8}}).ok());
+  EXPECT_EQ(State("a"), TaskState::kMemory);
+  EXPECT_THAT(state_->WhoHasKey("a"), ElementsAre("w1"));
+  EXPECT_THAT(Cancelled("w2"), ElementsAre("a"));
+  EXPECT_EQ(Processing("w2"), 0);
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
+  // The late report of the run that was stopped is refused: w2 drops its copy.
+  v1::TaskDone done;
+  done.set_key("a");
+  done.set_nbytes(8);
+  Report("w2", done);
+  EXPECT_THAT(Released("w2"), ElementsAre("a"));
+  EXPECT_THAT(state_->WhoHasKey("a"), ElementsAre("w1"));
+}
+
+TEST_F(Reconnecting, HeldValueInMemoryElsewhereIsOneMoreCopy) {
+  AddWorker("w2");
+  Run({T("a")}, {"a"});
+  Complete("w2", "a");
+  ASSERT_TRUE(Reconnect("w1", {{"a", 8}, {"a", 8}}).ok());  // listed twice: one copy
+  EXPECT_THAT(state_->WhoHasKey("a"), UnorderedElementsAre("w1", "w2"));
+  EXPECT_THAT(Released("w1"), IsEmpty());
+}
+
+TEST_F(Reconnecting, UnknownFreedErredAndCancelledValuesAreReleasedOnTheWorker) {
+  AddWorker("w2");
+  Run({T("done"), T("freed", {"done"})}, {"freed"});  // done: ran, then freed
+  Complete("w2", "done");
+  Complete("w2", "freed");
+  EXPECT_EQ(State("done"), TaskState::kReleased);
+  Run({T("bad")}, {"bad"});
+  Fail("w2", "bad", "boom");
+  const JobId cancelled = Run({T("stopped", {"freed"})}, {"stopped"});
+  Cancel(cancelled);
+  EXPECT_EQ(State("stopped"), TaskState::kCancelled);
+  ASSERT_TRUE(Reconnect("w1", {{"unknown", 1}, {"done", 1}, {"bad", 1}, {"stopped", 1}}).ok());
+  EXPECT_THAT(Released("w1"), UnorderedElementsAre("unknown", "done", "bad", "stopped"));
+  EXPECT_EQ(State("done"), TaskState::kReleased);
+  EXPECT_EQ(State("bad"), TaskState::kErred);
+  EXPECT_EQ(State("stopped"), TaskState::kCancelled);
+  EXPECT_THAT(state_->WhoHasKey("freed"), ElementsAre("w2"));
+}
+
+TEST_F(Reconnecting, LostValueStillNeededIsTakenBackFromTheReturningWorker) {
+  AddWorker("w1");
+  const JobId job = Run({T("a"), T("b", {"a"})}, {"b"});
+  Complete("w1", "a");
+  KillWorker("w1");  // a is lost; no worker is left to compute it again
+  EXPECT_EQ(State("a"), TaskState::kQueued);
+  ASSERT_TRUE(Reconnect("w1", {{"a", 8}}).ok());
+  EXPECT_EQ(State("a"), TaskState::kMemory);
+  EXPECT_THAT(Sent("w1"), ElementsAre("b"));
+  Complete("w1", "b");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
+}
+
+TEST_F(Reconnecting, SameNameOnANewStreamReplacesTheOldRegistration) {
+  const WorkerId old_id = AddWorker("w1");
+  Run({T("a")}, {"a"});
+  EXPECT_THAT(Sent("w1"), ElementsAre("a"));
+  // Without `reconnect`, a second worker of that name is refused.
+  EXPECT_EQ(Reconnect("w1", {}, /*reconnect=*/false).code(), absl::StatusCode::kAlreadyExists);
+  ASSERT_TRUE(Reconnect("w1", {}).ok());
+  EXPECT_NE(IdOf("w1"), old_id);
+  EXPECT_EQ(state_->Status().workers_size(), 1);
+  EXPECT_THAT(ErrorsTo(old_id), ElementsAre(HasSubstr("registered again")));  // stream closed
+  EXPECT_THAT(Sent("w1"), ElementsAre("a"));  // placed again on the new registration
+  Complete("w1", "a");
+}
+
+TEST_F(Reconnecting, ValuesHeldUnderAnotherSchedulerAreReleased) {
+  const JobId job = Run({T("a")}, {"a"});
+  ASSERT_TRUE(Reconnect("w1", {{"a", 8}}, true, "an earlier scheduler").ok());
+  EXPECT_THAT(Released("w1"), ElementsAre("a"));  // "a" may have had another definition there
+  ExpectProcessingOn("w1", "a");
+  Complete("w1", "a");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
+}
+
+TEST_F(Reconnecting, OnlyWhatTheWorkerHeldOrRanWhenItLeftIsTakenBack) {
+  AddWorker("w1");
+  AddWorker("w2");
+  Run({T("kept")}, {"kept"});
+  ExpectProcessingOn("w1", "kept");
+  Complete("w1", "kept");
+  KillWorker("w1");  // it held kept
+  ExpectProcessingOn("w2", "kept");
+  const JobId job = Run({T("new")}, {"new"});
+  // While w1 was away: "new" is defined; whatever w1 offers under that key is not its value.
+  ASSERT_TRUE(Reconnect("w1", {{"kept", 8}, {"new", 8}}).ok());
+  EXPECT_THAT(state_->WhoHasKey("kept"), ElementsAre("w1"));
+  EXPECT_THAT(Released("w1"), ElementsAre("new"));
+  EXPECT_NE(State("new"), TaskState::kMemory);
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_RUNNING);
+}
+
+// ------------------------------------------------------------------------------------ liveness
+
+TEST_F(Liveness, SilentWorkerIsRemovedAfterTheWorkerTimeout) {
+  SchedulerOptions options = Plain();
+  options.worker_timeout_s = 10;
+  Start(options);
+  const WorkerId silent = AddWorker("w1");
+  AddWorker("w2");
+  Run({T("a"), T("b")}, {"a", "b"});
+  EXPECT_THAT(Sent("w1"), ElementsAre("a"));
+  TickFor(10, {"w2"});
+  EXPECT_EQ(state_->Status().workers_size(), 2);  // 10 s of silence: not more than the limit
+  TickFor(1, {"w2"});
+  ASSERT_EQ(state_->Status().workers_size(), 1);
+  EXPECT_EQ(state_->Status().workers(0).name(), "w2");
+  EXPECT_THAT(ErrorsTo(silent), ElementsAre(HasSubstr("--worker-timeout")));
+  EXPECT_NE(state_->WorkerOf("a"), "w1");  // placed again
+}
+
+TEST_F(Liveness, AnyMessageCountsAsAHeartbeat) {
+  SchedulerOptions options = Plain();
+  options.worker_timeout_s = 10;
+  Start(options);
+  AddWorker("w1");
+  Run({T("a")}, {"a"});
+  TickFor(8);
+  Complete("w1", "a");
+  TickFor(8);
+  EXPECT_EQ(state_->Status().workers_size(), 1);
+}
+
+TEST_F(Liveness, NoWorkerIsBlamedForTheSchedulersOwnStall) {
+  SchedulerOptions options = Plain();
+  options.worker_timeout_s = 10;
+  Start(options);
+  AddWorker("w1");
+  TickFor(1);
+  clock_.Advance(absl::Seconds(30));  // the scheduler was frozen: no tick, no message read
+  state_->Tick();
+  Flush();
+  EXPECT_EQ(state_->Status().workers_size(), 1);
+  TickFor(10);
+  EXPECT_EQ(state_->Status().workers_size(), 1);
+  TickFor(1);  // now the worker has been silent longer than the limit
+  EXPECT_EQ(state_->Status().workers_size(), 0);
+}
+
+TEST_F(Liveness, ZeroWorkerTimeoutNeverRemovesASilentWorker) {
+  SchedulerOptions options = Plain();
+  options.worker_timeout_s = 0;
+  Start(options);
+  AddWorker("w1");
+  TickFor(100);
+  EXPECT_EQ(state_->Status().workers_size(), 1);
 }
 
 }  // namespace

@@ -514,6 +514,39 @@ TEST_F(WorkerStateTest, CancelAndSendAgainInOneBatchStartsAfresh) {
   EXPECT_THAT(comm_.fetches.back().keys, ElementsAre("y"));
 }
 
+// ---------------------------------------------------------------- the scheduler goes away
+
+TEST_F(WorkerStateTest, LosingTheSchedulerDropsEveryTaskAndKeepsTheValues) {
+  Compute(Task("done"));
+  ASSERT_EQ(StartNext(), "done");
+  Succeed("done");
+  Compute({Task("running", {}, 1), Task("ready", {}, 2), Task("fetching", {On("x")}, 3),
+           Task("ahead", {Here("running")}, 4)});
+  ASSERT_EQ(StartNext(), "running");
+  std::shared_ptr<TaskControl> control = Running("running").control;
+  Compute(Task("running", {}, 5));  // a rerun the vanished scheduler asked for: void too
+  comm_.done.clear();
+
+  state_.DropAllTasks();
+  Check();
+  EXPECT_TRUE(control->cancelled());
+  EXPECT_EQ(PhaseOf("ready"), std::nullopt);
+  EXPECT_EQ(PhaseOf("fetching"), std::nullopt);
+  EXPECT_EQ(PhaseOf("ahead"), std::nullopt);
+  EXPECT_EQ(PhaseOf("running"), Phase::kExecuting);  // until its op returns
+  EXPECT_FALSE(state_.HasReady());
+  Succeed("running");
+  Fetched("x");  // the late answer finds nobody waiting
+  EXPECT_EQ(state_.size(), 0u);
+  EXPECT_THAT(comm_.done, IsEmpty());  // nothing is reported on the next stream
+  EXPECT_TRUE(store_.Contains("done"));
+  EXPECT_FALSE(store_.Contains("running"));
+  EXPECT_THAT(store_.Held(), ElementsAre(std::make_pair(std::string("done"), uint64_t{2})));
+  // The new scheduler sends work again: it runs as usual.
+  Compute(Task("ready"));
+  EXPECT_EQ(RunAll(), std::vector<std::string>{"ready"});
+}
+
 // ---------------------------------------------------------------- run again after a cancel
 
 TEST_F(WorkerStateTest, TaskSentAgainWhileItsCancelledRunFinishesRunsAgain) {

@@ -1,0 +1,170 @@
+// Workers and the scheduler losing each other for a while (issue 14, item 5): a scheduler frozen
+// for a few seconds loses nothing; a worker frozen past --worker-timeout is removed and registers
+// again when it thaws; a scheduler killed and restarted on its port gets its workers back, which
+// drop their values (no journal: the new scheduler knows none of them) and run new jobs.
+// Timeouts are shortened (keepalive 0.5 s + 5 s, worker timeout 3 s) so each test takes seconds.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "common/data_client.h"
+#include "tests/integration/cluster.h"
+
+namespace brisk::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::vector<std::string> kQuickKeepalive = {"--keepalive", "0.5", "--keepalive-timeout", "5"};
+
+std::vector<WorkerSpec> Workers(int n) {
+  std::vector<WorkerSpec> specs;
+  for (int i = 0; i < n; ++i) {
+    WorkerSpec spec(absl::StrCat("w", i));
+    spec.extra_args = kQuickKeepalive;
+    specs.push_back(spec);
+  }
+  return specs;
+}
+
+ClusterOptions Options(std::vector<std::string> scheduler_args) {
+  ClusterOptions options;
+  options.scheduler_args = kQuickKeepalive;
+  options.scheduler_args.insert(options.scheduler_args.end(), scheduler_args.begin(),
+                                scheduler_args.end());
+  return options;
+}
+
+// Runs the README's graph to the end; its result c = 6.5, gathered.
+void ExpectHelloRuns(TestCluster& cluster) {
+  auto client = cluster.Connect();
+  ASSERT_TRUE(client.ok()) << client.status();
+  v1::Graph graph;
+  AddTask(graph, "a", "inc", {IntArg(1)});
+  AddTask(graph, "b", "add", {RefArg("a"), FloatArg(2.5)});
+  AddTask(graph, "c", "sum", {RefList({"a", "b"})});
+  graph.add_outputs("c");
+  auto job = (*client)->Submit(graph);
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(WaitJob(**client, job->id), v1::JOB_STATE_FINISHED);
+  auto values = (*client)->Gather(job->outputs);
+  ASSERT_TRUE(values.ok()) << values.status();
+  ASSERT_EQ(values->size(), 1u);
+  EXPECT_DOUBLE_EQ((*values)[0]->float_(), 6.5);
+}
+
+bool LogHas(const std::function<std::string()>& log, const std::string& text) {
+  return PollUntil([&] { return log().find(text) != std::string::npos; }, absl::Seconds(20));
+}
+
+TEST(ReconnectTest, SchedulerFrozenForAFewSecondsLosesNothing) {
+  auto started = TestCluster::Start(Workers(2), Options({"--worker-timeout", "10"}));
+  ASSERT_TRUE(started.ok()) << started.status();
+  TestCluster& cluster = **started;
+  auto client = cluster.Connect();
+  ASSERT_TRUE(client.ok()) << client.status();
+  v1::Graph graph;
+  AddTask(graph, "kept", "inc", {IntArg(41)});
+  SubmitOptions keep;
+  keep.keep = true;
+  auto job = (*client)->Submit(graph, keep);
+  ASSERT_TRUE(job.ok()) << job.status();
+  ASSERT_EQ(WaitJob(**client, job->id), v1::JOB_STATE_FINISHED);
+
+  // Longer than a keepalive ping's interval, shorter than its timeout and the worker timeout:
+  // the freeze itself is what is tested, so it is waited out.
+  ASSERT_EQ(kill(cluster.scheduler_pid(), SIGSTOP), 0);
+  absl::SleepFor(absl::Seconds(3));
+  ASSERT_EQ(kill(cluster.scheduler_pid(), SIGCONT), 0);
+
+  auto status = (*client)->Status();
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_EQ(status->workers_size(), 2);
+  auto value = (*client)->GatherKeys({"kept"});
+  ASSERT_TRUE(value.ok()) << value.status();
+  EXPECT_EQ((*value)[0]->int_(), 42);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_THAT(cluster.WorkerLog(i), Not(HasSubstr("lost the scheduler"))) << "w" << i;
+  }
+  EXPECT_THAT(cluster.SchedulerLog(), Not(HasSubstr("left with")));
+  ExpectHelloRuns(cluster);
+}
+
+TEST(ReconnectTest, WorkerFrozenPastTheWorkerTimeoutIsRemovedAndComesBackWhenThawed) {
+  auto started = TestCluster::Start(Workers(2), Options({"--worker-timeout", "3"}));
+  ASSERT_TRUE(started.ok()) << started.status();
+  TestCluster& cluster = **started;
+  auto client = cluster.Connect();
+  ASSERT_TRUE(client.ok()) << client.status();
+
+  ASSERT_EQ(kill(cluster.worker_pid(0), SIGSTOP), 0);
+  v1::StatusReply last;
+  const bool removed = PollStatus(
+      **client, [](const v1::StatusReply& s) { return s.workers_size() == 1; }, absl::Seconds(30),
+      &last);
+  ASSERT_EQ(kill(cluster.worker_pid(0), SIGCONT), 0);
+  ASSERT_TRUE(removed) << last.DebugString();
+  EXPECT_EQ(last.workers(0).name(), "w1");
+  EXPECT_THAT(cluster.SchedulerLog(), HasSubstr("--worker-timeout"));
+
+  // Thawed, it finds its stream closed and registers again under its name.
+  EXPECT_TRUE(cluster.WaitForWorkers(2).ok());
+  EXPECT_TRUE(LogHas([&] { return cluster.WorkerLog(0); }, "registered again"))
+      << cluster.WorkerLog(0);
+  EXPECT_THAT(cluster.WorkerLog(0), HasSubstr("lost the scheduler"));
+  ExpectHelloRuns(cluster);
+}
+
+TEST(ReconnectTest, RestartedSchedulerGetsItsWorkersBackAndTheyDropTheirValues) {
+  auto started = TestCluster::Start(Workers(2), Options({}));
+  ASSERT_TRUE(started.ok()) << started.status();
+  TestCluster& cluster = **started;
+  std::string holder;
+  {
+    auto client = cluster.Connect();
+    ASSERT_TRUE(client.ok()) << client.status();
+    v1::Graph graph;
+    AddTask(graph, "old", "inc", {IntArg(1)});
+    SubmitOptions keep;
+    keep.keep = true;
+    auto job = (*client)->Submit(graph, keep);
+    ASSERT_TRUE(job.ok()) << job.status();
+    ASSERT_EQ(WaitJob(**client, job->id), v1::JOB_STATE_FINISHED);
+    auto status = (*client)->Status();
+    ASSERT_TRUE(status.ok());
+    DataClient data;
+    for (const v1::WorkerInfo& w : status->workers()) {
+      auto fetched = data.Fetch(w.address(), {"old"});
+      if (fetched.ok() && fetched->values.contains("old")) holder = w.address();
+    }
+    ASSERT_FALSE(holder.empty()) << "no worker holds the value";
+  }
+
+  ASSERT_TRUE(cluster.KillScheduler().ok());
+  ASSERT_TRUE(cluster.RestartScheduler().ok());
+  ASSERT_TRUE(cluster.WaitForWorkers(2).ok()) << cluster.SchedulerLog();
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_TRUE(LogHas([&] { return cluster.WorkerLog(i); }, "registered again"))
+        << cluster.WorkerLog(i);
+    EXPECT_THAT(cluster.WorkerLog(i), HasSubstr("lost the scheduler at"));
+  }
+  // The new scheduler knows no task "old": the worker that held it is told to drop it.
+  DataClient data;
+  EXPECT_TRUE(PollUntil(
+      [&] {
+        auto fetched = data.Fetch(holder, {"old"});
+        return fetched.ok() && !fetched->values.contains("old");
+      },
+      absl::Seconds(20)))
+      << "the value is still held after the worker registered with a scheduler that does not "
+         "know it";
+  ExpectHelloRuns(cluster);
+}
+
+}  // namespace
+}  // namespace brisk::testing
