@@ -208,6 +208,35 @@ TEST(ReconnectTest, ClientWaitingAcrossASchedulerRestartHearsTheJobIsUnknown) {
                                                         "; reconnecting...")));
 }
 
+// What `brisk run` (WaitKey) and `brisk map` (AsCompleted) wait with.
+TEST(ReconnectTest, WaitKeyAndAsCompletedReconnectAndHearTheJobIsUnknown) {
+  auto started = TestCluster::Start(Workers(1), Options({}));
+  ASSERT_TRUE(started.ok()) << started.status();
+  TestCluster& cluster = **started;
+  ConnectOptions options;
+  options.reconnect_timeout = absl::Seconds(30);
+  auto one = Client::Connect(cluster.address(), options);
+  auto two = Client::Connect(cluster.address(), options);
+  ASSERT_TRUE(one.ok() && two.ok());
+  v1::Graph graph;
+  AddTask(graph, "never", "inc", {IntArg(1)}, {"absent"});
+  auto first = (*one)->Submit(graph);
+  auto second = (*two)->Submit(graph);
+  ASSERT_TRUE(first.ok() && second.ok());
+
+  ASSERT_TRUE(cluster.KillScheduler().ok());
+  ASSERT_TRUE(cluster.RestartScheduler().ok());
+  auto key = (*one)->WaitKey(first->outputs.front(), absl::Seconds(60));
+  EXPECT_EQ(key.status().code(), absl::StatusCode::kNotFound) << key.status();
+  EXPECT_THAT(key.status().message(), HasSubstr("came back without job"));
+  int called = 0;
+  absl::Status completed =
+      (*two)->AsCompleted(second->outputs, [&](const Future&, const KeyStatus&) { ++called; });
+  EXPECT_EQ(completed.code(), absl::StatusCode::kNotFound) << completed;
+  EXPECT_THAT(completed.message(), HasSubstr("came back without job"));
+  EXPECT_EQ(called, 0);
+}
+
 TEST(ReconnectTest, ClientWithoutAReconnectTimeoutFailsAtOnceWhenTheSchedulerGoes) {
   auto started = TestCluster::Start(Workers(1), Options({}));
   ASSERT_TRUE(started.ok()) << started.status();
