@@ -26,17 +26,19 @@ struct Client::Impl {
     std::string error;                               // the scheduler does not know the job
     absl::flat_hash_map<std::string, KeyStatus> keys;
     std::vector<std::string> completed;  // keys in completion order
+    bool rewatched = false;              // watched again after the client reconnected
   };
 
   std::unique_ptr<LocalCluster> local;  // destroyed last (declared first)
   std::string address;
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<v1::Scheduler::Stub> stub;
-  grpc::ClientContext stream_context;
+  std::unique_ptr<grpc::ClientContext> stream_context;
   std::unique_ptr<grpc::ClientReaderWriter<v1::ClientToScheduler, v1::SchedulerToClient>> stream;
   std::thread reader;
   std::string token;
   std::unique_ptr<DataClient> data;
+  absl::Duration reconnect_timeout;  // ConnectOptions::reconnect_timeout
 
   absl::Mutex mu;
   absl::Mutex write_mu;
@@ -46,6 +48,11 @@ struct Client::Impl {
   uint64_t next_request ABSL_GUARDED_BY(mu) = 1;
   absl::flat_hash_map<uint64_t, v1::SubmitResult> submit_results ABSL_GUARDED_BY(mu);
   absl::flat_hash_map<JobId, JobTrack> jobs ABSL_GUARDED_BY(mu);
+  // Streams opened so far (a reconnection opens the next).
+  uint64_t generation ABSL_GUARDED_BY(mu) = 0;
+  // Held by the one thread reconnecting; others that find the stream closed wait for it.
+  absl::Mutex reconnect_mu;
+  std::function<void(const std::string&)> on_reconnect ABSL_GUARDED_BY(reconnect_mu);
   // Held while it is called (the reader thread), so that replacing it waits for that call.
   absl::Mutex notice_mu;
   std::function<void(const JobNotice&)> on_notice ABSL_GUARDED_BY(notice_mu);
@@ -62,7 +69,7 @@ struct Client::Impl {
       absl::MutexLock lock(&mu);
       mu.AwaitWithTimeout(absl::Condition(&closed), absl::Seconds(2));
     }
-    stream_context.TryCancel();
+    if (stream_context) stream_context->TryCancel();
     if (reader.joinable()) reader.join();
   }
 
@@ -70,6 +77,10 @@ struct Client::Impl {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(-1);
     args.SetMaxSendMessageSize(-1);
+    // After the scheduler went away, try again soon (gRPC's default backs off to 2 minutes).
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
     channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
     // Connect, but give up at the first refused attempt rather than retrying for the deadline.
     const auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(10);
@@ -93,10 +104,79 @@ struct Client::Impl {
       }
     }
     data = std::make_unique<DataClient>(token);
-    AddAuth(stream_context, token);
-    stream = stub->ClientStream(&stream_context);
-    reader = std::thread([this] { ReadLoop(); });
+    OpenStream();
     return absl::OkStatus();
+  }
+
+  // A new stream and its reader thread (the previous reader has ended).
+  void OpenStream() {
+    absl::MutexLock lock(&write_mu);
+    OpenStreamLocked();
+  }
+  void OpenStreamLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
+    stream.reset();
+    stream_context = std::make_unique<grpc::ClientContext>();
+    AddAuth(*stream_context, token);
+    stream = stub->ClientStream(stream_context.get());
+    reader = std::thread([this] { ReadLoop(); });
+  }
+
+  // The stream closed while a caller waited on a job (it saw stream number `seen`): with a
+  // reconnect timeout, reaches the scheduler again, opens a new stream and watches again every
+  // job not ended. OK when a stream is open again (perhaps opened by another caller meanwhile).
+  absl::Status Reconnect(uint64_t seen) {
+    absl::MutexLock reconnecting(&reconnect_mu);
+    {
+      absl::MutexLock lock(&mu);
+      if (generation != seen) return absl::OkStatus();
+      if (reconnect_timeout <= absl::ZeroDuration()) return Closed();
+    }
+    if (on_reconnect)
+      on_reconnect(absl::StrCat("lost the scheduler at ", address, "; reconnecting..."));
+    if (reader.joinable()) reader.join();  // it set `closed` as it ended
+    const absl::Time deadline = absl::Now() + reconnect_timeout;
+    while (true) {
+      if (absl::Now() >= deadline) {
+        return absl::UnavailableError(absl::StrCat("lost the connection to the scheduler at ",
+                                                   address, " and could not reach it again within ",
+                                                   absl::FormatDuration(reconnect_timeout)));
+      }
+      if (!channel->WaitForConnected(absl::ToChronoTime(deadline))) continue;
+      // A query first: the scheduler answers (not only its port).
+      grpc::ClientContext context;
+      AddAuth(context, token);
+      context.set_deadline(absl::ToChronoTime(std::min(deadline, absl::Now() + absl::Seconds(5))));
+      v1::StatusReply reply;
+      if (stub->Status(&context, v1::StatusRequest(), &reply).ok()) break;
+      absl::SleepFor(absl::Milliseconds(100));  // back off between refused attempts
+    }
+    v1::ClientToScheduler rewatch;
+    {
+      // Writers wait for the new stream; its reader starts after `closed` is reset.
+      absl::MutexLock write_lock(&write_mu);
+      {
+        absl::MutexLock lock(&mu);
+        closed = false;
+        end_status = grpc::Status::OK;
+        ++generation;
+        for (auto& [id, job] : jobs) {
+          if (job.state != v1::JOB_STATE_UNSPECIFIED || !job.error.empty()) continue;
+          job.rewatched = true;
+          rewatch.add_watch_jobs(id);
+        }
+      }
+      OpenStreamLocked();
+    }
+    // A stream that fails at once is found closed by the waiting caller, which tries again.
+    if (rewatch.watch_jobs_size() > 0) Send(rewatch).IgnoreError();
+    return absl::OkStatus();
+  }
+
+  // Why the job cannot be waited for (its JobTrack.error), in words.
+  std::string UnknownJob(JobId id, const JobTrack& job) const {
+    if (!job.rewatched) return job.error;
+    return absl::StrCat("the scheduler at ", address, " came back without job ", id, ": ",
+                        job.error);
   }
 
   void ReadLoop() {
@@ -183,6 +263,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const std::string& addre
   auto impl = std::make_unique<Impl>();
   impl->address = address;
   impl->token = options.auth_token;
+  impl->reconnect_timeout = options.reconnect_timeout;
   absl::Status opened = impl->Open();
   if (!opened.ok()) return opened;
   return std::unique_ptr<Client>(new Client(std::move(impl)));
@@ -200,6 +281,11 @@ absl::StatusOr<std::unique_ptr<Client>> Client::StartLocal(LocalClusterOptions o
 }
 
 const std::string& Client::scheduler_address() const { return impl_->address; }
+
+void Client::SetReconnectHandler(std::function<void(const std::string&)> handler) {
+  absl::MutexLock lock(&impl_->reconnect_mu);
+  impl_->on_reconnect = std::move(handler);
+}
 
 void Client::SetNoticeHandler(std::function<void(const JobNotice&)> handler) {
   absl::MutexLock lock(&impl_->notice_mu);
@@ -271,49 +357,70 @@ absl::StatusOr<Job> Client::Watch(JobId id) {
 }
 
 absl::StatusOr<v1::JobState> Client::Wait(JobId id, absl::Duration timeout) {
-  absl::MutexLock lock(&impl_->mu);
-  auto done = [this, id]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(impl_->mu) {
-    auto it = impl_->jobs.find(id);
-    return impl_->closed ||
-           (it != impl_->jobs.end() &&
-            (it->second.state != v1::JOB_STATE_UNSPECIFIED || !it->second.error.empty()));
-  };
-  if (!impl_->mu.AwaitWithTimeout(absl::Condition(&done), timeout)) {
-    return absl::DeadlineExceededError(absl::StrCat("job ", id, " still running"));
-  }
-  auto it = impl_->jobs.find(id);
-  if (it == impl_->jobs.end() || it->second.state == v1::JOB_STATE_UNSPECIFIED) {
-    if (it != impl_->jobs.end() && !it->second.error.empty()) {
-      return absl::NotFoundError(it->second.error);
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    uint64_t seen;
+    {
+      absl::MutexLock lock(&impl_->mu);
+      auto done = [this, id]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(impl_->mu) {
+        auto it = impl_->jobs.find(id);
+        return impl_->closed ||
+               (it != impl_->jobs.end() &&
+                (it->second.state != v1::JOB_STATE_UNSPECIFIED || !it->second.error.empty()));
+      };
+      if (!impl_->mu.AwaitWithDeadline(absl::Condition(&done), deadline)) {
+        return absl::DeadlineExceededError(absl::StrCat("job ", id, " still running"));
+      }
+      auto it = impl_->jobs.find(id);
+      if (it != impl_->jobs.end() && it->second.state != v1::JOB_STATE_UNSPECIFIED) {
+        return it->second.state;
+      }
+      if (it != impl_->jobs.end() && !it->second.error.empty()) {
+        return absl::NotFoundError(impl_->UnknownJob(id, it->second));
+      }
+      seen = impl_->generation;
     }
-    return impl_->Closed();
+    // The stream closed with the job still running.
+    if (absl::Status again = impl_->Reconnect(seen); !again.ok()) return again;
   }
-  return it->second.state;
 }
 
 absl::StatusOr<KeyStatus> Client::WaitKey(const Future& future, absl::Duration timeout) {
-  absl::MutexLock lock(&impl_->mu);
-  auto done = [this, &future]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(impl_->mu) {
-    if (impl_->closed) return true;
-    auto job = impl_->jobs.find(future.job);
-    if (job == impl_->jobs.end()) return false;
-    if (!job->second.error.empty()) return true;
-    auto key = job->second.keys.find(future.key);
-    return key != job->second.keys.end() || job->second.state != v1::JOB_STATE_UNSPECIFIED;
-  };
-  if (!impl_->mu.AwaitWithTimeout(absl::Condition(&done), timeout)) {
-    return absl::DeadlineExceededError(absl::StrCat("\"", future.key, "\" not done yet"));
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    uint64_t seen;
+    {
+      absl::MutexLock lock(&impl_->mu);
+      auto done = [this, &future]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(impl_->mu) {
+        if (impl_->closed) return true;
+        auto job = impl_->jobs.find(future.job);
+        if (job == impl_->jobs.end()) return false;
+        if (!job->second.error.empty()) return true;
+        auto key = job->second.keys.find(future.key);
+        return key != job->second.keys.end() || job->second.state != v1::JOB_STATE_UNSPECIFIED;
+      };
+      if (!impl_->mu.AwaitWithDeadline(absl::Condition(&done), deadline)) {
+        return absl::DeadlineExceededError(absl::StrCat("\"", future.key, "\" not done yet"));
+      }
+      auto job = impl_->jobs.find(future.job);
+      if (job != impl_->jobs.end()) {
+        if (!job->second.error.empty()) {
+          return absl::NotFoundError(impl_->UnknownJob(future.job, job->second));
+        }
+        auto key = job->second.keys.find(future.key);
+        if (key != job->second.keys.end()) return key->second;
+        if (!impl_->closed || job->second.state != v1::JOB_STATE_UNSPECIFIED) {
+          return absl::NotFoundError(
+              absl::StrCat("\"", future.key, "\" is not an output of job ", future.job));
+        }
+      } else {
+        return impl_->Closed();  // never submitted nor watched: nothing to watch again
+      }
+      seen = impl_->generation;
+    }
+    // The stream closed before the key was done.
+    if (absl::Status again = impl_->Reconnect(seen); !again.ok()) return again;
   }
-  auto job = impl_->jobs.find(future.job);
-  if (job == impl_->jobs.end()) return impl_->Closed();
-  if (!job->second.error.empty()) return absl::NotFoundError(job->second.error);
-  auto key = job->second.keys.find(future.key);
-  if (key == job->second.keys.end()) {
-    if (impl_->closed) return impl_->Closed();
-    return absl::NotFoundError(
-        absl::StrCat("\"", future.key, "\" is not an output of job ", future.job));
-  }
-  return key->second;
 }
 
 absl::StatusOr<std::vector<ValuePtr>> Client::Gather(const std::vector<Future>& futures) {
@@ -370,6 +477,8 @@ absl::Status Client::AsCompleted(const std::vector<Future>& futures,
   absl::flat_hash_map<JobId, size_t> seen;  // position in each job's completion list
   while (!wanted.empty()) {
     std::vector<std::pair<const Future*, KeyStatus>> ready;
+    bool reconnect = false;
+    uint64_t generation = 0;
     {
       absl::MutexLock lock(&impl_->mu);
       auto progress = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(impl_->mu) {
@@ -377,6 +486,7 @@ absl::Status Client::AsCompleted(const std::vector<Future>& futures,
         for (const auto& [id, pos] : seen) {
           auto it = impl_->jobs.find(id);
           if (it != impl_->jobs.end() && it->second.completed.size() > pos) return true;
+          if (it != impl_->jobs.end() && !it->second.error.empty()) return true;
         }
         for (const auto& [k, f] : wanted) {
           if (!seen.contains(k.first)) return true;
@@ -396,7 +506,21 @@ absl::Status Client::AsCompleted(const std::vector<Future>& futures,
           wanted.erase(w);
         }
       }
-      if (ready.empty() && impl_->closed) return impl_->Closed();
+      for (const auto& [id, pos] : seen) {
+        auto it = impl_->jobs.find(id);
+        if (ready.empty() && it != impl_->jobs.end() && !it->second.error.empty()) {
+          return absl::NotFoundError(impl_->UnknownJob(id, it->second));
+        }
+      }
+      if (ready.empty() && impl_->closed) {
+        reconnect = true;
+        generation = impl_->generation;
+      }
+    }
+    if (reconnect) {
+      // The stream closed with futures outstanding.
+      if (absl::Status again = impl_->Reconnect(generation); !again.ok()) return again;
+      continue;
     }
     for (auto& [f, status] : ready) fn(*f, status);
   }

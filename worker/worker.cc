@@ -163,18 +163,17 @@ bool Worker::Reconnect() {
       "--scheduler-timeout)",
       options_.name, options_.scheduler, store_.size(),
       absl::FormatDuration(options_.scheduler_timeout));
+  // Connection attempts back off inside the channel (0.1 s growing to 5 s, see SchedulerLink);
+  // a registration that fails once connected backs off here, 0.1 s doubling to 5 s.
   absl::Duration backoff = absl::Milliseconds(100);
   std::string last_error = "the scheduler does not answer";
   while (true) {
     {
-      // Back off between attempts: 0.1 s doubling to 5 s. Stop() ends the wait.
       absl::MutexLock lock(&mu_);
-      mu_.AwaitWithDeadline(absl::Condition(&stopping_), std::min(absl::Now() + backoff, give_up));
       if (stopping_) return false;
     }
-    backoff = std::min(2 * backoff, absl::Seconds(5));
     if (absl::Now() >= give_up) break;
-    // The channel reconnects on its own (see SchedulerLink); wait for it a little at a time.
+    // Waited for a little at a time, so that Stop() is heard.
     if (!link_->WaitForConnected(std::min(absl::Now() + absl::Milliseconds(200), give_up))) {
       continue;
     }
@@ -212,6 +211,9 @@ bool Worker::Reconnect() {
       return false;
     }
     spdlog::debug("worker {}: registering again failed: {}", options_.name, last_error);
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithDeadline(absl::Condition(&stopping_), std::min(absl::Now() + backoff, give_up));
+    backoff = std::min(2 * backoff, absl::Seconds(5));
   }
   const std::string why =
       absl::StrCat("the scheduler at ", options_.scheduler, " did not come back within ",

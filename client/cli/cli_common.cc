@@ -48,6 +48,7 @@ absl::StatusOr<std::unique_ptr<Client>> Open(const Globals& g) {
         address, " load them themselves (brisk-worker --plugin PATH)"));
   }
   ConnectOptions options;
+  options.reconnect_timeout = absl::Seconds(g.scheduler_timeout_s);
   std::string token_file = g.token_file;
   if (token_file.empty()) {
     const char* env_file = std::getenv("BRISK_AUTH_TOKEN_FILE");
@@ -73,6 +74,8 @@ absl::StatusOr<std::unique_ptr<Client>> Connect(const Globals& g) {
         std::cerr << "task " << notice.key << ": " << notice.message << std::endl;
       }
     });
+    (*client)->SetReconnectHandler(
+        [](const std::string& message) { std::cerr << "brisk: " << message << std::endl; });
   }
   return client;
 }

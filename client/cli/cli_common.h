@@ -23,6 +23,8 @@ struct Globals {
   std::string scheduler;
   std::string token_file;
   std::string output = "text";
+  // ConnectOptions::reconnect_timeout, for the commands that wait for a job.
+  double scheduler_timeout_s = 300;
   int local_workers = 0;
   std::vector<std::string> plugins;  // loaded by the embedded cluster's workers
 };
@@ -32,7 +34,8 @@ int Fail(const absl::Status& status);
 
 // --scheduler, else $BRISK_SCHEDULER, else an embedded local cluster (with the --plugin
 // libraries). The client prints the scheduler's notices on standard error
-// (`task KEY: no connected worker has op "NAME"`).
+// (`task KEY: no connected worker has op "NAME"`), and, when it loses the scheduler while
+// waiting, that it reconnects.
 absl::StatusOr<std::unique_ptr<Client>> Connect(const Globals& globals);
 
 absl::StatusOr<JobId> ParseJob(const std::string& text);

@@ -32,6 +32,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--auth-token-file", g.token_file,
                  "File holding the cluster's token (default: $BRISK_AUTH_TOKEN_FILE)");
+  app.add_option("--scheduler-timeout", g.scheduler_timeout_s,
+                 "While waiting for a job (wait, map, run, submit without --no-wait): seconds to "
+                 "keep trying to reach the scheduler again after losing it; 0 = fail at once")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("--local-workers", g.local_workers,
                  "Workers of the embedded cluster (default: one per core, at most 8)");
   app.add_option(

@@ -2,14 +2,20 @@
 // for a few seconds loses nothing; a worker frozen past --worker-timeout is removed and registers
 // again when it thaws; a scheduler killed and restarted on its port gets its workers back, which
 // drop their values (no journal: the new scheduler knows none of them) and run new jobs.
+// A client waiting on a job across a scheduler restart reconnects, says so, and hears clearly that
+// the new scheduler does not know the job.
 // Timeouts are shortened (keepalive 0.5 s + 5 s, worker timeout 3 s) so each test takes seconds.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <future>
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/data_client.h"
 #include "tests/integration/cluster.h"
@@ -164,6 +170,122 @@ TEST(ReconnectTest, RestartedSchedulerGetsItsWorkersBackAndTheyDropTheirValues) 
       << "the value is still held after the worker registered with a scheduler that does not "
          "know it";
   ExpectHelloRuns(cluster);
+}
+
+// A job that stays running: its only task waits for a worker that never comes.
+constexpr char kNeverEndingGraph[] = R"json({"tasks": [
+   {"key": "never", "op": "inc", "args": [{"int": 1}], "workers": ["absent"]}]})json";
+
+TEST(ReconnectTest, ClientWaitingAcrossASchedulerRestartHearsTheJobIsUnknown) {
+  auto started = TestCluster::Start(Workers(1), Options({}));
+  ASSERT_TRUE(started.ok()) << started.status();
+  TestCluster& cluster = **started;
+  ConnectOptions options;
+  options.reconnect_timeout = absl::Seconds(30);
+  auto client = Client::Connect(cluster.address(), options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  absl::Mutex mu;
+  std::vector<std::string> said;
+  (*client)->SetReconnectHandler([&](const std::string& message) {
+    absl::MutexLock lock(&mu);
+    said.push_back(message);
+  });
+  v1::Graph graph;
+  AddTask(graph, "never", "inc", {IntArg(1)}, {"absent"});
+  auto job = (*client)->Submit(graph);
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ((*client)->Wait(job->id, absl::Milliseconds(1)).status().code(),
+            absl::StatusCode::kDeadlineExceeded);
+
+  ASSERT_TRUE(cluster.KillScheduler().ok());
+  ASSERT_TRUE(cluster.RestartScheduler().ok());
+  auto state = (*client)->Wait(job->id, absl::Seconds(60));
+  ASSERT_FALSE(state.ok()) << v1::JobState_Name(*state);
+  EXPECT_EQ(state.status().code(), absl::StatusCode::kNotFound) << state.status();
+  EXPECT_THAT(state.status().message(), HasSubstr(absl::StrCat("came back without job ", job->id)));
+  absl::MutexLock lock(&mu);
+  EXPECT_THAT(said, ::testing::ElementsAre(absl::StrCat("lost the scheduler at ", cluster.address(),
+                                                        "; reconnecting...")));
+}
+
+// What `brisk run` (WaitKey) and `brisk map` (AsCompleted) wait with.
+TEST(ReconnectTest, WaitKeyAndAsCompletedReconnectAndHearTheJobIsUnknown) {
+  auto started = TestCluster::Start(Workers(1), Options({}));
+  ASSERT_TRUE(started.ok()) << started.status();
+  TestCluster& cluster = **started;
+  ConnectOptions options;
+  options.reconnect_timeout = absl::Seconds(30);
+  auto one = Client::Connect(cluster.address(), options);
+  auto two = Client::Connect(cluster.address(), options);
+  ASSERT_TRUE(one.ok() && two.ok());
+  v1::Graph graph;
+  AddTask(graph, "never", "inc", {IntArg(1)}, {"absent"});
+  auto first = (*one)->Submit(graph);
+  auto second = (*two)->Submit(graph);
+  ASSERT_TRUE(first.ok() && second.ok());
+
+  ASSERT_TRUE(cluster.KillScheduler().ok());
+  ASSERT_TRUE(cluster.RestartScheduler().ok());
+  auto key = (*one)->WaitKey(first->outputs.front(), absl::Seconds(60));
+  EXPECT_EQ(key.status().code(), absl::StatusCode::kNotFound) << key.status();
+  EXPECT_THAT(key.status().message(), HasSubstr("came back without job"));
+  int called = 0;
+  absl::Status completed =
+      (*two)->AsCompleted(second->outputs, [&](const Future&, const KeyStatus&) { ++called; });
+  EXPECT_EQ(completed.code(), absl::StatusCode::kNotFound) << completed;
+  EXPECT_THAT(completed.message(), HasSubstr("came back without job"));
+  EXPECT_EQ(called, 0);
+}
+
+TEST(ReconnectTest, ClientWithoutAReconnectTimeoutFailsAtOnceWhenTheSchedulerGoes) {
+  auto started = TestCluster::Start(Workers(1), Options({}));
+  ASSERT_TRUE(started.ok()) << started.status();
+  TestCluster& cluster = **started;
+  auto client = cluster.Connect();
+  ASSERT_TRUE(client.ok()) << client.status();
+  v1::Graph graph;
+  AddTask(graph, "never", "inc", {IntArg(1)}, {"absent"});
+  auto job = (*client)->Submit(graph);
+  ASSERT_TRUE(job.ok()) << job.status();
+  ASSERT_TRUE(cluster.KillScheduler().ok());
+  auto state = (*client)->Wait(job->id, absl::Seconds(60));
+  EXPECT_EQ(state.status().code(), absl::StatusCode::kUnavailable) << state.status();
+}
+
+TEST(ReconnectTest, BriskWaitAcrossASchedulerRestartSaysItReconnectsAndThatTheJobIsUnknown) {
+  // Debug logs: the scheduler says when a client watches a job, so the test knows `brisk wait`
+  // is waiting before it kills the scheduler.
+  auto started = TestCluster::Start(Workers(1), Options({"--log-level", "debug"}));
+  ASSERT_TRUE(started.ok()) << started.status();
+  TestCluster& cluster = **started;
+  const std::string path = cluster.WriteFile("never.json", kNeverEndingGraph);
+  CliResult submitted = cluster.RunCli({"submit", "--no-wait", path});
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.ToString();
+  const std::string id(absl::StripAsciiWhitespace(submitted.out));
+  ASSERT_FALSE(id.empty());
+
+  auto waiting = std::async(std::launch::async, [&] {
+    return cluster.RunCli({"wait", id, "--scheduler-timeout", "30"}, "", absl::Seconds(60));
+  });
+  // The submitting client watched the job first; `brisk wait` is the second.
+  const std::string watches = absl::StrCat("watches job ", id, "\n");
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        const std::string log = cluster.SchedulerLog();
+        const size_t first = log.find(watches);
+        return first != std::string::npos &&
+               log.find(watches, first + watches.size()) != std::string::npos;
+      },
+      absl::Seconds(20)))
+      << cluster.SchedulerLog();
+  ASSERT_TRUE(cluster.KillScheduler().ok());
+  ASSERT_TRUE(cluster.RestartScheduler().ok());
+  CliResult r = waiting.get();
+  EXPECT_EQ(r.exit_code, 2) << r.ToString();  // an unknown job, as for `brisk wait 999`
+  EXPECT_THAT(r.err, HasSubstr(absl::StrCat("lost the scheduler at ", cluster.address(),
+                                            "; reconnecting...")))
+      << r.ToString();
+  EXPECT_THAT(r.err, HasSubstr(absl::StrCat("came back without job ", id))) << r.ToString();
 }
 
 }  // namespace

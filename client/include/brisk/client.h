@@ -67,6 +67,12 @@ struct SubmitOptions {
 struct ConnectOptions {
   // The cluster's shared token, when it has one (brisk-scheduler --auth-token-file).
   std::string auth_token;
+  // When the scheduler goes away while Wait, WaitKey, Gather or AsCompleted wait for a job: how
+  // long to keep trying to reach it again, then watch the job anew (a restarted scheduler that
+  // does not know the job makes the wait fail with NotFound, saying so). Zero: fail at once with
+  // UNAVAILABLE. Jobs this client submitted without `keep` are the scheduler's to cancel when
+  // the connection ends; waiting on again shows what became of them.
+  absl::Duration reconnect_timeout = absl::ZeroDuration();
 };
 
 struct LocalClusterOptions {
@@ -130,6 +136,9 @@ class Client {
   // arrives (replacing any handler set before; nullptr: none). It runs on the client's reader
   // thread: it must return promptly and must not call this Client.
   void SetNoticeHandler(std::function<void(const JobNotice&)> handler);
+  // Calls `handler` with a line saying the connection to the scheduler was lost and is being
+  // made again (with ConnectOptions::reconnect_timeout), on the waiting thread.
+  void SetReconnectHandler(std::function<void(const std::string&)> handler);
 
  private:
   struct Impl;
