@@ -493,6 +493,12 @@ absl::StatusOr<v1::TaskLog> Client::GetLog(const std::string& key) {
   return impl_->Unary(&v1::Scheduler::Stub::GetLog, request);
 }
 
+absl::StatusOr<v1::RetireReply> Client::RetireWorkers(const std::vector<std::string>& workers) {
+  v1::RetireRequest request;
+  for (const std::string& w : workers) request.add_workers(w);
+  return impl_->Unary(&v1::Scheduler::Stub::RetireWorkers, request);
+}
+
 absl::Status Client::ShutdownCluster() {
   return impl_->Unary(&v1::Scheduler::Stub::Shutdown, v1::ShutdownRequest()).status();
 }

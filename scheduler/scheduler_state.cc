@@ -63,7 +63,7 @@ absl::Status SchedulerState::AddWorker(WorkerId id, const v1::RegisterWorker& re
   return absl::OkStatus();
 }
 
-void SchedulerState::RemoveWorker(WorkerId wid) {
+void SchedulerState::RemoveWorker(WorkerId wid, absl::string_view cause) {
   auto it = workers_.find(wid);
   if (it == workers_.end()) return;
   Worker w = std::move(it->second);
@@ -90,8 +90,22 @@ void SchedulerState::RemoveWorker(WorkerId wid) {
     t.who_has.erase(std::remove(t.who_has.begin(), t.who_has.end(), wid), t.who_has.end());
     if (t.who_has.empty() && t.state == TaskState::kMemory) Recommend(id, TaskState::kReleased);
   }
-  // Its running tasks run again elsewhere. The worker is gone, so placement will not pick it.
-  for (TaskId id : w.processing) Recommend(id, TaskState::kWaiting);
+  // Values on their way to it will not arrive: they are asked of another worker if still needed.
+  for (auto a = acquiring_.begin(); a != acquiring_.end();) {
+    auto next = std::next(a);
+    if (a->second == wid) acquiring_.erase(a);
+    a = next;
+  }
+  // Its running tasks run again elsewhere (the worker is gone, so placement will not pick it),
+  // unless that was their last allowed crash. A worker told to shut down did not crash; nor did
+  // a task sent ahead, which waited for an input and never started.
+  for (TaskId id : w.processing) {
+    if (!w.goodbye && tasks_[id].speculative == 0 && CountCrash(id, w, cause)) {
+      RecommendErred(id, v1::ERROR_KIND_WORKER_DIED, CrashError(id));
+    } else {
+      Recommend(id, TaskState::kWaiting);
+    }
+  }
   RunTransitions();
   MaybeValidate();
 }
@@ -103,12 +117,17 @@ void SchedulerState::HandleWorkerMessage(WorkerId wid, const v1::WorkerToSchedul
     it->second.memory = message.heartbeat().memory();
     it->second.executing = message.heartbeat().executing();
   }
+  for (const v1::HeldValue& held : message.acquired()) OnAcquired(wid, held);
   for (const v1::TaskDone& done : message.done()) {
     OnTaskDone(wid, done);
     RunTransitions();
   }
   for (const v1::StealResponse& response : message.stolen()) {
     OnStealResponse(wid, response);
+    RunTransitions();
+  }
+  if (!message.retiring().empty()) {
+    StartRetiring(wid, message.retiring());
     RunTransitions();
   }
   MaybeValidate();
@@ -427,7 +446,10 @@ void SchedulerState::WaitingToReady(TaskId id, WorkerId worker, uint8_t speculat
   if (speculative > 0) {
     // Sent ahead of its last input, which is being computed on `worker`: only while that holds.
     auto on = workers_.find(worker);
-    if (t.restricted || t.waiting_on != 1 || on == workers_.end() || !HasOp(on->second, t)) return;
+    if (t.restricted || t.waiting_on != 1 || on == workers_.end() || !TakesWork(on->second) ||
+        !HasOp(on->second, t)) {
+      return;
+    }
     for (TaskId dep : t.deps) {
       const Task& d = tasks_[dep];
       if (d.state != TaskState::kMemory &&
@@ -658,6 +680,7 @@ void SchedulerState::MemoryToReleased(TaskId id, bool drop_copies) {
     WorkerBatch(wid).add_release(std::string(t.key()));
   }
   t.who_has.clear();
+  acquiring_.erase(id);
   SetState(id, TaskState::kReleased);
   if (!Needed(t)) {
     MaybeForget(id);
@@ -701,6 +724,8 @@ void SchedulerState::ToForgotten(TaskId id) {
   key_index_.erase(id);
   restrictions_.erase(id);
   retries_.erase(id);
+  crashes_.erase(id);
+  acquiring_.erase(id);
   errors_.erase(id);
   logs_.erase(id);
   more_output_jobs_.erase(id);
@@ -791,6 +816,7 @@ void SchedulerState::MaybeForget(TaskId id) {
 // ------------------------------------------------------------------------------------ flushing
 
 void SchedulerState::Flush() {
+  ContinueRetiring();
   ScheduleQueued();
   StealWork();
   if (!missing_op_.empty()) SendMissingOpNotices();
@@ -801,10 +827,17 @@ void SchedulerState::Flush() {
   MaybeValidate();
 }
 
-void SchedulerState::Tick() { MaybeValidate(); }
+void SchedulerState::Tick() {
+  CheckRetireTimeouts();
+  MaybeValidate();
+}
 
 void SchedulerState::Shutdown() {
-  for (const auto& [wid, w] : workers_) WorkerBatch(wid).set_shutdown(true);
+  for (auto& [wid, w] : workers_) {
+    w.goodbye = true;
+    WorkerBatch(wid).set_shutdown(true);
+    WorkerBatch(wid).set_shutdown_reason("the scheduler is shutting down");
+  }
 }
 
 }  // namespace brisk

@@ -124,6 +124,13 @@ void Worker::Stop() {
   stopped_.Notify();
 }
 
+void Worker::Retire(const std::string& why) {
+  absl::MutexLock lock(&mu_);
+  if (retiring_ || stopping_) return;
+  retiring_ = true;
+  retire_message_ = why;
+}
+
 void Worker::ReadLoop() {
   v1::SchedulerToWorker message;
   while (stream_->Read(&message)) {
@@ -146,7 +153,8 @@ void Worker::HandleMessage(const v1::SchedulerToWorker& message) {
     state_->HandleMessage(message);
   }
   if (message.shutdown()) {
-    spdlog::info("worker {}: shutdown requested by the scheduler", options_.name);
+    spdlog::info("worker {}: shutdown requested by the scheduler{}{}", options_.name,
+                 message.shutdown_reason().empty() ? "" : ": ", message.shutdown_reason());
     Stop();
   }
 }
@@ -234,7 +242,9 @@ void Worker::SendLoop() {
       mu_.AwaitWithDeadline(absl::Condition(
                                 +[](Worker* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
                                   return w->stopping_ || !w->outbox_.done.empty() ||
-                                         !w->outbox_.stolen.empty();
+                                         !w->outbox_.stolen.empty() ||
+                                         !w->outbox_.acquired.empty() ||
+                                         !w->retire_message_.empty();
                                 },
                                 this),
                             next_heartbeat);
@@ -245,6 +255,10 @@ void Worker::SendLoop() {
         *message.add_stolen() = std::move(response);
       }
       outbox_.stolen.clear();
+      for (v1::HeldValue& held : outbox_.acquired) *message.add_acquired() = std::move(held);
+      outbox_.acquired.clear();
+      if (!retire_message_.empty()) message.set_retiring(std::move(retire_message_));
+      retire_message_.clear();
       if (absl::Now() >= next_heartbeat) {
         v1::WorkerHeartbeat* hb = message.mutable_heartbeat();
         hb->set_memory(store_.bytes());

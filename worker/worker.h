@@ -65,6 +65,10 @@ class Worker {
   void Wait();
   // Thread-safe; idempotent.
   void Stop();
+  // Leave gracefully (SIGTERM): tells the scheduler this worker retires, and why; the scheduler
+  // moves its tasks and values elsewhere, then says shut down (Wait() returns). Thread-safe;
+  // only the first call counts.
+  void Retire(const std::string& why);
   const std::string& address() const { return address_; }
   const std::string& name() const { return options_.name; }
 
@@ -75,8 +79,10 @@ class Worker {
     void ReportDone(v1::TaskDone done) override { this->done.push_back(std::move(done)); }
     void AnswerSteal(v1::StealResponse response) override { stolen.push_back(std::move(response)); }
     void StartFetch(FetchRequest request) override { fetches.push_back(std::move(request)); }
+    void ReportAcquired(v1::HeldValue held) override { acquired.push_back(std::move(held)); }
 
     std::vector<v1::TaskDone> done;
+    std::vector<v1::HeldValue> acquired;
     std::vector<v1::StealResponse> stolen;
     std::vector<FetchRequest> fetches;
   };
@@ -102,6 +108,8 @@ class Worker {
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool retiring_ ABSL_GUARDED_BY(mu_) = false;
+  std::string retire_message_ ABSL_GUARDED_BY(mu_);  // to send (WorkerToScheduler.retiring)
   Outbox outbox_ ABSL_GUARDED_BY(mu_);
   // Made in Start(), once the name is known; refers to store_ and outbox_.
   std::unique_ptr<WorkerState> state_ ABSL_GUARDED_BY(mu_);
