@@ -670,7 +670,9 @@ void SchedulerState::ToCancelled(TaskId id) {
 void SchedulerState::MemoryToReleased(TaskId id, bool drop_copies) {
   Task& t = tasks_[id];
   if (!drop_copies && !t.who_has.empty() && Needed(t)) {
-    Violation(id, "freed while still needed");
+    // Recommended when nothing needed it, and needed again since: a dependent that was released
+    // went back to waiting in the same walk (e.g. a worker died, one task it ran failed of it and
+    // freed this input, another went back to waiting and recomputes a dependent of it). Moved on.
     return;
   }
   for (WorkerId wid : t.who_has) {

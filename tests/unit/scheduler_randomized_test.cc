@@ -468,8 +468,8 @@ class RandomRun {
     for (int round = 0; round < 10000; ++round) {
       bool any = false;
       for (auto& [wid, w] : cluster_.workers) {
-        any = any || !w.assigned.empty() || !w.steals.empty() || !w.acquires.empty() ||
-              w.told_to_go;
+        any =
+            any || !w.assigned.empty() || !w.steals.empty() || !w.acquires.empty() || w.told_to_go;
       }
       if (!any) break;
       RunOne();
