@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
   });
   server.Wait();
   server.Stop();
+  spdlog::info("scheduler stopped");
   brisk::StopWaitingForSignals();
   signals.join();
   return 0;

@@ -22,7 +22,10 @@ namespace brisk {
 int WorkerMain(int argc, char** argv, const OpRegistry& extra_ops) {
   BlockTerminationSignals();
   KeepGrpcUntilExit();
-  CLI::App app{"brisk-worker: runs tasks for a Brisk scheduler and serves their results."};
+  CLI::App app{
+      "brisk-worker: runs tasks for a Brisk scheduler and serves their results.\n"
+      "SIGTERM (or SIGINT) retires it: the scheduler moves its values still needed to other "
+      "workers, then it exits 0; a second signal stops it at once."};
   WorkerOptions options;
   std::string memory_limit = "0";
   std::string resources;

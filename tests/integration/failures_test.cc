@@ -268,6 +268,7 @@ TEST(Failures, SigtermOnTheSchedulerExitsCleanly) {
   ASSERT_TRUE(exit.ok()) << exit.status();
   EXPECT_TRUE(exit->ok()) << exit->ToString();
   EXPECT_THAT(r.cluster->SchedulerLog(), HasSubstr("signal 15: stopping"));
+  EXPECT_THAT(r.cluster->SchedulerLog(), HasSubstr("scheduler stopped"));
   for (size_t i = 0; i < 2; ++i) {
     auto worker_exit = r.cluster->WaitWorkerExit(i, absl::Seconds(20));
     ASSERT_TRUE(worker_exit.ok()) << worker_exit.status();
