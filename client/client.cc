@@ -449,14 +449,35 @@ absl::StatusOr<std::vector<ValuePtr>> Client::Gather(const std::vector<Future>& 
                            return impl_->data->Fetch(address, keys);
                          }));
   }
+  // A value may have moved since the future heard where it was (its worker retired and handed it
+  // over): those the holder did not serve are asked of the scheduler, which knows where they are.
+  std::vector<std::string> moved;
+  absl::Status first_error;
   for (auto& [address, pending] : fetches) {
     absl::StatusOr<FetchResult> result = pending.get();
-    if (!result.ok()) return result.status();
-    if (!result->missing.empty()) {
-      return absl::UnavailableError(
-          absl::StrCat("worker ", address, " no longer holds \"", result->missing.front(), "\""));
+    if (!result.ok() || !result->missing.empty()) {
+      if (first_error.ok()) {
+        first_error =
+            !result.ok()
+                ? result.status()
+                : absl::UnavailableError(absl::StrCat("worker ", address, " no longer holds \"",
+                                                      result->missing.front(), "\""));
+      }
+      for (const std::string& key : by_worker[address]) {
+        if (!result.ok() || !result->values.contains(key)) moved.push_back(key);
+      }
     }
+    if (!result.ok()) continue;
     for (auto& [key, value] : result->values) values[key] = std::move(value);
+  }
+  if (!moved.empty()) {
+    absl::StatusOr<std::vector<ValuePtr>> again = GatherKeys(moved);
+    if (!again.ok()) {
+      return absl::Status(first_error.code(),
+                          absl::StrCat(first_error.message(),
+                                       " (and asked again: ", again.status().message(), ")"));
+    }
+    for (size_t i = 0; i < moved.size(); ++i) values[moved[i]] = (*again)[i];
   }
   std::vector<ValuePtr> out;
   out.reserve(futures.size());
@@ -615,6 +636,12 @@ absl::StatusOr<v1::TaskLog> Client::GetLog(const std::string& key) {
   v1::GetLogRequest request;
   request.set_key(key);
   return impl_->Unary(&v1::Scheduler::Stub::GetLog, request);
+}
+
+absl::StatusOr<v1::RetireReply> Client::RetireWorkers(const std::vector<std::string>& workers) {
+  v1::RetireRequest request;
+  for (const std::string& w : workers) request.add_workers(w);
+  return impl_->Unary(&v1::Scheduler::Stub::RetireWorkers, request);
 }
 
 absl::Status Client::ShutdownCluster() {

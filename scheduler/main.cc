@@ -49,6 +49,16 @@ int main(int argc, char** argv) {
                  "vanished); longer than any stall a peer should survive")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_option("--allowed-failures", options.scheduler.allowed_failures,
+                 "A task fails (its dependents with it) on its Nth crash: the Nth time a worker "
+                 "it was running on died")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--retire-timeout", options.scheduler.retire_timeout_s,
+                 "Seconds a retiring worker gets to finish its tasks and hand its values over "
+                 "before it is stopped anyway (what it alone held is then computed again)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_flag("--validate", options.scheduler.validate,
                "Check every invariant of the scheduler's state after each event and abort on a "
                "broken one (slow; for debugging)");
@@ -90,6 +100,7 @@ int main(int argc, char** argv) {
   });
   server.Wait();
   server.Stop();
+  spdlog::info("scheduler stopped");
   brisk::StopWaitingForSignals();
   signals.join();
   return 0;

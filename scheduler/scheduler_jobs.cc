@@ -400,6 +400,7 @@ void SchedulerState::ListJobTasks(Intake& in, Job& job) {
 void SchedulerState::ReuseTask(Intake& in, TaskId id) {
   const Task& t = tasks_[id];
   in.recompute.insert(id);
+  crashes_.erase(id);  // its earlier runs' crashes do not count against this one
   const int retries = in.graph.tasks(in.local.at(UserKey(t))).retries();
   if (retries > 0) {
     Retries& r = retries_[id];

@@ -67,7 +67,7 @@ bool SchedulerState::CanEverRun(const Worker& w, TaskId id) const {
 }
 
 bool SchedulerState::HasRoomFor(const Worker& w, TaskId id) const {
-  if (!CanEverRun(w, id)) return false;
+  if (!TakesWork(w) || !CanEverRun(w, id)) return false;
   auto it = restrictions_.find(id);
   if (it == restrictions_.end()) return true;
   for (const auto& [name, amount] : it->second.resources) {
@@ -96,7 +96,7 @@ WorkerId SchedulerState::DecideWorker(TaskId id, bool root) const {
   double best_cost = std::numeric_limits<double>::infinity();
   size_t best_load = 0;
   for (const auto& [wid, w] : workers_) {
-    if (!HasOp(w, t) || (t.restricted && !HasRoomFor(w, id))) continue;
+    if (!TakesWork(w) || !HasOp(w, t) || (t.restricted && !HasRoomFor(w, id))) continue;
     if (root && RootSaturated(w)) continue;
     double cost = w.occupancy / w.nthreads;
     if (wid == failed_on) cost += 1e9;  // a retry prefers any other worker
@@ -159,6 +159,7 @@ void SchedulerState::ScheduleQueued() {
 void SchedulerState::StealWork() {
   if (workers_.size() < 2) return;
   for (auto& [tid, thief] : workers_) {
+    if (!TakesWork(thief)) continue;
     while (thief.processing.size() + thief.incoming_steals < static_cast<size_t>(thief.nthreads)) {
       // The victim: the worker with the most expected work per thread beyond what it can run now.
       Worker* victim = nullptr;
@@ -214,7 +215,7 @@ void SchedulerState::SendAhead(TaskId first) {
         continue;
       }
       if (dep.state != TaskState::kWaiting || dep.waiting_on != 1 || dep.restricted ||
-          !HasOp(workers_.at(wid), dep)) {
+          !TakesWork(workers_.at(wid)) || !HasOp(workers_.at(wid), dep)) {
         continue;
       }
       bool only_this = true;

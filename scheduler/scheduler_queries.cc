@@ -22,7 +22,8 @@ v1::StatusReply SchedulerState::Status() const {
     info->set_memory_limit(w.memory_limit);
     info->set_running(w.executing);
     info->set_processing(static_cast<int32_t>(w.processing.size()));
-    info->set_state(v1::WORKER_STATE_RUNNING);  // every worker listed is registered, taking tasks
+    info->set_state(w.retiring.empty() ? v1::WORKER_STATE_RUNNING : v1::WORKER_STATE_RETIRING);
+    info->set_retiring(w.retiring);
     info->mutable_resources()->insert(w.resources.begin(), w.resources.end());
   }
   auto add = [&reply](v1::TaskState state, uint64_t n) {
@@ -77,6 +78,7 @@ absl::StatusOr<v1::JobInfo> SchedulerState::GetJob(JobId jid, bool include_tasks
     ti->set_start(t.start);
     ti->set_end(t.end);
     SetError(id, *ti);
+    SetCrashes(id, *ti);
   }
   for (int s = 0; s < v1::TaskState_ARRAYSIZE; ++s) {
     if (counts[s] == 0) continue;
@@ -168,6 +170,7 @@ absl::StatusOr<v1::TaskLog> SchedulerState::GetLog(absl::string_view key) const 
   log.set_worker(WorkerName(t.processing_on != kNoWorker ? t.processing_on : t.ran_on));
   if (auto l = logs_.find(id); l != logs_.end()) log.set_log(l->second);
   SetError(id, log);
+  SetCrashes(id, log);
   return log;
 }
 

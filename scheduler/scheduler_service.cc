@@ -179,6 +179,13 @@ grpc::ServerUnaryReactor* SchedulerService::GetPublished(grpc::CallbackServerCon
                });
 }
 
+grpc::ServerUnaryReactor* SchedulerService::RetireWorkers(grpc::CallbackServerContext* context,
+                                                          const v1::RetireRequest* request,
+                                                          v1::RetireReply* reply) {
+  return Query(context, reply,
+               [request](SchedulerState& state) { return state.RetireWorkers(*request); });
+}
+
 grpc::ServerUnaryReactor* SchedulerService::Shutdown(grpc::CallbackServerContext* context,
                                                      const v1::ShutdownRequest*,
                                                      v1::ShutdownReply*) {

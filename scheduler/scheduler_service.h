@@ -54,6 +54,9 @@ class SchedulerService final : public v1::Scheduler::CallbackService, public Sch
   grpc::ServerUnaryReactor* GetPublished(grpc::CallbackServerContext* context,
                                          const v1::GetPublishedRequest* request,
                                          v1::GetPublishedReply* reply) override;
+  grpc::ServerUnaryReactor* RetireWorkers(grpc::CallbackServerContext* context,
+                                          const v1::RetireRequest* request,
+                                          v1::RetireReply* reply) override;
   grpc::ServerUnaryReactor* Shutdown(grpc::CallbackServerContext* context,
                                      const v1::ShutdownRequest* request,
                                      v1::ShutdownReply* reply) override;

@@ -54,6 +54,8 @@ absl::Status SchedulerState::AddWorker(WorkerId id, const v1::RegisterWorker& re
     // The same process coming back over a new stream, before the old stream's end reached us
     // (its host vanished, or the scheduler was frozen): the old registration goes first, its
     // running tasks are placed again, and the values it held come back below with `held`.
+    // It is alive, so its tasks were not running on a worker that died: no crash is counted.
+    workers_.at(old->second).goodbye = true;
     DropWorker(old->second, "this worker registered again on a new stream");
   }
   Worker& w = workers_[id];
@@ -151,7 +153,7 @@ void SchedulerState::TakeHeldValue(WorkerId wid, const v1::HeldValue& held,
 }
 
 void SchedulerState::DropWorker(WorkerId wid, const std::string& why) {
-  RemoveWorker(wid);
+  RemoveWorker(wid, "stopped responding");
   // Closes the stream (SchedulerComm sends a batch with an error, then ends it): a worker still
   // alive at the other end hears why, and registers again.
   WorkerBatch(wid).set_error(why);
@@ -187,7 +189,7 @@ void SchedulerState::CheckSilentWorkers() {
   }
 }
 
-void SchedulerState::RemoveWorker(WorkerId wid) {
+void SchedulerState::RemoveWorker(WorkerId wid, absl::string_view cause) {
   auto it = workers_.find(wid);
   if (it == workers_.end()) return;
   Worker w = std::move(it->second);
@@ -220,8 +222,22 @@ void SchedulerState::RemoveWorker(WorkerId wid) {
     t.who_has.erase(std::remove(t.who_has.begin(), t.who_has.end(), wid), t.who_has.end());
     if (t.who_has.empty() && t.state == TaskState::kMemory) Recommend(id, TaskState::kReleased);
   }
-  // Its running tasks run again elsewhere. The worker is gone, so placement will not pick it.
-  for (TaskId id : w.processing) Recommend(id, TaskState::kWaiting);
+  // Values on their way to it will not arrive: they are asked of another worker if still needed.
+  for (auto a = acquiring_.begin(); a != acquiring_.end();) {
+    auto next = std::next(a);
+    if (a->second == wid) acquiring_.erase(a);
+    a = next;
+  }
+  // Its running tasks run again elsewhere (the worker is gone, so placement will not pick it),
+  // unless that was their last allowed crash. A worker told to shut down did not crash; nor did
+  // a task sent ahead, which waited for an input and never started.
+  for (TaskId id : w.processing) {
+    if (!w.goodbye && tasks_[id].speculative == 0 && CountCrash(id, w, cause)) {
+      RecommendErred(id, v1::ERROR_KIND_WORKER_DIED, CrashError(id));
+    } else {
+      Recommend(id, TaskState::kWaiting);
+    }
+  }
   RunTransitions();
   MaybeValidate();
 }
@@ -234,12 +250,17 @@ void SchedulerState::HandleWorkerMessage(WorkerId wid, const v1::WorkerToSchedul
     it->second.memory = message.heartbeat().memory();
     it->second.executing = message.heartbeat().executing();
   }
+  for (const v1::HeldValue& held : message.acquired()) OnAcquired(wid, held);
   for (const v1::TaskDone& done : message.done()) {
     OnTaskDone(wid, done);
     RunTransitions();
   }
   for (const v1::StealResponse& response : message.stolen()) {
     OnStealResponse(wid, response);
+    RunTransitions();
+  }
+  if (!message.retiring().empty()) {
+    StartRetiring(wid, message.retiring());
     RunTransitions();
   }
   MaybeValidate();
@@ -562,7 +583,10 @@ void SchedulerState::WaitingToReady(TaskId id, WorkerId worker, uint8_t speculat
   if (speculative > 0) {
     // Sent ahead of its last input, which is being computed on `worker`: only while that holds.
     auto on = workers_.find(worker);
-    if (t.restricted || t.waiting_on != 1 || on == workers_.end() || !HasOp(on->second, t)) return;
+    if (t.restricted || t.waiting_on != 1 || on == workers_.end() || !TakesWork(on->second) ||
+        !HasOp(on->second, t)) {
+      return;
+    }
     for (TaskId dep : t.deps) {
       const Task& d = tasks_[dep];
       if (d.state != TaskState::kMemory &&
@@ -825,7 +849,9 @@ void SchedulerState::ToCancelled(TaskId id) {
 void SchedulerState::MemoryToReleased(TaskId id, bool drop_copies) {
   Task& t = tasks_[id];
   if (!drop_copies && !t.who_has.empty() && Needed(t)) {
-    Violation(id, "freed while still needed");
+    // Recommended when nothing needed it, and needed again since: a dependent that was released
+    // went back to waiting in the same walk (e.g. a worker died, one task it ran failed of it and
+    // freed this input, another went back to waiting and recomputes a dependent of it). Moved on.
     return;
   }
   for (WorkerId wid : t.who_has) {
@@ -835,6 +861,7 @@ void SchedulerState::MemoryToReleased(TaskId id, bool drop_copies) {
     WorkerBatch(wid).add_release(std::string(t.key()));
   }
   t.who_has.clear();
+  acquiring_.erase(id);
   SetState(id, TaskState::kReleased);
   if (!Needed(t)) {
     MaybeForget(id);
@@ -878,6 +905,8 @@ void SchedulerState::ToForgotten(TaskId id) {
   key_index_.erase(id);
   restrictions_.erase(id);
   retries_.erase(id);
+  crashes_.erase(id);
+  acquiring_.erase(id);
   errors_.erase(id);
   logs_.erase(id);
   more_output_jobs_.erase(id);
@@ -969,6 +998,7 @@ void SchedulerState::MaybeForget(TaskId id) {
 // ------------------------------------------------------------------------------------ flushing
 
 void SchedulerState::Flush() {
+  ContinueRetiring();
   ScheduleQueued();
   StealWork();
   if (!unrunnable_.empty()) SendUnrunnableNotices();
@@ -983,11 +1013,16 @@ void SchedulerState::Tick() {
   CheckSilentWorkers();
   RunTransitions();
   CheckNoWorker();
+  CheckRetireTimeouts();
   MaybeValidate();
 }
 
 void SchedulerState::Shutdown() {
-  for (const auto& [wid, w] : workers_) WorkerBatch(wid).set_shutdown(true);
+  for (auto& [wid, w] : workers_) {
+    w.goodbye = true;
+    WorkerBatch(wid).set_shutdown(true);
+    WorkerBatch(wid).set_shutdown_reason("the scheduler is shutting down");
+  }
 }
 
 }  // namespace brisk

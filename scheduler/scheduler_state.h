@@ -60,6 +60,12 @@ struct SchedulerOptions {
   double bandwidth_bytes_per_s = 100e6;
   // A task whose dependency cannot be fetched is retried this many times before it errs.
   int max_fetch_attempts = 5;
+  // A task errs (ERROR_KIND_WORKER_DIED) on its Nth crash: the Nth time a worker it was running on
+  // dies (its stream ends without the scheduler having told it to shut down). At least 1.
+  int allowed_failures = 3;
+  // A retiring worker is told to shut down after this many seconds even if its running tasks
+  // have not finished or its values have not all moved; what it still held is recomputed.
+  double retire_timeout_s = 60;
   // Finished jobs whose records are kept for `brisk tasks` and `brisk job`.
   size_t job_history = 1000;
   // A task that no connected worker can run (its op, its named workers or its resources are not
@@ -98,8 +104,10 @@ class SchedulerState {
   // the worker is told to release the others.
   absl::Status AddWorker(WorkerId id, const v1::RegisterWorker& registration);
   // The worker's stream ended: its running tasks go back to the queue and values that only it
-  // held are recomputed where still needed.
-  void RemoveWorker(WorkerId worker);
+  // held are recomputed where still needed. Unless the scheduler had told it to shut down, each
+  // task it was running counts one crash, with `cause` (what is known of why it went: "connection
+  // lost", "stopped responding"...); see SchedulerOptions::allowed_failures.
+  void RemoveWorker(WorkerId worker, absl::string_view cause = "connection lost");
   void HandleWorkerMessage(WorkerId worker, const v1::WorkerToScheduler& message);
 
   // ---- clients
@@ -119,13 +127,18 @@ class SchedulerState {
   absl::Status Unpublish(const std::string& name);
   absl::StatusOr<std::string> Published(const std::string& name) const;
   absl::StatusOr<v1::TaskLog> GetLog(absl::string_view key) const;
+  // Graceful retirement (scheduler_retire.cc): the named workers (names or addresses) take no
+  // new tasks, finish those they run, hand the values still needed to other workers, then are
+  // told to shut down. Refused, retiring none, when a name is unknown or no worker would be left.
+  absl::StatusOr<v1::RetireReply> RetireWorkers(const v1::RetireRequest& request);
   // Tells every worker to exit.
   void Shutdown();
   // Names this scheduler's life (SchedulerOptions::incarnation).
   const std::string& incarnation() const { return incarnation_; }
 
   // Decisions that time alone triggers, made from the clock (the event loop calls this about
-  // twice a second, then Flush()): each is a Check...() function of its own.
+  // twice a second, then Flush()): each is a Check...() function of its own (silent workers,
+  // tasks no worker can run, retiring workers past SchedulerOptions::retire_timeout_s).
   void Tick();
 
   // Assigns queued work to workers with room; then sends one batch per destination.
@@ -231,6 +244,12 @@ class SchedulerState {
     std::string message;
   };
 
+  // Crashes of a task (times a worker it was running on died), kept only for tasks that had one.
+  struct Crashes {
+    uint32_t count = 0;
+    std::vector<std::string> causes;  // per crash: "worker-name (cause)"
+  };
+
   // Retry bookkeeping, kept only for tasks submitted with retries or that failed to fetch an input.
   struct Retries {
     int32_t left = 0;
@@ -271,6 +290,10 @@ class SchedulerState {
     int speculative = 0;                // tasks sent ahead of their last input (not runnable yet)
     absl::flat_hash_set<uint32_t> ops;  // the ops it announced (interned: op_names_)
     double last_seen = 0;               // clock_ seconds of its last message
+    // Retiring (non-empty: why): no new tasks; its values move elsewhere (scheduler_retire.cc).
+    std::string retiring;
+    absl::Time retire_deadline;
+    bool goodbye = false;  // told to shut down: its stream ending is no crash
   };
 
   enum class JobState : uint8_t { kRunning, kFinished, kErred, kCancelled };
@@ -444,6 +467,31 @@ class SchedulerState {
   // fails tasks that waited longer than SchedulerOptions::no_worker_timeout_s.
   void CheckNoWorker();
 
+  // ---- crashes and graceful retirement (scheduler_retire.cc)
+  // Counts a crash of `id`, running on `w` when it died of `cause`; true when that was its last
+  // allowed one (it should err, with CrashError).
+  bool CountCrash(TaskId id, const Worker& w, absl::string_view cause);
+  std::string CrashError(TaskId id) const;
+  void StartRetiring(WorkerId wid, std::string why);
+  // Moves the values of retiring workers, and tells those done to shut down (from Flush).
+  void ContinueRetiring();
+  void CheckRetireTimeouts();  // from Tick
+  void OnAcquired(WorkerId wid, const v1::HeldValue& held);
+  // The worker that should take `id`'s value from a retiring `from` (kNoWorker: none).
+  WorkerId HandoverTarget(const absl::flat_hash_map<WorkerId, size_t>& load, WorkerId from) const;
+  // Whether `id`'s value must move before a retiring `from` goes: still needed, and no worker
+  // that stays holds a copy.
+  bool MovesWith(TaskId id, WorkerId from) const;
+  bool TakesWork(const Worker& w) const { return w.retiring.empty() && !w.goodbye; }
+  void SayGoodbye(WorkerId wid, Worker& w, std::string reason);
+  template <typename Reply>
+  void SetCrashes(TaskId id, Reply& reply) const {
+    auto c = crashes_.find(id);
+    if (c == crashes_.end()) return;
+    reply.set_crashes(c->second.count);
+    for (const std::string& cause : c->second.causes) reply.add_crash_causes(cause);
+  }
+
   // ---- queries (scheduler_queries.cc)
   std::string WorkerName(WorkerId w) const;
   // The state queries report: a released task that ran is TASK_STATE_FINISHED (value since freed).
@@ -476,6 +524,9 @@ class SchedulerState {
   // Jobs holding a key as an output beyond the first (kept in Task::output_job).
   absl::flat_hash_map<TaskId, std::vector<JobId>> more_output_jobs_;
   absl::flat_hash_map<TaskId, Retries> retries_;  // only some tasks: see Retries
+  absl::flat_hash_map<TaskId, Crashes> crashes_;  // only tasks that had a crash
+  // Values of retiring workers on their way to another worker: task -> the worker fetching it.
+  absl::flat_hash_map<TaskId, WorkerId> acquiring_;
   uint64_t next_order_ = 0;
   // The worklist: applied first in, first out from `next_recommendation_`; emptied, and the
   // errors with it, when all are applied.

@@ -121,6 +121,23 @@ v1::RegisterWorker Worker::Registration() const {
   return reg;
 }
 
+void Worker::Retire(const std::string& why) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (retiring_ || stopping_) return;
+    retiring_ = true;
+    if (session_ != nullptr) {
+      retire_message_ = why;
+      return;
+    }
+    // Between two streams (the scheduler went away): nobody can take its values over.
+    spdlog::warn("worker {}: {} while not connected to the scheduler: stopping; the {} values it "
+                 "holds are lost",
+                 options_.name, why, store_.size());
+  }
+  Stop();
+}
+
 void Worker::ReadLoop() {
   std::shared_ptr<SchedulerLink::Session> session;
   {
@@ -235,7 +252,8 @@ void Worker::HandleMessage(const v1::SchedulerToWorker& message) {
     state_->HandleMessage(message);
   }
   if (message.shutdown()) {
-    spdlog::info("worker {}: shutdown requested by the scheduler", options_.name);
+    spdlog::info("worker {}: shutdown requested by the scheduler{}{}", options_.name,
+                 message.shutdown_reason().empty() ? "" : ": ", message.shutdown_reason());
     Stop();
   }
 }
@@ -324,7 +342,9 @@ void Worker::SendLoop() {
       mu_.AwaitWithDeadline(absl::Condition(
                                 +[](Worker* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
                                   return w->stopping_ || !w->outbox_.done.empty() ||
-                                         !w->outbox_.stolen.empty();
+                                         !w->outbox_.stolen.empty() ||
+                                         !w->outbox_.acquired.empty() ||
+                                         !w->retire_message_.empty();
                                 },
                                 this),
                             next_heartbeat);
@@ -346,6 +366,10 @@ void Worker::SendLoop() {
         *message.add_stolen() = std::move(response);
       }
       outbox_.stolen.clear();
+      for (v1::HeldValue& held : outbox_.acquired) *message.add_acquired() = std::move(held);
+      outbox_.acquired.clear();
+      if (!retire_message_.empty()) message.set_retiring(std::move(retire_message_));
+      retire_message_.clear();
       if (absl::Now() >= next_heartbeat) {
         v1::WorkerHeartbeat* hb = message.mutable_heartbeat();
         hb->set_memory(store_.bytes());

@@ -80,6 +80,10 @@ class Worker {
   }
   // Thread-safe; idempotent.
   void Stop();
+  // Leave gracefully (SIGTERM): tells the scheduler this worker retires, and why; the scheduler
+  // moves its tasks and values elsewhere, then says shut down (Wait() returns). Thread-safe;
+  // only the first call counts.
+  void Retire(const std::string& why);
   const std::string& address() const { return address_; }
   const std::string& name() const { return options_.name; }
 
@@ -90,8 +94,10 @@ class Worker {
     void ReportDone(v1::TaskDone done) override { this->done.push_back(std::move(done)); }
     void AnswerSteal(v1::StealResponse response) override { stolen.push_back(std::move(response)); }
     void StartFetch(FetchRequest request) override { fetches.push_back(std::move(request)); }
+    void ReportAcquired(v1::HeldValue held) override { acquired.push_back(std::move(held)); }
 
     std::vector<v1::TaskDone> done;
+    std::vector<v1::HeldValue> acquired;
     std::vector<v1::StealResponse> stolen;
     std::vector<FetchRequest> fetches;
   };
@@ -128,6 +134,8 @@ class Worker {
   std::shared_ptr<SchedulerLink::Session> opening_ ABSL_GUARDED_BY(mu_);
   // The scheduler's WorkerRegistered.incarnation: the values in store_ were computed under it.
   std::string incarnation_ ABSL_GUARDED_BY(mu_);
+  bool retiring_ ABSL_GUARDED_BY(mu_) = false;
+  std::string retire_message_ ABSL_GUARDED_BY(mu_);  // to send (WorkerToScheduler.retiring)
   Outbox outbox_ ABSL_GUARDED_BY(mu_);
   // Made in Start(), once the name is known; refers to store_ and outbox_.
   std::unique_ptr<WorkerState> state_ ABSL_GUARDED_BY(mu_);

@@ -34,6 +34,8 @@ class WorkerComm {
   // The answer to one steal request. For the scheduler.
   virtual void AnswerSteal(v1::StealResponse response) = 0;
   virtual void StartFetch(FetchRequest request) = 0;
+  // A value the scheduler asked this worker to acquire is now kept here. For the scheduler.
+  virtual void ReportAcquired(v1::HeldValue held) = 0;
 };
 
 }  // namespace brisk

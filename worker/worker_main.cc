@@ -22,7 +22,10 @@ namespace brisk {
 int WorkerMain(int argc, char** argv, const OpRegistry& extra_ops) {
   BlockTerminationSignals();
   KeepGrpcUntilExit();
-  CLI::App app{"brisk-worker: runs tasks for a Brisk scheduler and serves their results."};
+  CLI::App app{
+      "brisk-worker: runs tasks for a Brisk scheduler and serves their results.\n"
+      "SIGTERM (or SIGINT) retires it: the scheduler moves its values still needed to other "
+      "workers, then it exits 0; a second signal stops it at once."};
   WorkerOptions options;
   std::string memory_limit = "0";
   std::string resources;
@@ -128,9 +131,21 @@ int WorkerMain(int argc, char** argv, const OpRegistry& extra_ops) {
     std::fprintf(stderr, "brisk-worker: %s\n", std::string(started.message()).c_str());
     return 1;
   }
+  // The first SIGTERM (or SIGINT) retires the worker: the scheduler moves its work and values
+  // elsewhere, then tells it to exit. A second one stops it at once.
   std::thread signals([&worker] {
-    const int sig = WaitForTerminationSignal();
-    if (sig != 0) spdlog::info("signal {}: stopping", sig);
+    int sig = WaitForTerminationSignal();
+    if (sig != 0) {
+      spdlog::info(
+          "signal {}: retiring (handing values over to other workers; a second signal "
+          "stops at once)",
+          sig);
+      worker.Retire("signal " + std::to_string(sig));
+      sig = WaitForTerminationSignal();
+      if (sig != 0) {
+        spdlog::warn("signal {} again: stopping now; values not handed over are lost", sig);
+      }
+    }
     worker.Stop();
   });
   worker.Wait();

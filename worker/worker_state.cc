@@ -34,6 +34,7 @@ void WorkerState::HandleMessage(const v1::SchedulerToWorker& message) {
   for (const std::string& key : message.steal()) Steal(key);
   FetchBatch fetches;
   for (const v1::ComputeTask& compute : message.compute()) AddTask(compute, fetches);
+  for (const v1::Dependency& value : message.acquire()) Acquire(value, fetches);
   StartFetches(fetches);
 }
 
@@ -56,10 +57,23 @@ void WorkerState::FetchDone(uint64_t fetch, const absl::StatusOr<FetchedValues>&
       auto v = result->find(dep);
       if (v != result->end()) value = v->second;
     }
+    const bool to_acquire = acquiring_.erase(dep) > 0;
+    const bool acquired = to_acquire && value != nullptr;
+    if (acquired) {
+      store_.Put(dep, value);  // kept as if computed here; the tasks below find it in the store
+      ReportHeld(dep, value);
+    } else if (to_acquire) {
+      spdlog::warn("worker {}: could not acquire {} from {}", name_, dep,
+                   job.address.empty() ? "(nobody)" : job.address);
+    }
     for (const std::string& waiter : node.mapped()) {
       auto it = tasks_.find(waiter);
       if (it == tasks_.end() || it->second.phase != Phase::kFetching) continue;
       LocalTask& task = it->second;
+      if (acquired) {
+        if (--task.missing == 0) MakeReady(waiter, task);
+        continue;
+      }
       if (!value) {
         v1::TaskDone done;
         done.set_key(waiter);
@@ -224,6 +238,34 @@ void WorkerState::AddTask(const v1::ComputeTask& compute, FetchBatch& fetches) {
   }
   if (task.missing == 0) MakeReady(key, task);
   tasks_.emplace(key, std::move(task));
+}
+
+void WorkerState::Acquire(const v1::Dependency& value, FetchBatch& fetches) {
+  const std::string& key = value.key();
+  if (ValuePtr here = store_.Get(key)) {
+    ReportHeld(key, here);
+    return;
+  }
+  if (auto b = borrowed_.find(key); b != borrowed_.end()) {
+    store_.Put(key, b->second.value);  // fetched for a task already: kept from now on
+    ReportHeld(key, b->second.value);
+    return;
+  }
+  if (acquiring_.contains(key)) return;
+  if (value.who_has().empty()) {
+    spdlog::warn("worker {}: asked to acquire {}, but no holder is named", name_, key);
+    return;
+  }
+  acquiring_.insert(key);
+  auto [waiters, first] = fetching_.try_emplace(key);
+  if (first) fetches[value.who_has(0)].push_back(key);  // else a task's fetch brings it
+}
+
+void WorkerState::ReportHeld(const std::string& key, const ValuePtr& value) {
+  v1::HeldValue held;
+  held.set_key(key);
+  held.set_nbytes(value->ByteSizeLong());
+  comm_.ReportAcquired(std::move(held));
 }
 
 void WorkerState::StartFetches(FetchBatch& fetches) {
@@ -415,6 +457,9 @@ absl::Status WorkerState::Validate() const {
   }
   if (in_flight.size() != fetching_.size()) {
     return fail(fetching_.size(), " keys fetching, but ", in_flight.size(), " in flight");
+  }
+  for (const std::string& key : acquiring_) {
+    if (!fetching_.contains(key)) return fail(key, " is being acquired but not fetched");
   }
   return absl::OkStatus();
 }

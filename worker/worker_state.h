@@ -24,6 +24,11 @@
 // from a peer and kept, with a count of the tasks holding it, until the last of them is gone.
 // A task sent ahead (a dependency `pending_here`) waits for a task running here to store that
 // value, and starts without a word from the scheduler.
+//
+// A value to acquire (SchedulerToWorker.acquire: a retiring worker's, handed over) is fetched
+// from its holder like a dependency, through the same fetches, then kept in the ValueStore as if
+// computed here and reported (WorkerComm::ReportAcquired). One that cannot be had is logged and
+// not reported: the scheduler's retire timeout bounds the wait for it.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +41,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -78,8 +84,8 @@ class WorkerState {
   // ---- events
 
   // A batch from the scheduler: values to release, then cancels and steals (a batch may take a
-  // task back and send it again), then new tasks. Dependencies to fetch are batched per peer over
-  // the whole message. `error` and `shutdown` are the shell's business.
+  // task back and send it again), then new tasks, then values to acquire. Dependencies to fetch are
+  // batched per peer over the whole message. `error` and `shutdown` are the shell's business.
   void HandleMessage(const v1::SchedulerToWorker& message);
   // The answer to StartFetch(request with this id): the values that came, or an error when the
   // peer could not be asked. A key that did not come cannot be had: its waiting tasks are
@@ -105,6 +111,7 @@ class WorkerState {
   // Tasks holding the borrowed value of `key` (0: not borrowed).
   int BorrowedRefs(const std::string& key) const;
   size_t fetches_in_flight() const { return in_flight_.size(); }
+  size_t acquiring() const { return acquiring_.size(); }
 
   // Checks every invariant written below; tests call it after each event. It assumes what the
   // scheduler promises: it never releases a value that a task it sent here still needs.
@@ -136,6 +143,8 @@ class WorkerState {
   using ReadyKey = std::tuple<int32_t, int64_t, std::string>;  // (-priority, order, key)
 
   void AddTask(const v1::ComputeTask& compute, FetchBatch& fetches);
+  void Acquire(const v1::Dependency& value, FetchBatch& fetches);
+  void ReportHeld(const std::string& key, const ValuePtr& value);
   void StartFetches(FetchBatch& fetches);
   void CancelTask(const std::string& key);
   void Steal(const std::string& key);
@@ -160,6 +169,7 @@ class WorkerState {
   // - The keys of fetching_ are exactly the keys of the fetches in flight, each in one of them.
   // - borrowed_[k].refs is the number of times k is in live tasks' `held`, and positive.
   // - Every input of a ready task is borrowed for it or in the store.
+  // - Every key being acquired is being fetched (a key of fetching_).
   absl::node_hash_map<std::string, LocalTask> tasks_;  // node map: Started::spec stays valid
   std::set<ReadyKey> ready_;
   absl::flat_hash_map<std::string, Borrowed> borrowed_;
@@ -167,6 +177,8 @@ class WorkerState {
   absl::flat_hash_map<std::string, std::vector<std::string>> fetching_;
   // Tasks sent ahead, waiting for a value this worker is computing: key -> waiting tasks.
   absl::flat_hash_map<std::string, std::vector<std::string>> awaiting_local_;
+  // Values to acquire whose fetch is in flight (their keys are in fetching_ too).
+  absl::flat_hash_set<std::string> acquiring_;
   // Fetches started and not yet answered, by id.
   absl::flat_hash_map<uint64_t, FetchRequest> in_flight_;
   uint64_t next_fetch_ = 1;

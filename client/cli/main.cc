@@ -1,8 +1,10 @@
 // brisk: the command line. Submits graphs and shell commands, waits for and prints results, and
 // queries and steers a cluster. Flag wiring only; the work is in cli_common and shell_jobs.
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <optional>
+#include <thread>
 
 #include "CLI/CLI.hpp"
 #include "brisk/client.h"
@@ -81,6 +83,14 @@ int main(int argc, char** argv) {
   auto* release = app.add_subcommand("release", "Free a finished job's results");
   release->add_option("job", job_text, "Job id")->required();
   auto* shutdown = app.add_subcommand("shutdown", "Stop the scheduler and all its workers");
+  std::vector<std::string> retire_names;
+  bool retire_no_wait = false;
+  auto* retire = app.add_subcommand(
+      "retire",
+      "Retire workers gracefully: they finish their tasks and hand their values to other workers, "
+      "then exit; waits until they have left");
+  retire->add_option("workers", retire_names, "Worker names (or addresses)")->required();
+  retire->add_flag("--no-wait", retire_no_wait, "Return once they are retiring");
 
   ShellTaskOptions shell;
   std::string resources;
@@ -198,6 +208,24 @@ int main(int argc, char** argv) {
     auto log = c.GetLog(key);
     if (!log.ok()) return Fail(log.status());
     out->Log(*log);
+    return kExitOk;
+  }
+  if (retire->parsed()) {
+    auto reply = c.RetireWorkers(retire_names);
+    if (!reply.ok()) return Fail(reply.status());
+    std::vector<std::string> names(reply->retiring().begin(), reply->retiring().end());
+    // Until none of them is connected (the scheduler's --retire-timeout bounds the handover).
+    while (!retire_no_wait) {
+      auto status = c.Status();
+      if (!status.ok()) return Fail(status.status());
+      bool left = true;
+      for (const v1::WorkerInfo& w : status->workers()) {
+        left = left && std::find(names.begin(), names.end(), w.name()) == names.end();
+      }
+      if (left) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // polling, not a race
+    }
+    out->Retired(names);
     return kExitOk;
   }
   if (shutdown->parsed()) {

@@ -3,7 +3,9 @@
 #include <cstdio>
 #include <iostream>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "common/state_names.h"
 #include "common/value_json.h"
@@ -115,6 +117,9 @@ class JsonOutput : public Output {
     f["worker"] = String(log.worker());
     f["log"] = String(log.log());
     f["error"] = String(log.error());
+    f["crashes"] = Number(log.crashes());
+    auto* causes = f["crash_causes"].mutable_list_value();
+    for (const std::string& cause : log.crash_causes()) *causes->add_values() = String(cause);
     Print(out);
   }
 
@@ -158,6 +163,7 @@ class JsonOutput : public Output {
       wf["memory_limit"] = Number(static_cast<double>(w.memory_limit()));
       wf["running"] = Number(w.running());
       wf["processing"] = Number(w.processing());
+      wf["state"] = String(StateName(w.state()));
       auto& res = *wf["resources"].mutable_struct_value()->mutable_fields();
       for (const auto& [name, amount] : w.resources()) res[name] = Number(amount);
       *workers->add_values() = wv;
@@ -179,6 +185,11 @@ class JsonOutput : public Output {
       tf["start"] = Number(t.start());
       tf["end"] = Number(t.end());
       if (!t.error().empty()) tf["error"] = String(t.error());
+      if (t.crashes() > 0) {
+        tf["crashes"] = Number(t.crashes());
+        auto* causes = tf["crash_causes"].mutable_list_value();
+        for (const std::string& cause : t.crash_causes()) *causes->add_values() = String(cause);
+      }
       *list->add_values() = tv;
     }
     Print(out);
@@ -222,6 +233,13 @@ class JsonOutput : public Output {
     (*out.mutable_struct_value()->mutable_fields())[what].set_bool_value(true);
     Print(out);
   }
+
+  void Retired(const std::vector<std::string>& workers) override {
+    JsonValue out;
+    auto* list = (*out.mutable_struct_value()->mutable_fields())["retired"].mutable_list_value();
+    for (const std::string& w : workers) *list->add_values() = String(w);
+    Print(out);
+  }
 };
 
 class TextOutput : public Output {
@@ -247,6 +265,10 @@ class TextOutput : public Output {
   void Log(const v1::TaskLog& log) override {
     std::cout << log.log() << std::flush;
     if (!log.error().empty()) std::cerr << "error: " << log.error() << "\n";
+    if (log.crashes() > 0) {
+      std::cerr << "crashes: " << log.crashes() << " (" << absl::StrJoin(log.crash_causes(), ", ")
+                << ")\n";
+    }
     std::cerr << "task \"" << log.key() << "\" " << StateName(log.state())
               << (log.worker().empty() ? "" : " on " + log.worker()) << "\n";
   }
@@ -276,11 +298,12 @@ class TextOutput : public Output {
   void Submitted(JobId job) override { std::cout << job << "\n"; }
 
   void Status(const v1::StatusReply& s) override {
-    std::cout << absl::StrFormat("%-20s %-22s %8s %8s %10s %12s\n", "WORKER", "ADDRESS", "THREADS",
-                                 "RUNNING", "PROCESSING", "MEMORY");
+    std::cout << absl::StrFormat("%-20s %-22s %-9s %8s %8s %10s %12s\n", "WORKER", "ADDRESS",
+                                 "STATE", "THREADS", "RUNNING", "PROCESSING", "MEMORY");
     for (const v1::WorkerInfo& w : s.workers()) {
-      std::cout << absl::StrFormat("%-20s %-22s %8d %8d %10d %12d\n", w.name(), w.address(),
-                                   w.nthreads(), w.running(), w.processing(), w.memory());
+      std::cout << absl::StrFormat("%-20s %-22s %-9s %8d %8d %10d %12d\n", w.name(), w.address(),
+                                   StateName(w.state()), w.nthreads(), w.running(), w.processing(),
+                                   w.memory());
     }
     std::cout << "tasks:";
     if (s.tasks().empty()) std::cout << " none";
@@ -292,9 +315,15 @@ class TextOutput : public Output {
     std::cout << absl::StrFormat("%-24s %-11s %-16s %-12s %-12s %s\n", "KEY", "STATE", "WORKER",
                                  "START", "END", "ERROR");
     for (const v1::TaskInfo& t : job.tasks()) {
+      std::string error = t.error();
+      if (t.crashes() > 0 && error.empty()) {
+        // Not failed (yet): the crashes it survived, where the error would be.
+        error = absl::StrCat("crashed ", t.crashes(), t.crashes() == 1 ? " time: " : " times: ",
+                             absl::StrJoin(t.crash_causes(), ", "));
+      }
       std::cout << absl::StrFormat("%-24s %-11s %-16s %-12s %-12s %s\n", t.key(),
                                    StateName(t.state()), t.worker().empty() ? "-" : t.worker(),
-                                   Time(t.start()), Time(t.end()), t.error());
+                                   Time(t.start()), Time(t.end()), error);
     }
   }
 
@@ -323,6 +352,10 @@ class TextOutput : public Output {
   }
 
   void Done(const std::string& what) override { std::cout << what << "\n"; }
+
+  void Retired(const std::vector<std::string>& workers) override {
+    for (const std::string& w : workers) std::cout << "retired " << w << "\n";
+  }
 };
 
 }  // namespace

@@ -61,6 +61,8 @@ class Output {
   virtual void NpyWritten(const std::string& key, const std::string& path) = 0;
   virtual void JobState(JobId job, v1::JobState state) = 0;
   virtual void Done(const std::string& what) = 0;
+  // `brisk retire`: these workers have left, their values handed over.
+  virtual void Retired(const std::vector<std::string>& workers) = 0;
 };
 
 // "text" or "json"; nullptr for anything else.

@@ -1,7 +1,8 @@
 // The scheduler's state machine under thousands of seeded random event sequences: submissions
 // (keys drawn from a small pool, so definitions collide and are shared), tasks finishing, failing,
 // retried, missing an input, stolen, jobs cancelled and released, names published, workers and
-// clients joining and leaving. ValidateState() is checked after every event. At the end every
+// clients joining and leaving, workers crashing (and tasks failing of it) and retiring (handing
+// their values over). ValidateState() is checked after every event. At the end every
 // job must have ended, and every output held must have the value its own job's definition gives:
 // the fake workers compute a value from the task's op, literals and inputs, so a key carrying
 // another definition's value is caught. A failing seed is printed with its events; rerun it alone
@@ -65,6 +66,8 @@ class FakeCluster : public SchedulerComm {
     // Inputs sent ahead, taken by the waiting task the moment they were stored (as a worker
     // does), so a later release does not take them away: task -> dependency -> value.
     std::map<std::string, std::map<std::string, uint64_t>> captured;
+    std::vector<v1::Dependency> acquires;  // values to fetch from a peer and keep
+    bool told_to_go = false;               // the scheduler said shut down
 
     void Store(const std::string& key, uint64_t value) {
       store[key] = value;
@@ -89,6 +92,8 @@ class FakeCluster : public SchedulerComm {
     for (const std::string& key : batch.release()) w.store.erase(key);
     for (const std::string& key : batch.cancel()) Drop(w, key);
     for (const std::string& key : batch.steal()) w.steals.push_back(key);
+    for (const v1::Dependency& d : batch.acquire()) w.acquires.push_back(d);
+    if (batch.shutdown()) w.told_to_go = true;
   }
   void SendToClient(ClientId client, v1::SchedulerToClient batch) override {
     for (const v1::SubmitResult& r : batch.submitted()) submitted[r.request_id()] = r;
@@ -134,6 +139,7 @@ class RandomRun {
     options_.max_fetch_attempts = 3;
     // With a timeout, tasks for named workers that may never come are submitted too.
     options_.no_worker_timeout_s = Chance(0.5) ? 15 : 0;
+    options_.allowed_failures = Pick(1, 3);
     state_ = std::make_unique<SchedulerState>(cluster_, clock_, options_);
   }
 
@@ -379,6 +385,54 @@ class RandomRun {
                      " holding ", reg.held_size(), " values: ", status.ToString()));
   }
 
+  // A worker retires: asked by a client, or on its own (SIGTERM).
+  void Retire() {
+    if (cluster_.workers.empty()) return;
+    auto it = std::next(cluster_.workers.begin(), Pick(0, cluster_.workers.size() - 1));
+    if (Chance(0.5)) {
+      v1::RetireRequest request;
+      request.add_workers(it->second.name);
+      absl::StatusOr<v1::RetireReply> reply = state_->RetireWorkers(request);
+      Log(absl::StrCat("retire ", it->second.name, ": ", reply.status().ToString()));
+    } else {
+      v1::WorkerToScheduler message;
+      message.set_retiring("signal 15");
+      Log(absl::StrCat(it->second.name, " retires on its own"));
+      state_->HandleWorkerMessage(it->first, message);
+    }
+  }
+
+  // A worker fetches a value it was asked to acquire from the peer named, if that peer still has
+  // it, and says so; one told to shut down leaves.
+  void Handover() {
+    for (auto& [wid, w] : cluster_.workers) {
+      if (w.told_to_go) {
+        Log(absl::StrCat("worker ", w.name, " leaves as told"));
+        const WorkerId id = wid;
+        cluster_.workers.erase(id);
+        state_->RemoveWorker(id);
+        return;
+      }
+      if (w.acquires.empty()) continue;
+      const v1::Dependency d = w.acquires.front();
+      w.acquires.erase(w.acquires.begin());
+      FakeCluster::FakeWorker* from =
+          d.who_has().empty() ? nullptr : cluster_.ByAddress(d.who_has(0));
+      if (from == nullptr || !from->store.contains(d.key())) {
+        Log(absl::StrCat(w.name, " could not acquire ", d.key()));
+        return;
+      }
+      w.Store(d.key(), from->store[d.key()]);
+      v1::WorkerToScheduler message;
+      v1::HeldValue* held = message.add_acquired();
+      held->set_key(d.key());
+      held->set_nbytes(8);
+      Log(absl::StrCat(w.name, " acquired ", d.key(), " from ", from->name));
+      state_->HandleWorkerMessage(wid, message);
+      return;
+    }
+  }
+
   void JobControl() {
     if (jobs_.empty()) return;
     auto it = std::next(jobs_.begin(), Pick(0, jobs_.size() - 1));
@@ -437,10 +491,14 @@ class RandomRun {
       AddClient();
     } else if (dice < 92) {
       RemoveClient();
-    } else if (dice < 94) {
+    } else if (dice < 93) {
       Elapse(absl::Seconds(Pick(0, 10)));
-    } else if (dice < 96) {
+    } else if (dice < 94) {
       ReconnectWorker();
+    } else if (dice < 95) {
+      Retire();
+    } else if (dice < 97) {
+      Handover();
     } else {
       RunOne();
     }
@@ -450,7 +508,7 @@ class RandomRun {
   // Workers run everything left; then every job has ended, and the outputs of finished jobs
   // that are still held carry the values their own definitions give.
   std::string Drain() {
-    if (cluster_.workers.empty()) AddWorker();
+    AddWorker();  // one that is not retiring
     if (std::string problem = Check(); !problem.empty()) return problem;
     // Twice: tasks for named workers that are not there time out in between, and their
     // dependents' other inputs may then be released.
@@ -458,11 +516,13 @@ class RandomRun {
       for (int round = 0; round < 10000; ++round) {
         bool any = false;
         for (auto& [wid, w] : cluster_.workers) {
-          any = any || !w.assigned.empty() || !w.steals.empty();
+          any = any || !w.assigned.empty() || !w.steals.empty() || !w.acquires.empty() ||
+                w.told_to_go;
         }
         if (!any) break;
         RunOne();
         AnswerSteal();
+        Handover();
         const std::string problem = Check();
         if (!problem.empty()) return problem;
       }

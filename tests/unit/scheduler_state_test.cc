@@ -2555,5 +2555,240 @@ TEST_F(Liveness, ZeroWorkerTimeoutNeverRemovesASilentWorker) {
   EXPECT_EQ(state_->Status().workers_size(), 1);
 }
 
+// ------------------------------------------------------------------------------------ crashes
+// and graceful retirement (scheduler_retire.cc)
+
+class CrashesAndRetirement : public SchedulerTest {
+ protected:
+  // Every batch sent to `worker` so far, from the start.
+  const std::vector<v1::SchedulerToWorker>& AllTo(const std::string& worker) {
+    return comm_.to_worker[IdOf(worker)];
+  }
+  bool ToldToShutDown(const std::string& worker, std::string* reason = nullptr) {
+    for (const v1::SchedulerToWorker& batch : AllTo(worker)) {
+      if (!batch.shutdown()) continue;
+      if (reason != nullptr) *reason = batch.shutdown_reason();
+      return true;
+    }
+    return false;
+  }
+  std::vector<v1::Dependency> Acquires(const std::string& worker) {
+    std::vector<v1::Dependency> out;
+    for (const v1::SchedulerToWorker& batch : AllTo(worker)) {
+      out.insert(out.end(), batch.acquire().begin(), batch.acquire().end());
+    }
+    return out;
+  }
+  std::vector<std::string> Steals(const std::string& worker) {
+    std::vector<std::string> out;
+    for (const v1::SchedulerToWorker& batch : AllTo(worker)) {
+      out.insert(out.end(), batch.steal().begin(), batch.steal().end());
+    }
+    return out;
+  }
+  absl::StatusOr<v1::RetireReply> Retire(const std::vector<std::string>& names) {
+    v1::RetireRequest request;
+    for (const std::string& n : names) request.add_workers(n);
+    absl::StatusOr<v1::RetireReply> reply = state_->RetireWorkers(request);
+    Flush();
+    return reply;
+  }
+  void WorkerSays(const std::string& worker, v1::WorkerToScheduler message) {
+    state_->HandleWorkerMessage(IdOf(worker), message);
+    Flush();
+  }
+  void Acquired(const std::string& worker, const std::string& key, uint64_t nbytes = 8) {
+    v1::WorkerToScheduler message;
+    v1::HeldValue* held = message.add_acquired();
+    held->set_key(key);
+    held->set_nbytes(nbytes);
+    WorkerSays(worker, std::move(message));
+  }
+  void StealAnswer(const std::string& worker, const std::string& key, bool ok) {
+    v1::WorkerToScheduler message;
+    v1::StealResponse* response = message.add_stolen();
+    response->set_key(key);
+    response->set_ok(ok);
+    WorkerSays(worker, std::move(message));
+  }
+  v1::WorkerState WorkerStateOf(const std::string& worker) {
+    const v1::StatusReply status = state_->Status();
+    for (const v1::WorkerInfo& w : status.workers()) {
+      if (w.name() == worker) return w.state();
+    }
+    return v1::WORKER_STATE_UNSPECIFIED;
+  }
+};
+
+TEST_F(CrashesAndRetirement, ATaskFailsOnItsNthCrashAndItsDependentsWithIt) {
+  for (const char* w : {"w1", "w2", "w3", "w4"}) AddWorker(w);
+  const JobId job = Run({T("bad"), T("after", {"bad"})}, {"after"});
+  std::vector<std::string> killed;
+  for (int crash = 1; crash <= 3; ++crash) {
+    ASSERT_EQ(State("bad"), TaskState::kProcessing) << crash;
+    killed.push_back(state_->WorkerOf("bad"));
+    KillWorker(killed.back());
+    if (crash < 3) {
+      absl::StatusOr<v1::TaskLog> log = state_->GetLog("bad");
+      ASSERT_TRUE(log.ok());
+      EXPECT_EQ(log->crashes(), static_cast<uint32_t>(crash));
+      EXPECT_EQ(log->crash_causes(crash - 1), killed.back() + " (connection lost)");
+    }
+  }
+  EXPECT_EQ(State("bad"), TaskState::kErred);
+  EXPECT_EQ(TaskErrorKind(job, "bad"), v1::ERROR_KIND_WORKER_DIED);
+  const std::string error = TaskError(job, "bad");
+  EXPECT_THAT(error, HasSubstr("running on workers that died, 3 times"));
+  for (const std::string& w : killed) EXPECT_THAT(error, HasSubstr(w + " (connection lost)"));
+  EXPECT_EQ(State("after"), TaskState::kErred);
+  EXPECT_EQ(TaskErrorKind(job, "after"), v1::ERROR_KIND_DEPENDENCY_FAILED);
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_ERRED);
+  absl::StatusOr<v1::JobInfo> info = state_->GetJob(job, true);
+  ASSERT_TRUE(info.ok());
+  for (const v1::TaskInfo& t : info->tasks()) {
+    if (t.key() == "bad") EXPECT_EQ(t.crashes(), 3u);
+  }
+
+  // Another job runs on the worker that is left.
+  const JobId other = Run({T("fine")});
+  Complete(state_->WorkerOf("fine"), "fine");
+  EXPECT_EQ(JobState(other), v1::JOB_STATE_FINISHED);
+}
+
+TEST_F(CrashesAndRetirement, AllowedFailuresOneFailsOnTheFirstCrash) {
+  SchedulerOptions options = Plain();
+  options.allowed_failures = 1;
+  Start(options);
+  AddWorker("w1");
+  AddWorker("w2");
+  const JobId job = Run({T("bad")});
+  KillWorker(state_->WorkerOf("bad"));
+  EXPECT_EQ(TaskErrorKind(job, "bad"), v1::ERROR_KIND_WORKER_DIED);
+  EXPECT_THAT(TaskError(job, "bad"), HasSubstr("1 time (--allowed-failures 1)"));
+}
+
+TEST_F(CrashesAndRetirement, RetiringWorkerHandsItsValuesOverAndNothingIsRecomputed) {
+  AddWorker("w1");
+  AddWorker("w2");
+  const JobId job = Run({T("a"), T("b"), T("c", {"a", "b"})});
+  EXPECT_THAT(Sent("w1"), ElementsAre("a"));
+  EXPECT_THAT(Sent("w2"), ElementsAre("b"));
+  Complete("w1", "a", 1000);
+  absl::StatusOr<v1::RetireReply> reply = Retire({"w1"});
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_THAT(reply->retiring(), ElementsAre("w1"));
+  EXPECT_EQ(WorkerStateOf("w1"), v1::WORKER_STATE_RETIRING);
+  // w2 is told to fetch a from w1 and keep it; w1 is not told to go yet.
+  std::vector<v1::Dependency> acquires = Acquires("w2");
+  ASSERT_EQ(acquires.size(), 1u);
+  EXPECT_EQ(acquires[0].key(), "a");
+  EXPECT_THAT(acquires[0].who_has(), ElementsAre(Addr("w1")));
+  EXPECT_EQ(acquires[0].nbytes(), 1000u);
+  EXPECT_FALSE(ToldToShutDown("w1"));
+  Acquired("w2", "a", 1000);
+  EXPECT_THAT(state_->WhoHasKey("a"), UnorderedElementsAre("w1", "w2"));
+  std::string reason;
+  ASSERT_TRUE(ToldToShutDown("w1", &reason));
+  EXPECT_THAT(reason, HasSubstr("handed over"));
+  KillWorker("w1");  // its stream ends: not a crash, and nothing to recompute
+  EXPECT_EQ(State("a"), TaskState::kMemory);
+  EXPECT_THAT(state_->WhoHasKey("a"), ElementsAre("w2"));
+  EXPECT_THAT(Sent("w2"), IsEmpty());
+  Complete("w2", "b");
+  EXPECT_THAT(Sent("w2"), ElementsAre("c"));
+  Complete("w2", "c");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
+}
+
+TEST_F(CrashesAndRetirement, ARetiringWorkerGetsNoNewTasksAndGivesUpThoseNotStarted) {
+  AddWorker("w1", 2);
+  AddWorker("w2");
+  const JobId job = Run({T("a"), T("b"), T("c")});
+  EXPECT_THAT(Sent("w1"), UnorderedElementsAre("a", "c"));
+  EXPECT_THAT(Sent("w2"), ElementsAre("b"));
+  ASSERT_TRUE(Retire({"w1"}).ok());
+  EXPECT_THAT(Steals("w1"), UnorderedElementsAre("a", "c"));
+  StealAnswer("w1", "a", /*ok=*/false);  // running: it finishes there
+  StealAnswer("w1", "c", /*ok=*/true);   // not started: placed elsewhere
+  Complete("w2", "b");
+  EXPECT_THAT(Sent("w2"), ElementsAre("c"));
+  EXPECT_THAT(Sent("w1"), IsEmpty());
+  EXPECT_FALSE(ToldToShutDown("w1"));
+  Complete("w1", "a");
+  ASSERT_EQ(Acquires("w2").size(), 1u);
+  Acquired("w2", "a");
+  EXPECT_TRUE(ToldToShutDown("w1"));
+  KillWorker("w1");
+  Complete("w2", "c");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
+}
+
+TEST_F(CrashesAndRetirement, RetiringTheLastWorkerOrAnUnknownOneIsRefused) {
+  AddWorker("w1");
+  absl::StatusOr<v1::RetireReply> last = Retire({"w1"});
+  EXPECT_EQ(last.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(last.status().message(), HasSubstr("no worker would be left"));
+  absl::StatusOr<v1::RetireReply> unknown = Retire({"nope"});
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(unknown.status().message(), HasSubstr("\"nope\""));
+  EXPECT_EQ(WorkerStateOf("w1"), v1::WORKER_STATE_RUNNING);
+  EXPECT_FALSE(ToldToShutDown("w1"));
+}
+
+TEST_F(CrashesAndRetirement, TheLastWorkerRetiringOnItsOwnGoesAtOnceAndItsValuesAreLost) {
+  AddWorker("w1");
+  Run({T("a")}, {"a"});
+  Complete("w1", "a");
+  v1::WorkerToScheduler message;
+  message.set_retiring("signal 15");
+  WorkerSays("w1", std::move(message));
+  std::string reason;
+  ASSERT_TRUE(ToldToShutDown("w1", &reason));
+  EXPECT_THAT(reason, HasSubstr("1 still needed are lost"));
+}
+
+TEST_F(CrashesAndRetirement, AHandoverPastTheRetireTimeoutStopsTheWorkerAnyway) {
+  SchedulerOptions options = Plain();
+  options.worker_timeout_s = 0;  // a minute passes with no heartbeat in this test
+  Start(options);
+  AddWorker("w1");
+  AddWorker("w2");
+  Run({T("a"), T("b"), T("c", {"a", "b"})});
+  Sent("w1");
+  Sent("w2");
+  Complete("w1", "a");
+  ASSERT_TRUE(Retire({"w1"}).ok());
+  ASSERT_EQ(Acquires("w2").size(), 1u);  // never answered
+  clock_.Advance(absl::Seconds(59));
+  state_->Tick();
+  Flush();
+  EXPECT_FALSE(ToldToShutDown("w1"));
+  clock_.Advance(absl::Seconds(2));
+  state_->Tick();
+  Flush();
+  std::string reason;
+  ASSERT_TRUE(ToldToShutDown("w1", &reason));
+  EXPECT_THAT(reason, HasSubstr("1 values not handed over"));
+  KillWorker("w1");
+  ExpectProcessingOn("w2", "a");  // computed again: it was not handed over
+  absl::StatusOr<v1::TaskLog> log = state_->GetLog("a");
+  ASSERT_TRUE(log.ok());
+  EXPECT_EQ(log->crashes(), 0u);  // told to go: no crash
+}
+
+TEST_F(CrashesAndRetirement, AValueAcquiredAfterItWasFreedIsDroppedAgain) {
+  AddWorker("w1");
+  AddWorker("w2");
+  const JobId job = Run({T("a")}, {"a"});
+  Complete("w1", "a");
+  ASSERT_TRUE(Retire({"w1"}).ok());
+  ASSERT_EQ(Acquires("w2").size(), 1u);
+  Release(job);  // no longer needed: freed before w2 has it
+  Released("w2");
+  Acquired("w2", "a");
+  EXPECT_THAT(Released("w2"), ElementsAre("a"));
+  EXPECT_TRUE(ToldToShutDown("w1"));
+}
+
 }  // namespace
 }  // namespace brisk

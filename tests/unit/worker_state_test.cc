@@ -38,8 +38,10 @@ class RecordingComm : public WorkerComm {
   void ReportDone(v1::TaskDone done) override { this->done.push_back(std::move(done)); }
   void AnswerSteal(v1::StealResponse response) override { stolen.push_back(std::move(response)); }
   void StartFetch(FetchRequest request) override { fetches.push_back(std::move(request)); }
+  void ReportAcquired(v1::HeldValue held) override { acquired.push_back(std::move(held)); }
 
   std::vector<v1::TaskDone> done;
+  std::vector<v1::HeldValue> acquired;
   std::vector<v1::StealResponse> stolen;
   std::vector<FetchRequest> fetches;
 };
@@ -746,6 +748,49 @@ TEST_F(WorkerStateTest, CountsForTheHeartbeat) {
   EXPECT_EQ(state_.ready(), 1);
   EXPECT_EQ(state_.executing(), 2);
   EXPECT_TRUE(state_.HasReady());
+}
+
+// ---------------------------------------------------------------- acquiring (hand-over)
+
+TEST_F(WorkerStateTest, AnAcquiredValueIsFetchedKeptAndReported) {
+  v1::SchedulerToWorker message;
+  *message.add_acquire() = On("x", {"retiring-peer"});
+  Send(message);
+  EXPECT_EQ(state_.acquiring(), 1u);
+  EXPECT_EQ(FetchOf("x").address, "retiring-peer");
+  EXPECT_TRUE(comm_.acquired.empty());
+  // A task that needs it meanwhile waits for the same fetch.
+  Compute(Task("t", {On("x", {"retiring-peer"})}));
+  EXPECT_EQ(comm_.fetches.size(), 1u);
+  Fetched("x");
+  EXPECT_TRUE(store_.Contains("x"));  // kept, not borrowed
+  EXPECT_EQ(state_.BorrowedRefs("x"), 0);
+  ASSERT_EQ(comm_.acquired.size(), 1u);
+  EXPECT_EQ(comm_.acquired[0].key(), "x");
+  EXPECT_GT(comm_.acquired[0].nbytes(), 0u);
+  EXPECT_EQ(state_.acquiring(), 0u);
+  EXPECT_EQ(StartNext(), "t");
+}
+
+TEST_F(WorkerStateTest, AValueAlreadyHereIsReportedAcquiredAtOnce) {
+  Compute(Task("t", {On("x")}));
+  Fetched("x");  // borrowed for t
+  v1::SchedulerToWorker message;
+  *message.add_acquire() = On("x", {"retiring-peer"});
+  Send(message);
+  EXPECT_TRUE(store_.Contains("x"));
+  ASSERT_EQ(comm_.acquired.size(), 1u);
+  EXPECT_EQ(comm_.fetches.size(), 1u);  // no second fetch
+}
+
+TEST_F(WorkerStateTest, AValueThatCannotBeAcquiredIsNotReported) {
+  v1::SchedulerToWorker message;
+  *message.add_acquire() = On("x", {"retiring-peer"});
+  Send(message);
+  FetchFailed("x");
+  EXPECT_FALSE(store_.Contains("x"));
+  EXPECT_TRUE(comm_.acquired.empty());
+  EXPECT_EQ(state_.acquiring(), 0u);
 }
 
 TEST_F(WorkerStateTest, CancelRunningTellsEveryRunningOpToStop) {

@@ -131,6 +131,10 @@ class Client {
   absl::StatusOr<v1::TaskLog> GetLog(const std::string& key);
   // Stops the scheduler and every worker.
   absl::Status ShutdownCluster();
+  // Retires workers (names or addresses) gracefully: they finish their tasks and hand their
+  // values to other workers, then exit. Returns once the scheduler has started it, with the
+  // names retiring; refused when a name is unknown or no worker would be left.
+  absl::StatusOr<v1::RetireReply> RetireWorkers(const std::vector<std::string>& workers);
 
   // Calls `handler` with every JobNotice about the jobs this client submitted or watches, as it
   // arrives (replacing any handler set before; nullptr: none). It runs on the client's reader
