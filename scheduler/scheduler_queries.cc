@@ -22,7 +22,13 @@ v1::StatusReply SchedulerState::Status() const {
     info->set_memory_limit(w.memory_limit);
     info->set_running(w.executing);
     info->set_processing(static_cast<int32_t>(w.processing.size()));
-    info->set_state(v1::WORKER_STATE_RUNNING);  // every worker listed is registered, taking tasks
+    // Every worker listed is registered, taking tasks unless short of memory.
+    info->set_state(w.paused ? v1::WORKER_STATE_PAUSED : v1::WORKER_STATE_RUNNING);
+    info->set_managed(w.managed);
+    info->set_spilled(w.spilled);
+    info->set_spilled_total(w.spilled_total);
+    info->set_paused(w.paused);
+    info->set_resident(w.resident);
     info->mutable_resources()->insert(w.resources.begin(), w.resources.end());
   }
   auto add = [&reply](v1::TaskState state, uint64_t n) {

@@ -99,10 +99,7 @@ void SchedulerState::RemoveWorker(WorkerId wid) {
 void SchedulerState::HandleWorkerMessage(WorkerId wid, const v1::WorkerToScheduler& message) {
   auto it = workers_.find(wid);
   if (it == workers_.end()) return;
-  if (message.has_heartbeat()) {
-    it->second.memory = message.heartbeat().memory();
-    it->second.executing = message.heartbeat().executing();
-  }
+  if (message.has_heartbeat()) OnHeartbeat(it->second, message.heartbeat());
   for (const v1::TaskDone& done : message.done()) {
     OnTaskDone(wid, done);
     RunTransitions();
@@ -112,6 +109,21 @@ void SchedulerState::HandleWorkerMessage(WorkerId wid, const v1::WorkerToSchedul
     RunTransitions();
   }
   MaybeValidate();
+}
+
+void SchedulerState::OnHeartbeat(Worker& w, const v1::WorkerHeartbeat& hb) {
+  w.memory = hb.memory();
+  w.executing = hb.executing();
+  w.managed = hb.managed();
+  w.spilled = hb.spilled();
+  w.spilled_total = hb.spilled_total();
+  w.resident = hb.resident();
+  if (hb.paused() != w.paused) {
+    spdlog::info("worker {} {} (resident memory {} bytes, limit {})", w.name,
+                 hb.paused() ? "paused: it is short of memory" : "is running again", hb.resident(),
+                 w.memory_limit);
+    w.paused = hb.paused();  // Flush() places queued work on it again once it runs
+  }
 }
 
 void SchedulerState::OnTaskDone(WorkerId wid, const v1::TaskDone& done) {
@@ -174,8 +186,10 @@ void SchedulerState::OnTaskDone(WorkerId wid, const v1::TaskDone& done) {
       Recommend(id, TaskState::kWaiting);
       return;
     }
-    RecommendErred(id, done.timed_out() ? v1::ERROR_KIND_TIMED_OUT : v1::ERROR_KIND_TASK_FAILED,
-                   done.error());
+    const v1::ErrorKind kind = done.timed_out()       ? v1::ERROR_KIND_TIMED_OUT
+                               : done.out_of_memory() ? v1::ERROR_KIND_OUT_OF_MEMORY
+                                                      : v1::ERROR_KIND_TASK_FAILED;
+    RecommendErred(id, kind, done.error());
     return;
   }
   t.nbytes = done.nbytes();

@@ -11,12 +11,35 @@ MemoryMonitor::~MemoryMonitor() { Stop(); }
 
 void MemoryMonitor::Start(absl::Duration interval) {
   thread_ = std::thread([this, interval] {
-    while (!stop_.WaitForNotificationWithTimeout(interval)) Check();
+    while (true) {
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.AwaitWithTimeout(absl::Condition(
+                                 +[](MemoryMonitor* m) ABSL_EXCLUSIVE_LOCKS_REQUIRED(m->mu_) {
+                                   return m->stop_ || m->poked_;
+                                 },
+                                 this),
+                             interval);
+        if (stop_) return;
+        poked_ = false;
+      }
+      Check();
+    }
   });
 }
 
+void MemoryMonitor::ValueStored() {
+  if (policy_.limit == 0) return;
+  if (policy_.target > 0) store_.SpillUntil(Threshold(policy_.target));
+  absl::MutexLock lock(&mu_);
+  poked_ = true;
+}
+
 void MemoryMonitor::Stop() {
-  if (!stop_.HasBeenNotified()) stop_.Notify();
+  {
+    absl::MutexLock lock(&mu_);
+    stop_ = true;
+  }
   if (thread_.joinable()) thread_.join();
 }
 

@@ -17,7 +17,8 @@
 #include <functional>
 #include <thread>
 
-#include "absl/synchronization/notification.h"
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "worker/value_store.h"
 
@@ -49,6 +50,10 @@ class MemoryMonitor {
   // Runs Check() every `interval` on a thread of its own, until Stop() or destruction.
   void Start(absl::Duration interval = absl::Milliseconds(100));
   void Stop();
+  // A value was just stored: spills down to target on the calling thread (the executor that
+  // made the value pays for spilling it, so tasks cannot make values faster than they are
+  // spilled), and runs the next check now rather than at the end of the interval.
+  void ValueStored();
 
   bool paused() const { return paused_.load(); }
   // The resident bytes the last check measured.
@@ -65,7 +70,9 @@ class MemoryMonitor {
   const Hooks hooks_;
   std::atomic<bool> paused_{false};
   std::atomic<uint64_t> resident_{0};
-  absl::Notification stop_;
+  absl::Mutex mu_;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  bool poked_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 
