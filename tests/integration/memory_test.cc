@@ -316,6 +316,37 @@ TEST(MemoryTest, AValueLargerThanTheLimitFailsItsTaskNotTheWorker) {
   EXPECT_TRUE(r.cluster->WorkerAlive(0));
 }
 
+TEST(MemoryTest, AboveTerminateTheRunningTaskFailsAsOutOfMemory) {
+  // Nothing spills or pauses; above half the limit the worker fails its running task.
+  WorkerSpec w0("w0");
+  w0.extra_args = {"--memory-limit", "256MiB", "--memory-target",    "off", "--memory-spill", "off",
+                   "--memory-pause", "off",    "--memory-terminate", "0.5"};
+  RunningCluster r;
+  ASSERT_NO_FATAL_FAILURE(StartCluster({w0}, r));
+  // The sleep holds its 160 MiB input while it runs, which takes the worker above 128 MiB.
+  v1::Graph graph;
+  AddTask(graph, "big", "full", {ShapeArg(int64_t{160} * kMiB), IntArg(1), StrArg("uint8")});
+  AddTask(graph, "nap", "sleep", {FloatArg(60), RefArg("big")});
+  graph.add_outputs("nap");
+  auto job = r.client->Submit(graph);
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(WaitJob(*r.client, job->id, absl::Seconds(30)), v1::JOB_STATE_ERRED);
+  // Whichever task ran when memory passed the threshold failed for it: the sleep holding its
+  // input, or (when a check came while the 160 MiB were being made) the task making them. The
+  // sleep ended long before its 60 s.
+  auto info = r.client->GetJob(job->id, /*include_tasks=*/true);
+  ASSERT_TRUE(info.ok()) << info.status();
+  int out_of_memory = 0;
+  for (const v1::TaskInfo& t : info->tasks()) {
+    if (t.error_kind() != v1::ERROR_KIND_OUT_OF_MEMORY) continue;
+    ++out_of_memory;
+    EXPECT_THAT(t.error(), HasSubstr("out of memory")) << t.key();
+    EXPECT_THAT(t.error(), HasSubstr("--memory-terminate")) << t.key();
+  }
+  EXPECT_EQ(out_of_memory, 1) << info->DebugString();
+  EXPECT_TRUE(r.cluster->WorkerAlive(0));
+}
+
 TEST(MemoryTest, BadMemoryFlagsAreRefusedByName) {
   for (const std::vector<std::string>& args :
        std::vector<std::vector<std::string>>{{"--memory-limit", "lots"},
