@@ -88,12 +88,6 @@ int Run(int argc, char** argv) {
   std::printf("%-14s %-6s %10s %10s %10s %8s\n", "data", "codec", "spill MB/s", "reload MB/s",
               "disk MB", "ratio");
   for (const Kind& kind : kinds) {
-    std::vector<ValuePtr> values;
-    uint64_t raw = 0;
-    for (int i = 0; i < count; ++i) {
-      values.push_back(std::make_shared<const v1::Value>(kind.make(value_bytes, i)));
-      raw += PrepareOutgoing(values.back()).data.size();
-    }
     for (Codec codec : {Codec::kNone, Codec::kLz4, Codec::kZstd}) {
       absl::StatusOr<std::unique_ptr<SpillStore>> spill = SpillStore::Open(dir, codec);
       if (!spill.ok()) {
@@ -102,26 +96,38 @@ int Run(int argc, char** argv) {
       }
       ValueStore store;
       store.SetSpillStore(*std::move(spill));
-      for (int i = 0; i < count; ++i) store.Put("v" + std::to_string(i), values[i]);
-      std::vector<ValuePtr> held;  // the store alone holds the values while they spill
+      uint64_t raw = 0;
+      for (int i = 0; i < count; ++i) {
+        // The store alone holds each value, so that all of them can spill.
+        auto value = std::make_shared<const v1::Value>(kind.make(value_bytes, i));
+        raw += PrepareOutgoing(value).data.size();
+        store.Put("v" + std::to_string(i), std::move(value));
+      }
       auto start = std::chrono::steady_clock::now();
       while (store.SpillOne()) {
       }
       const double spill_s = Seconds(start);
-      const uint64_t disk = store.stats().spilled;
+      const ValueStore::Stats stats = store.stats();
+      if (stats.in_memory != 0) {
+        std::fprintf(stderr, "spill_bench: %llu values did not spill\n",
+                     static_cast<unsigned long long>(stats.in_memory));
+        return 1;
+      }
+      std::vector<ValuePtr> back(count);
       start = std::chrono::steady_clock::now();
+      for (int i = 0; i < count; ++i) back[i] = store.Get("v" + std::to_string(i));
+      const double reload_s = Seconds(start);
       for (int i = 0; i < count; ++i) {
-        ValuePtr back = store.Get("v" + std::to_string(i));
-        if (back == nullptr || back->ByteSizeLong() != values[i]->ByteSizeLong()) {
-          std::fprintf(stderr, "spill_bench: value %d did not come back\n", i);
+        if (back[i] == nullptr ||
+            back[i]->SerializeAsString() != kind.make(value_bytes, i).SerializeAsString()) {
+          std::fprintf(stderr, "spill_bench: value %d did not come back as it was\n", i);
           return 1;
         }
       }
-      const double reload_s = Seconds(start);
       const double mb = static_cast<double>(raw) / 1e6;
-      std::printf("%-14s %-6s %10.0f %10.0f %10.1f %8.2f\n", kind.name, CodecName(codec),
-                  mb / spill_s, mb / reload_s, static_cast<double>(disk) / 1e6,
-                  static_cast<double>(disk) / static_cast<double>(raw));
+      std::printf("%-14s %-6s %10.0f %11.0f %10.1f %8.2f\n", kind.name, CodecName(codec),
+                  mb / spill_s, mb / reload_s, static_cast<double>(stats.spilled) / 1e6,
+                  static_cast<double>(stats.spilled) / static_cast<double>(raw));
       std::fflush(stdout);
     }
   }
