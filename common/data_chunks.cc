@@ -290,8 +290,8 @@ absl::Status ValueAssembler::CompleteBulk(const BulkOffer& offer, std::string by
   return Finish(offer.key, offer.raw, offer.header, std::move(bytes));
 }
 
-absl::Status ValueAssembler::Finish(const std::string& key, bool raw, const std::string& header,
-                                    std::string bytes) {
+absl::StatusOr<ValuePtr> RebuildValue(const std::string& key, bool raw, const std::string& header,
+                                      std::string bytes) {
   auto value = std::make_shared<v1::Value>();
   if (raw && header.empty()) {
     value->set_bytes(std::move(bytes));
@@ -318,7 +318,14 @@ absl::Status ValueAssembler::Finish(const std::string& key, bool raw, const std:
   if (absl::Status check = CheckValue(*value); !check.ok()) {
     return absl::DataLossError(absl::StrCat("value \"", key, "\": ", check.message()));
   }
-  values_[key] = std::move(value);
+  return ValuePtr(std::move(value));
+}
+
+absl::Status ValueAssembler::Finish(const std::string& key, bool raw, const std::string& header,
+                                    std::string bytes) {
+  absl::StatusOr<ValuePtr> value = RebuildValue(key, raw, header, std::move(bytes));
+  if (!value.ok()) return value.status();
+  values_[key] = *std::move(value);
   return absl::OkStatus();
 }
 

@@ -17,6 +17,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "brisk/v1/value.pb.h"
 #include "brisk/v1/worker.pb.h"
 
@@ -44,6 +45,12 @@ struct OutgoingValue {
   std::string header;
 };
 OutgoingValue PrepareOutgoing(ValuePtr value);
+
+// The inverse of PrepareOutgoing: the value `key` from its bytes, `raw` and `header` as
+// OutgoingValue has them. An error naming `key` when they do not make a well-formed value
+// (CheckValue).
+absl::StatusOr<ValuePtr> RebuildValue(const std::string& key, bool raw, const std::string& header,
+                                      std::string bytes);
 
 // Encodes the chunk of `value` that starts at `offset` (at most kDataChunkBytes) as one
 // DataChunk message: the header fields, then the `data` field as a slice of `value`'s own

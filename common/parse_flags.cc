@@ -53,6 +53,41 @@ absl::StatusOr<uint64_t> ParseByteSize(absl::string_view text) {
   return static_cast<uint64_t>(amount * scale);
 }
 
+absl::StatusOr<uint64_t> ParseMemoryLimit(absl::string_view text, uint64_t machine) {
+  const std::string s = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
+  if (s == "none" || s == "0") return 0;
+  if (s == "auto") return machine;
+  double fraction;
+  if (absl::SimpleAtod(s, &fraction) && std::isfinite(fraction) && fraction > 0 &&
+      (fraction < 1 || (fraction == 1 && s.find('.') != std::string::npos))) {
+    const uint64_t bytes = static_cast<uint64_t>(fraction * static_cast<double>(machine));
+    if (bytes == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("memory limit \"", text, "\" is no memory at all on this machine"));
+    }
+    return bytes;
+  }
+  absl::StatusOr<uint64_t> bytes = ParseByteSize(s);
+  if (!bytes.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "not a memory limit: \"", text,
+        "\" (use a size such as 100MB or 4GiB, a fraction of the machine such as 0.5, auto or "
+        "none)"));
+  }
+  return bytes;
+}
+
+absl::StatusOr<double> ParseMemoryFraction(absl::string_view flag, absl::string_view text) {
+  const std::string s = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
+  if (s == "off" || s == "false" || s == "none") return 0.0;
+  double fraction;
+  if (!absl::SimpleAtod(s, &fraction) || !std::isfinite(fraction) || fraction < 0 || fraction > 1) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, " must be a fraction of the memory limit ",
+                                                   "between 0 and 1, or off; got \"", text, "\""));
+  }
+  return fraction;
+}
+
 absl::StatusOr<std::map<std::string, double>> ParseResources(absl::string_view text) {
   std::map<std::string, double> out;
   for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipWhitespace())) {

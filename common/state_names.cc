@@ -46,6 +46,8 @@ const char* StateName(v1::WorkerState state) {
   switch (state) {
     case v1::WORKER_STATE_RUNNING:
       return "running";
+    case v1::WORKER_STATE_PAUSED:
+      return "paused";
     case v1::WORKER_STATE_RETIRING:
       return "retiring";
     default:

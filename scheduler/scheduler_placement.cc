@@ -92,10 +92,22 @@ WorkerId SchedulerState::DecideWorker(TaskId id, bool root) const {
   for (TaskId dep : t.deps) total_bytes += tasks_[dep].nbytes;
   auto retries = retries_.find(id);
   const WorkerId failed_on = retries == retries_.end() ? kNoWorker : retries->second.failed_on;
+  // A paused worker (short of memory) is chosen only when every worker that could run the task
+  // is paused: then the job still goes on, each paused worker running one task at a time
+  // (worker/worker.h), where refusing them all would wait for memory that only finishing tasks
+  // free. A running worker that is merely saturated keeps the task queued instead.
+  bool running_worker_fits = false;
+  for (const auto& [wid, w] : workers_) {
+    if (TakesWork(w) && !w.paused && HasOp(w, t) && (!t.restricted || HasRoomFor(w, id))) {
+      running_worker_fits = true;
+      break;
+    }
+  }
   WorkerId best = kNoWorker;
   double best_cost = std::numeric_limits<double>::infinity();
   size_t best_load = 0;
   for (const auto& [wid, w] : workers_) {
+    if (w.paused && running_worker_fits) continue;
     if (!TakesWork(w) || !HasOp(w, t) || (t.restricted && !HasRoomFor(w, id))) continue;
     if (root && RootSaturated(w)) continue;
     double cost = w.occupancy / w.nthreads;
@@ -159,7 +171,7 @@ void SchedulerState::ScheduleQueued() {
 void SchedulerState::StealWork() {
   if (workers_.size() < 2) return;
   for (auto& [tid, thief] : workers_) {
-    if (!TakesWork(thief)) continue;
+    if (!TakesWork(thief) || thief.paused) continue;  // retiring, or short of memory
     while (thief.processing.size() + thief.incoming_steals < static_cast<size_t>(thief.nthreads)) {
       // The victim: the worker with the most expected work per thread beyond what it can run now.
       Worker* victim = nullptr;
@@ -206,6 +218,7 @@ void SchedulerState::SendAhead(TaskId first) {
     const Task& t = tasks_[id];
     if (t.speculative >= options_.speculation_depth) continue;
     const WorkerId wid = t.processing_on;
+    if (workers_.at(wid).paused) continue;  // short of memory: nothing more sent ahead to it
     for (TaskId d : t.dependents) {
       Task& dep = tasks_[d];
       if (dep.state == TaskState::kProcessing && dep.speculative > 0 && dep.processing_on == wid) {

@@ -22,8 +22,16 @@ v1::StatusReply SchedulerState::Status() const {
     info->set_memory_limit(w.memory_limit);
     info->set_running(w.executing);
     info->set_processing(static_cast<int32_t>(w.processing.size()));
-    info->set_state(w.retiring.empty() ? v1::WORKER_STATE_RUNNING : v1::WORKER_STATE_RETIRING);
+    // Every worker listed is registered: taking tasks unless retiring or short of memory.
+    info->set_state(!w.retiring.empty() ? v1::WORKER_STATE_RETIRING
+                    : w.paused          ? v1::WORKER_STATE_PAUSED
+                                        : v1::WORKER_STATE_RUNNING);
     info->set_retiring(w.retiring);
+    info->set_managed(w.managed);
+    info->set_spilled(w.spilled);
+    info->set_spilled_total(w.spilled_total);
+    info->set_paused(w.paused);
+    info->set_resident(w.resident);
     info->mutable_resources()->insert(w.resources.begin(), w.resources.end());
   }
   auto add = [&reply](v1::TaskState state, uint64_t n) {

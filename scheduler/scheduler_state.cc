@@ -246,10 +246,7 @@ void SchedulerState::HandleWorkerMessage(WorkerId wid, const v1::WorkerToSchedul
   auto it = workers_.find(wid);
   if (it == workers_.end()) return;
   it->second.last_seen = UnixSeconds(clock_.Now());
-  if (message.has_heartbeat()) {
-    it->second.memory = message.heartbeat().memory();
-    it->second.executing = message.heartbeat().executing();
-  }
+  if (message.has_heartbeat()) OnHeartbeat(it->second, message.heartbeat());
   for (const v1::HeldValue& held : message.acquired()) OnAcquired(wid, held);
   for (const v1::TaskDone& done : message.done()) {
     OnTaskDone(wid, done);
@@ -264,6 +261,21 @@ void SchedulerState::HandleWorkerMessage(WorkerId wid, const v1::WorkerToSchedul
     RunTransitions();
   }
   MaybeValidate();
+}
+
+void SchedulerState::OnHeartbeat(Worker& w, const v1::WorkerHeartbeat& hb) {
+  w.memory = hb.memory();
+  w.executing = hb.executing();
+  w.managed = hb.managed();
+  w.spilled = hb.spilled();
+  w.spilled_total = hb.spilled_total();
+  w.resident = hb.resident();
+  if (hb.paused() != w.paused) {
+    spdlog::info("worker {} {} (resident memory {} bytes, limit {})", w.name,
+                 hb.paused() ? "paused: it is short of memory" : "is running again", hb.resident(),
+                 w.memory_limit);
+    w.paused = hb.paused();  // Flush() places queued work on it again once it runs
+  }
 }
 
 void SchedulerState::OnTaskDone(WorkerId wid, const v1::TaskDone& done) {
@@ -326,8 +338,10 @@ void SchedulerState::OnTaskDone(WorkerId wid, const v1::TaskDone& done) {
       Recommend(id, TaskState::kWaiting);
       return;
     }
-    RecommendErred(id, done.timed_out() ? v1::ERROR_KIND_TIMED_OUT : v1::ERROR_KIND_TASK_FAILED,
-                   done.error());
+    const v1::ErrorKind kind = done.timed_out()       ? v1::ERROR_KIND_TIMED_OUT
+                               : done.out_of_memory() ? v1::ERROR_KIND_OUT_OF_MEMORY
+                                                      : v1::ERROR_KIND_TASK_FAILED;
+    RecommendErred(id, kind, done.error());
     return;
   }
   t.nbytes = done.nbytes();

@@ -280,6 +280,14 @@ class SchedulerState {
     int nthreads = 1;
     uint64_t memory_limit = 0;
     uint64_t memory = 0;
+    // From its heartbeats (WorkerHeartbeat): values in memory, spill files, resident memory.
+    uint64_t managed = 0;
+    uint64_t spilled = 0;
+    uint64_t spilled_total = 0;
+    uint64_t resident = 0;
+    // Above its memory pause threshold: placement prefers any other worker and never steals to
+    // it (scheduler/README.md).
+    bool paused = false;
     int executing = 0;
     std::map<std::string, double> resources;
     std::map<std::string, double> used;
@@ -395,6 +403,7 @@ class SchedulerState {
   void DropWorker(WorkerId w, const std::string& why);
 
   // ---- worker reports (scheduler_state.cc)
+  void OnHeartbeat(Worker& w, const v1::WorkerHeartbeat& heartbeat);
   void OnTaskDone(WorkerId w, const v1::TaskDone& done);
   void OnStealResponse(WorkerId victim, const v1::StealResponse& response);
 

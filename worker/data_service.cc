@@ -13,7 +13,7 @@ namespace {
 class GetDataWriter : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   // `bulk`: where to offer large values (null: send everything here).
-  GetDataWriter(const ValueStore& store, std::vector<std::string> keys, BulkServer* bulk)
+  GetDataWriter(ValueStore& store, std::vector<std::string> keys, BulkServer* bulk)
       : store_(store), keys_(std::move(keys)), bulk_(bulk) {
     Next();
   }
@@ -59,7 +59,7 @@ class GetDataWriter : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     StartWrite(&message_);
   }
 
-  const ValueStore& store_;
+  ValueStore& store_;
   const std::vector<std::string> keys_;
   BulkServer* const bulk_;
   size_t next_key_ = 0;

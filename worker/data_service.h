@@ -14,7 +14,7 @@ class DataService final : public v1::Worker::WithRawCallbackMethod_GetData<v1::W
  public:
   // `token`: required on every call when not empty. `bulk`: where large values are offered to
   // callers that can read them there (null: never).
-  DataService(const ValueStore& store, std::string token, BulkServer* bulk)
+  DataService(ValueStore& store, std::string token, BulkServer* bulk)
       : store_(store), token_(std::move(token)), bulk_(bulk) {}
 
   // `request`: a brisk.v1.GetDataRequest; each response message a brisk.v1.DataChunk.
@@ -22,7 +22,7 @@ class DataService final : public v1::Worker::WithRawCallbackMethod_GetData<v1::W
                                                       const grpc::ByteBuffer* request) override;
 
  private:
-  const ValueStore& store_;
+  ValueStore& store_;
   const std::string token_;
   BulkServer* const bulk_;
 };

@@ -29,7 +29,23 @@ class TaskControl : public OpContext {
   }
   bool TimedOut() const { return absl::Now() >= deadline_; }
 
-  bool Stopped() const override { return cancelled() || TimedOut(); }
+  // The worker is above its memory limit's terminate threshold and fails this task to save
+  // itself: the op is told to stop (a shell command is killed), and its outcome is an
+  // out-of-memory error saying `why`, not a silent cancel.
+  void FailOutOfMemory(std::string why) {
+    absl::MutexLock lock(&mu_);
+    out_of_memory_ = std::move(why);
+  }
+  // Empty unless FailOutOfMemory was called.
+  std::string out_of_memory() const {
+    absl::MutexLock lock(&mu_);
+    return out_of_memory_;
+  }
+
+  bool Stopped() const override {
+    absl::MutexLock lock(&mu_);
+    return Interrupted() || TimedOut();
+  }
 
   void SetLog(std::string text) override {
     absl::MutexLock lock(&mu_);
@@ -43,15 +59,20 @@ class TaskControl : public OpContext {
   bool SleepFor(absl::Duration duration) override {
     const absl::Time until = std::min(absl::Now() + duration, deadline_);
     absl::MutexLock lock(&mu_);
-    mu_.AwaitWithDeadline(absl::Condition(&cancelled_), until);
-    return !cancelled_ && absl::Now() < deadline_;
+    mu_.AwaitWithDeadline(absl::Condition(this, &TaskControl::Interrupted), until);
+    return !Interrupted() && absl::Now() < deadline_;
   }
 
  private:
+  bool Interrupted() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return cancelled_ || !out_of_memory_.empty();
+  }
+
   const absl::Time deadline_;
   mutable absl::Mutex mu_;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   std::string log_ ABSL_GUARDED_BY(mu_);
+  std::string out_of_memory_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace brisk

@@ -9,10 +9,28 @@
 #include "common/builtin_op_names.h"
 #include "common/clock.h"
 #include "common/grpc_status.h"
+#include "common/system_memory.h"
 #include "spdlog/spdlog.h"
 #include "worker/arg_resolver.h"
 
 namespace brisk {
+namespace {
+
+// What a value costs to move, cheaply: a raw buffer's size, else its encoding's.
+uint64_t EncodedBytes(const v1::Value& value) {
+  switch (value.kind_case()) {
+    case v1::Value::kBytes:
+      return value.bytes().size();
+    case v1::Value::kNdarray:
+      return value.ndarray().data().size();
+    case v1::Value::kTable:
+      return value.table().body().size();
+    default:
+      return value.ByteSizeLong();
+  }
+}
+
+}  // namespace
 
 Worker::Worker(WorkerOptions options, const OpRegistry& ops)
     : options_(std::move(options)), ops_(ops) {
@@ -28,6 +46,7 @@ Worker::~Worker() {
     for (std::thread& t : threads_) t.join();
     joined_ = true;
   }
+  monitor_.reset();  // its hooks call into this worker
   if (data_server_) data_server_->Shutdown(std::chrono::system_clock::now());
   if (bulk_) bulk_->Stop();
 }
@@ -41,6 +60,12 @@ absl::Status Worker::Start() {
     bulk_ = std::make_unique<BulkServer>();
     absl::StatusOr<int> bulk_port = bulk_->Start(options_.host, options_.bulk_port);
     if (!bulk_port.ok()) return bulk_port.status();
+  }
+  if (options_.memory_limit > 0) {
+    absl::StatusOr<std::unique_ptr<SpillStore>> spill =
+        SpillStore::Open(options_.local_dir, options_.spill_compression);
+    if (!spill.ok()) return spill.status();
+    store_.SetSpillStore(*std::move(spill));
   }
   data_service_ = std::make_unique<DataService>(store_, options_.auth_token, bulk_.get());
   grpc::ServerBuilder builder;
@@ -89,6 +114,21 @@ absl::Status Worker::Start() {
   }
   HandleMessage(*reply);
 
+  // Before the threads that read monitor_.
+  if (options_.memory_limit > 0) {
+    MemoryPolicy policy = options_.memory;
+    policy.limit = options_.memory_limit;
+    MemoryMonitor::Hooks hooks;
+    hooks.resident = ResidentBytes;
+    hooks.trim = TrimMalloc;
+    hooks.on_pause = [this](bool paused) { SetPaused(paused); };
+    hooks.on_terminate = [this](uint64_t resident) { FailLargestTask(resident); };
+    monitor_ = std::make_unique<MemoryMonitor>(store_, policy, std::move(hooks));
+    monitor_->Start();
+    spdlog::info("worker {}: memory limit {} bytes, spilling to {} ({})", options_.name,
+                 options_.memory_limit, store_.spill_store()->dir(),
+                 CodecName(options_.spill_compression));
+  }
   threads_.emplace_back([this] { ReadLoop(); });
   threads_.emplace_back([this] { SendLoop(); });
   for (int i = 0; i < options_.nthreads; ++i) threads_.emplace_back([this] { ExecuteLoop(); });
@@ -287,13 +327,20 @@ void Worker::ExecuteLoop() {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
           +[](Worker* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
-            return w->stopping_ || w->state_->HasReady();
+            // Paused (short of memory): one task at a time, and only once nothing runs, so
+            // that a job still finishes when every worker is paused.
+            return w->stopping_ ||
+                   (w->state_->HasReady() && (!w->paused_ || w->state_->executing() == 0));
           },
           this));
       if (stopping_) return;
       // Executing from here on, under the same lock: a steal or cancel that comes before the
       // op starts must see it (a steal is refused, a cancel stops it).
       started = state_->StartNext();
+      Running& running = running_[started->key];
+      running.control = started->control;
+      running.order = next_start_++;
+      for (const auto& [key, value] : started->inputs) running.input_bytes += EncodedBytes(*value);
     }
     RunTask(std::move(*started));
   }
@@ -327,9 +374,60 @@ void Worker::RunTask(WorkerState::Started started) {
   started.inputs.clear();
   outcome.timed_out = control.TimedOut();
   outcome.log = control.TakeLog();
+  if (std::string why = control.out_of_memory(); !why.empty()) {
+    outcome.result = absl::ResourceExhaustedError(why);
+    outcome.out_of_memory = true;
+  } else if (outcome.result.ok() && options_.memory_limit > 0) {
+    // A value that alone exceeds the limit could never be kept within it: an error, not a
+    // worker that spills everything else and still runs out of memory.
+    const uint64_t size = MemoryBytes(*outcome.result);
+    if (size > options_.memory_limit) {
+      outcome.result = absl::ResourceExhaustedError(absl::StrCat(
+          "task ", started.key, " returned a value of ", size, " bytes, more than worker ",
+          options_.name, "'s memory limit of ", options_.memory_limit, " bytes (--memory-limit)"));
+      outcome.out_of_memory = true;
+    }
+  }
 
+  {
+    absl::MutexLock lock(&mu_);
+    running_.erase(started.key);
+    state_->Finished(started.key, std::move(outcome));
+  }
+  if (monitor_) monitor_->ValueStored();  // its value may need spilling now
+}
+
+void Worker::SetPaused(bool paused) {
   absl::MutexLock lock(&mu_);
-  state_->Finished(started.key, std::move(outcome));
+  paused_ = paused;
+  heartbeat_now_ = true;  // the scheduler stops (or resumes) sending work at once
+}
+
+void Worker::FailLargestTask(uint64_t resident) {
+  absl::MutexLock lock(&mu_);
+  // Ops run in this process, so no task's own memory can be measured: the running task with the
+  // most input data is taken as the largest (the most recently started on a tie: it is the one
+  // still growing). One at a time: the next only once it has ended and memory is still high.
+  const Running* largest = nullptr;
+  std::string key;
+  for (const auto& [k, r] : running_) {
+    if (!r.control->out_of_memory().empty()) return;
+    if (largest == nullptr || r.input_bytes > largest->input_bytes ||
+        (r.input_bytes == largest->input_bytes && r.order > largest->order)) {
+      largest = &r;
+      key = k;
+    }
+  }
+  if (largest == nullptr) return;
+  const std::string why = absl::StrCat(
+      "out of memory: worker ", options_.name,
+      " failed this task to stay within its memory "
+      "limit (resident memory ",
+      resident, " bytes is above ", static_cast<int>(options_.memory.terminate * 100), "% of the ",
+      options_.memory_limit,
+      "-byte limit, --memory-terminate); it was the running task with the most input data");
+  spdlog::warn("worker {}: task {}: {}", options_.name, key, why);
+  largest->control->FailOutOfMemory(why);
 }
 
 void Worker::SendLoop() {
@@ -344,7 +442,7 @@ void Worker::SendLoop() {
                                   return w->stopping_ || !w->outbox_.done.empty() ||
                                          !w->outbox_.stolen.empty() ||
                                          !w->outbox_.acquired.empty() ||
-                                         !w->retire_message_.empty();
+                                         !w->retire_message_.empty() || w->heartbeat_now_;
                                 },
                                 this),
                             next_heartbeat);
@@ -370,12 +468,19 @@ void Worker::SendLoop() {
       outbox_.acquired.clear();
       if (!retire_message_.empty()) message.set_retiring(std::move(retire_message_));
       retire_message_.clear();
-      if (absl::Now() >= next_heartbeat) {
+      if (absl::Now() >= next_heartbeat || heartbeat_now_) {
         v1::WorkerHeartbeat* hb = message.mutable_heartbeat();
-        hb->set_memory(store_.bytes());
+        const ValueStore::Stats stats = store_.stats();
+        hb->set_memory(stats.managed);
+        hb->set_managed(stats.managed);
+        hb->set_spilled(stats.spilled);
+        hb->set_spilled_total(stats.spilled_total);
+        hb->set_resident(monitor_ ? monitor_->resident() : ResidentBytes());
+        hb->set_paused(paused_);
         hb->set_executing(state_->executing());
         hb->set_ready(state_->ready());
         next_heartbeat = absl::Now() + options_.heartbeat;
+        heartbeat_now_ = false;
       }
     }
     // A failed write means the stream ended: the reader finds that too and reconnects.

@@ -20,14 +20,17 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "brisk/op.h"
 #include "brisk/v1/scheduler.grpc.pb.h"
+#include "common/compression.h"
 #include "common/data_client.h"
 #include "worker/data_service.h"
+#include "worker/memory_monitor.h"
 #include "worker/scheduler_link.h"
 #include "worker/value_store.h"
 #include "worker/worker_comm.h"
@@ -46,7 +49,12 @@ struct WorkerOptions {
   // (then large values go through the data service too).
   int bulk_port = 0;
   int nthreads = 1;
+  // Bytes (0: none) and the thresholds that act on it (worker/memory_monitor.h).
   uint64_t memory_limit = 0;
+  MemoryPolicy memory;  // its `limit` is set from memory_limit
+  // Where values spill: a fresh directory inside it, removed on exit (empty: $TMPDIR).
+  std::string local_dir;
+  Codec spill_compression = Codec::kLz4;
   std::map<std::string, double> resources;
   // Shared cluster token (empty: none; then the data service may only listen on loopback).
   std::string auth_token;
@@ -114,6 +122,10 @@ class Worker {
   void FetchLoop();
   void HandleMessage(const v1::SchedulerToWorker& message);
   void RunTask(WorkerState::Started started);
+  // MemoryMonitor's hooks: paused or running again (told to the scheduler at once); above the
+  // terminate threshold (the largest running task fails).
+  void SetPaused(bool paused);
+  void FailLargestTask(uint64_t resident);
 
   WorkerOptions options_;
   const OpRegistry& ops_;
@@ -139,6 +151,18 @@ class Worker {
   Outbox outbox_ ABSL_GUARDED_BY(mu_);
   // Made in Start(), once the name is known; refers to store_ and outbox_.
   std::unique_ptr<WorkerState> state_ ABSL_GUARDED_BY(mu_);
+  // Above the pause threshold: executors start a task only when none is running.
+  bool paused_ ABSL_GUARDED_BY(mu_) = false;
+  bool heartbeat_now_ ABSL_GUARDED_BY(mu_) = false;  // send one without waiting for the interval
+  // The tasks executing, for FailLargestTask: their control and the bytes of their inputs.
+  struct Running {
+    std::shared_ptr<TaskControl> control;
+    uint64_t input_bytes = 0;
+    uint64_t order = 0;  // start order
+  };
+  absl::flat_hash_map<std::string, Running> running_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_start_ ABSL_GUARDED_BY(mu_) = 0;
+  std::unique_ptr<MemoryMonitor> monitor_;  // made in Start() when there is a limit
 
   absl::Notification stopped_;
   std::vector<std::thread> threads_;

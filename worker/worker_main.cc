@@ -12,6 +12,7 @@
 #include "common/logging.h"
 #include "common/parse_flags.h"
 #include "common/signals.h"
+#include "common/system_memory.h"
 #include "spdlog/spdlog.h"
 #include "worker/builtin_ops.h"
 #include "worker/plugin_loader.h"
@@ -27,14 +28,41 @@ int WorkerMain(int argc, char** argv, const OpRegistry& extra_ops) {
       "SIGTERM (or SIGINT) retires it: the scheduler moves its values still needed to other "
       "workers, then it exits 0; a second signal stops it at once."};
   WorkerOptions options;
-  std::string memory_limit = "0";
+  std::string memory_limit = "auto";
+  std::string memory_target = "0.6", memory_spill = "0.7", memory_pause = "0.8",
+              memory_terminate = "0.95";
+  std::string spill_compression = "lz4";
   std::string resources;
   std::string log_level = "info";
   double connect_timeout_s = 30;
   app.add_option("scheduler", options.scheduler, "Scheduler address, host:port")->required();
   app.add_option("--nthreads", options.nthreads, "Executor threads")->capture_default_str();
   app.add_option("--name", options.name, "Worker name (default: its data address)");
-  app.add_option("--memory-limit", memory_limit, "Memory limit, e.g. 4GiB, 8e9; 0 = none")
+  app.add_option("--memory-limit", memory_limit,
+                 "Memory limit: a size (100MB, 4GiB, 8e9), a fraction of the machine's memory "
+                 "(0.5), auto (the machine's memory, or its cgroup's limit) or none")
+      ->capture_default_str();
+  app.add_option("--memory-target", memory_target,
+                 "Spill least recently used values when those in memory pass this fraction of the "
+                 "limit (off: never)")
+      ->capture_default_str();
+  app.add_option("--memory-spill", memory_spill,
+                 "Spill when the process's resident memory passes this fraction of the limit "
+                 "(off: never)")
+      ->capture_default_str();
+  app.add_option("--memory-pause", memory_pause,
+                 "Start no new tasks (but one at a time with none running) and tell the scheduler "
+                 "while resident memory is above this fraction of the limit (off: never)")
+      ->capture_default_str();
+  app.add_option("--memory-terminate", memory_terminate,
+                 "Fail the largest running task when resident memory passes this fraction of the "
+                 "limit (off: never)")
+      ->capture_default_str();
+  app.add_option("--local-dir", options.local_dir,
+                 "Directory for spilled values; the worker spills into a fresh directory inside "
+                 "it and removes that on exit (default: $TMPDIR, else /tmp)");
+  app.add_option("--spill-compression", spill_compression,
+                 "Compression of spilled values where it pays: lz4, zstd or none")
       ->capture_default_str();
   app.add_option("--resources", resources, "Abstract resources, e.g. GPU=2,MEM=16e9");
   app.add_option("--host", options.host, "Address the data service listens on")
@@ -91,13 +119,27 @@ int WorkerMain(int argc, char** argv, const OpRegistry& extra_ops) {
   }
   InitLogging(log_level);
 
-  auto limit = ParseByteSize(memory_limit);
+  // One worker per process for now: `auto` is all of the machine's memory (a worker command that
+  // starts several would divide it among them).
+  auto limit = ParseMemoryLimit(memory_limit, MachineMemoryBytes());
   auto res = ParseResources(resources);
-  if (!limit.ok() || !res.ok()) {
-    std::fprintf(stderr, "brisk-worker: %s\n",
-                 std::string((!limit.ok() ? limit.status() : res.status()).message()).c_str());
-    return 2;
+  auto target = ParseMemoryFraction("--memory-target", memory_target);
+  auto spill = ParseMemoryFraction("--memory-spill", memory_spill);
+  auto pause = ParseMemoryFraction("--memory-pause", memory_pause);
+  auto terminate = ParseMemoryFraction("--memory-terminate", memory_terminate);
+  auto codec = ParseCodec(spill_compression);
+  for (const absl::Status& status : {limit.status(), res.status(), target.status(), spill.status(),
+                                     pause.status(), terminate.status(), codec.status()}) {
+    if (!status.ok()) {
+      std::fprintf(stderr, "brisk-worker: %s\n", std::string(status.message()).c_str());
+      return 2;
+    }
   }
+  options.memory.target = *target;
+  options.memory.spill = *spill;
+  options.memory.pause = *pause;
+  options.memory.terminate = *terminate;
+  options.spill_compression = *codec;
   if (!token_file.empty()) {
     auto token = ReadTokenFile(token_file);
     if (!token.ok()) {

@@ -148,6 +148,7 @@ void WorkerState::Finished(const std::string& key, Outcome outcome) {
   } else if (!outcome.result.ok()) {
     const absl::Status& status = outcome.result.status();
     done.set_error(status.message().empty() ? status.ToString() : std::string(status.message()));
+    done.set_out_of_memory(outcome.out_of_memory);
   } else {
     done.set_nbytes(store_.Put(key, std::make_shared<v1::Value>(std::move(*outcome.result))));
     // Tasks sent ahead for this value can start now, without a round trip to the scheduler.

@@ -72,8 +72,9 @@ class WorkerState {
     absl::StatusOr<v1::Value> result;
     double start = 0;  // Unix seconds, worker clock
     double end = 0;
-    bool timed_out = false;  // the control's time limit had passed
-    std::string log;         // what the op left for `brisk logs`
+    bool timed_out = false;      // the control's time limit had passed
+    bool out_of_memory = false;  // with an error result: the worker failed it for memory
+    std::string log;             // what the op left for `brisk logs`
   };
 
   // `name`: this worker's, for log lines.

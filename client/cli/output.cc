@@ -29,6 +29,12 @@ JsonValue String(const std::string& s) {
   return v;
 }
 
+JsonValue Bool(bool b) {
+  JsonValue v;
+  v.set_bool_value(b);
+  return v;
+}
+
 // {"memory": 3, ...}: counts by state name.
 JsonValue CountsJson(const google::protobuf::RepeatedPtrField<v1::TaskStateCount>& counts) {
   JsonValue v;
@@ -161,6 +167,12 @@ class JsonOutput : public Output {
       wf["nthreads"] = Number(w.nthreads());
       wf["memory"] = Number(static_cast<double>(w.memory()));
       wf["memory_limit"] = Number(static_cast<double>(w.memory_limit()));
+      wf["managed"] = Number(static_cast<double>(w.managed()));
+      wf["spilled"] = Number(static_cast<double>(w.spilled()));
+      wf["spilled_total"] = Number(static_cast<double>(w.spilled_total()));
+      wf["resident"] = Number(static_cast<double>(w.resident()));
+      wf["paused"] = Bool(w.paused());
+      wf["state"] = String(StateName(w.state()));
       wf["running"] = Number(w.running());
       wf["processing"] = Number(w.processing());
       wf["state"] = String(StateName(w.state()));
@@ -298,12 +310,14 @@ class TextOutput : public Output {
   void Submitted(JobId job) override { std::cout << job << "\n"; }
 
   void Status(const v1::StatusReply& s) override {
-    std::cout << absl::StrFormat("%-20s %-22s %-9s %8s %8s %10s %12s\n", "WORKER", "ADDRESS",
-                                 "STATE", "THREADS", "RUNNING", "PROCESSING", "MEMORY");
+    std::cout << absl::StrFormat("%-20s %-22s %-9s %8s %8s %10s %12s %12s %12s\n", "WORKER",
+                                 "ADDRESS", "STATE", "THREADS", "RUNNING", "PROCESSING", "MEMORY",
+                                 "SPILLED", "LIMIT");
     for (const v1::WorkerInfo& w : s.workers()) {
-      std::cout << absl::StrFormat("%-20s %-22s %-9s %8d %8d %10d %12d\n", w.name(), w.address(),
-                                   StateName(w.state()), w.nthreads(), w.running(), w.processing(),
-                                   w.memory());
+      std::cout << absl::StrFormat(
+          "%-20s %-22s %-9s %8d %8d %10d %12d %12d %12s\n", w.name(), w.address(),
+          StateName(w.state()), w.nthreads(), w.running(), w.processing(), w.memory(), w.spilled(),
+          w.memory_limit() == 0 ? std::string("none") : std::to_string(w.memory_limit()));
     }
     std::cout << "tasks:";
     if (s.tasks().empty()) std::cout << " none";

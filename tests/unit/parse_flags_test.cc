@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/system_memory.h"
 
 namespace brisk {
 namespace {
@@ -91,6 +92,59 @@ TEST(ParseResources, RejectsMalformedAndNegativeAmounts) {
     EXPECT_THAT(resources.status().message(), HasSubstr("is not NAME=AMOUNT"));
   }
   EXPECT_THAT(ParseResources("GPU=1,MEM=x").status().message(), HasSubstr("\"MEM=x\""));
+}
+
+constexpr uint64_t kMachine = 16ull << 30;
+
+uint64_t Limit(absl::string_view text) {
+  auto bytes = ParseMemoryLimit(text, kMachine);
+  EXPECT_TRUE(bytes.ok()) << text << ": " << bytes.status();
+  return bytes.value_or(~uint64_t{0});
+}
+
+TEST(ParseMemoryLimit, ReadsSizesFractionsAutoAndNone) {
+  EXPECT_EQ(Limit("100MB"), 100'000'000u);
+  EXPECT_EQ(Limit("4GiB"), 4ull << 30);
+  EXPECT_EQ(Limit("123456"), 123456u);
+  EXPECT_EQ(Limit("8e9"), 8'000'000'000u);
+  EXPECT_EQ(Limit("0.5"), kMachine / 2);
+  EXPECT_EQ(Limit("0.25"), kMachine / 4);
+  EXPECT_EQ(Limit("1.0"), kMachine);
+  EXPECT_EQ(Limit("1"), 1u) << "a plain 1 is one byte, as plain numbers are bytes";
+  EXPECT_EQ(Limit("auto"), kMachine);
+  EXPECT_EQ(Limit("0"), 0u);
+  EXPECT_EQ(Limit("none"), 0u);
+  EXPECT_EQ(Limit(" NONE "), 0u);
+}
+
+TEST(ParseMemoryLimit, RefusesWhatIsNotALimit) {
+  for (const char* bad : {"", "lots", "-1", "10 parsecs", "1e400", "nan"}) {
+    auto limit = ParseMemoryLimit(bad, kMachine);
+    EXPECT_FALSE(limit.ok()) << bad;
+    EXPECT_THAT(limit.status().message(), HasSubstr(absl::StrCat("\"", bad, "\""))) << bad;
+  }
+  EXPECT_FALSE(ParseMemoryLimit("0.0000000000001", 1000).ok()) << "no memory at all";
+}
+
+TEST(ParseMemoryFraction, ReadsFractionsAndOff) {
+  EXPECT_DOUBLE_EQ(*ParseMemoryFraction("--memory-target", "0.6"), 0.6);
+  EXPECT_DOUBLE_EQ(*ParseMemoryFraction("--memory-target", "1"), 1.0);
+  EXPECT_DOUBLE_EQ(*ParseMemoryFraction("--memory-target", "off"), 0.0);
+  EXPECT_DOUBLE_EQ(*ParseMemoryFraction("--memory-target", "false"), 0.0);
+  EXPECT_DOUBLE_EQ(*ParseMemoryFraction("--memory-target", "0"), 0.0);
+  auto bad = ParseMemoryFraction("--memory-pause", "1.5");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("--memory-pause"));
+  EXPECT_FALSE(ParseMemoryFraction("--memory-pause", "half").ok());
+}
+
+TEST(ApplyCgroupLimit, TakesTheSmallerOfMachineAndCgroup) {
+  EXPECT_EQ(ApplyCgroupLimit(1000, "max\n"), 1000u);
+  EXPECT_EQ(ApplyCgroupLimit(1000, ""), 1000u);
+  EXPECT_EQ(ApplyCgroupLimit(1000, "500\n"), 500u);
+  EXPECT_EQ(ApplyCgroupLimit(1000, "9223372036854771712\n"), 1000u) << "v1's 'unlimited'";
+  EXPECT_GT(MachineMemoryBytes(), 0u);
+  EXPECT_GT(ResidentBytes(), 0u);
 }
 
 }  // namespace

@@ -1693,6 +1693,116 @@ TEST_F(Stealing, StolenRestrictedTaskOnlyGoesWhereItMayRun) {
 
 // ------------------------------------------------------------------------------------ speculation
 
+// ------------------------------------------------------------------------------------ memory
+
+// Workers short of memory (WorkerHeartbeat.paused): no new work while another worker can take it,
+// no stealing or sending ahead to them, and work again once every capable worker is paused.
+class Memory : public Stealing {
+ protected:
+  void Heartbeat(const std::string& worker, bool paused) {
+    v1::WorkerToScheduler message;
+    v1::WorkerHeartbeat* hb = message.mutable_heartbeat();
+    hb->set_paused(paused);
+    hb->set_memory(1000);
+    hb->set_managed(1000);
+    hb->set_spilled(500);
+    hb->set_spilled_total(700);
+    hb->set_resident(9000);
+    state_->HandleWorkerMessage(IdOf(worker), message);
+    Flush();
+  }
+};
+
+TEST_F(Memory, APausedWorkerGetsNoNewTasksWhileAnotherCanTakeThem) {
+  AddWorker("A");
+  AddWorker("B");
+  Heartbeat("A", /*paused=*/true);
+  const JobId job = Run({T("r0"), T("r1"), T("r2"), T("r3")});
+  EXPECT_THAT(Sent("A"), IsEmpty());
+  EXPECT_THAT(Sent("B"), ElementsAre("r0", "r1"));  // up to B's saturation; the rest queue
+  EXPECT_EQ(Count(v1::TASK_STATE_QUEUED), 2u);
+  Complete("B", "r0");
+  EXPECT_THAT(Sent("B"), ElementsAre("r2"));
+  EXPECT_THAT(Sent("A"), IsEmpty());
+  // Running again: the queue reaches it at once.
+  Heartbeat("A", /*paused=*/false);
+  EXPECT_THAT(Sent("A"), ElementsAre("r3"));
+  Complete("B", "r1");
+  Complete("B", "r2");
+  Complete("A", "r3");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
+}
+
+TEST_F(Memory, ADependentAvoidsAPausedWorkerHoldingItsInput) {
+  AddWorker("A");
+  AddWorker("B");
+  Run({OnlyOn(T("big"), {"A"})});
+  Complete("A", "big", 1000000000);  // 10 s to move: A would be chosen by far
+  Heartbeat("A", /*paused=*/true);
+  Run({T("c", {"big"})});
+  ExpectProcessingOn("B", "c");
+}
+
+TEST_F(Memory, WhenEveryWorkerIsPausedWorkStillGoesOut) {
+  AddWorker("A");
+  AddWorker("B");
+  Heartbeat("A", /*paused=*/true);
+  Heartbeat("B", /*paused=*/true);
+  const JobId job = Run({T("r0"), T("r1"), T("r2", {"r0", "r1"})});
+  EXPECT_EQ(Processing("A") + Processing("B"), 2);
+  for (const std::string w : {"A", "B"}) {
+    for (const std::string& key : Sent(w)) Complete(w, key);
+  }
+  EXPECT_EQ(State("r2"), TaskState::kProcessing);
+  Complete(state_->WorkerOf("r2"), "r2");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
+}
+
+TEST_F(Memory, NothingIsStolenForAPausedWorker) {
+  AddWorker("w1");
+  AddWorker("w2");
+  Heartbeat("w2", /*paused=*/true);
+  std::vector<v1::Task> tasks = {T("r")};
+  for (int i = 0; i < 5; ++i) tasks.push_back(T("d" + std::to_string(i), {"r"}));
+  Run(tasks);
+  Complete("w1", "r");
+  for (int i = 0; i < 5; ++i) ExpectProcessingOn("w1", "d" + std::to_string(i));
+  EXPECT_THAT(StealRequests("w1"), IsEmpty());
+  Heartbeat("w2", /*paused=*/false);
+  EXPECT_THAT(StealRequests("w1"), ElementsAre("d4"));
+}
+
+TEST_F(Memory, StatusShowsPausedWorkersAndTheirMemory) {
+  AddWorker("A");
+  Heartbeat("A", /*paused=*/true);
+  v1::StatusReply status = state_->Status();
+  ASSERT_EQ(status.workers_size(), 1);
+  EXPECT_EQ(status.workers(0).state(), v1::WORKER_STATE_PAUSED);
+  EXPECT_TRUE(status.workers(0).paused());
+  EXPECT_EQ(status.workers(0).managed(), 1000u);
+  EXPECT_EQ(status.workers(0).spilled(), 500u);
+  EXPECT_EQ(status.workers(0).spilled_total(), 700u);
+  EXPECT_EQ(status.workers(0).resident(), 9000u);
+  Heartbeat("A", /*paused=*/false);
+  status = state_->Status();
+  EXPECT_EQ(status.workers(0).state(), v1::WORKER_STATE_RUNNING);
+  EXPECT_FALSE(status.workers(0).paused());
+}
+
+TEST_F(Memory, ATaskFailedForMemoryErrsAsOutOfMemory) {
+  AddWorker("A");
+  const JobId job = Run({T("x")});
+  ExpectProcessingOn("A", "x");
+  v1::TaskDone done;
+  done.set_key(DataKey("x"));
+  done.set_error("out of memory: worker A failed this task");
+  done.set_out_of_memory(true);
+  Report("A", std::move(done));
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_ERRED);
+  EXPECT_EQ(TaskErrorKind(job, "x"), v1::ERROR_KIND_OUT_OF_MEMORY);
+  EXPECT_THAT(TaskError(job, "x"), HasSubstr("out of memory"));
+}
+
 class Speculation : public Stealing {
  protected:
   Speculation() {
