@@ -53,6 +53,7 @@ absl::Status SchedulerState::AddWorker(WorkerId id, const v1::RegisterWorker& re
   }
   worker_by_name_[name] = id;
   worker_names_[id] = name;
+  if (journal_ != nullptr) JournalWorker(name, /*joined=*/true);
   WorkerBatch(id).mutable_registered()->set_worker_id(id);
   spdlog::info("worker {} ({}) joined with {} threads", name, w.address, w.nthreads);
 
@@ -69,6 +70,7 @@ void SchedulerState::RemoveWorker(WorkerId wid) {
   Worker w = std::move(it->second);
   workers_.erase(it);
   worker_by_name_.erase(w.name);
+  if (journal_ != nullptr) JournalWorker(w.name, /*joined=*/false);
   for (const uint32_t op : w.ops) --op_workers_[op];
   worker_out_.erase(wid);
   spdlog::log(
@@ -550,6 +552,7 @@ void SchedulerState::ProcessingToMemory(TaskId id, WorkerId wid) {
   t.waiting_on = 0;
   t.who_has.assign(1, wid);
   workers_.at(wid).has_what.insert(id);
+  if (journal_ != nullptr) JournalFinished(id);
   const double took = std::max(0.0, t.end - t.start);
   double& learned = op_duration_[t.op];
   learned = learned < 0 ? took : 0.5 * learned + 0.5 * took;
@@ -614,6 +617,7 @@ void SchedulerState::ToErred(TaskId id, TaskError error) {
   SetState(id, TaskState::kErred);
   t.waiting_on = 0;
   errors_[id] = std::move(error);
+  if (journal_ != nullptr) JournalErred(id);
   for (TaskId dep : t.deps) DependentDone(dep);
   if (t.holders > 0) OutputDone(id);
   for (TaskId d : t.dependents) {
@@ -798,10 +802,14 @@ void SchedulerState::Flush() {
   worker_out_.clear();
   for (auto& [cid, batch] : client_out_) comm_.SendToClient(cid, std::move(batch));
   client_out_.clear();
+  if (journal_ != nullptr) journal_->Commit();
   MaybeValidate();
 }
 
-void SchedulerState::Tick() { MaybeValidate(); }
+void SchedulerState::Tick() {
+  CheckJournal();
+  MaybeValidate();
+}
 
 void SchedulerState::Shutdown() {
   for (const auto& [wid, w] : workers_) WorkerBatch(wid).set_shutdown(true);

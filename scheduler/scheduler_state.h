@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -36,12 +37,14 @@
 #include "brisk/v1/scheduler.pb.h"
 #include "common/clock.h"
 #include "scheduler/compact_vector.h"
+#include "scheduler/journal_sink.h"
 #include "scheduler/key_and_spec.h"
 #include "scheduler/scheduler_comm.h"
 #include "scheduler/task_state.h"
 
 namespace brisk {
 
+class JournalReplay;
 using TaskId = uint32_t;
 
 struct SchedulerOptions {
@@ -88,6 +91,17 @@ class SchedulerState {
   void RemoveClient(ClientId client);
   void HandleClientMessage(ClientId client, v1::ClientToScheduler& message);
 
+  // ---- the journal (scheduler_restore.cc)
+  // From now on, what a restart needs is recorded to `sink` (nullptr: nothing is recorded).
+  void SetJournal(JournalSink* sink) { journal_ = sink; }
+  // Rebuilds, into an empty state, what a journal's records add up to. Tasks that had finished
+  // are held for `grace` (or until every worker the journal knew has reconnected) so that
+  // reconnecting workers can report them; then unfinished jobs resume (see the file's comment).
+  // An error when the journal contradicts itself.
+  absl::Status Restore(const JournalReplay& replay, absl::Duration grace);
+  // Whether restored work waits for workers to reconnect.
+  bool InRestoreGrace() const { return grace_; }
+
   // ---- queries (scheduler_queries.cc). Keys are as the user wrote them; where several tasks
   // of one key are known (different definitions), the newest job's is meant.
   v1::StatusReply Status() const;
@@ -103,8 +117,8 @@ class SchedulerState {
   void Shutdown();
 
   // Decisions that time alone triggers, made from the clock (the event loop calls this about
-  // twice a second, then Flush()). Nothing yet: later checks (silent workers, tasks that wait
-  // too long for a worker) start here.
+  // twice a second, then Flush()): the end of the grace period after a restore from a journal,
+  // and the journal's compaction (CheckJournal).
   void Tick();
 
   // Assigns queued work to workers with room; then sends one batch per destination.
@@ -340,6 +354,8 @@ class SchedulerState {
   void ReuseTask(Intake& in, TaskId id);
   void HoldOutputs(Intake& in, Job& job);
   TaskId NewTask(absl::string_view data_key);
+  // The fields of a new task that come from its spec (op, priority, retries, restrictions).
+  void ApplySpec(TaskId id, const v1::Task& spec);
   uint32_t InternOp(const std::string& op);
   // The user's key of a task (its data key without the suffix).
   absl::string_view UserKey(const Task& t) const;
@@ -360,6 +376,26 @@ class SchedulerState {
   bool OutputsSettled(const Job& job) const;
   void SendKeyUpdate(ClientId client, const Job& job, TaskId id);
   static v1::JobState WireState(JobState state);
+
+  // ---- the journal (scheduler_restore.cc)
+  void AddJournalTask(TaskId id, v1::JournalTask& out) const;
+  void JournalJob(const Job& job, const absl::flat_hash_set<TaskId>& recomputed);
+  void JournalFinished(TaskId id);
+  void JournalErred(TaskId id);
+  void JournalJobEnded(const Job& job);
+  void JournalJobReleased(JobId job);
+  void JournalPublished(const std::string& name, TaskId id);  // kNoTask: unpublished
+  void JournalWorker(const std::string& name, bool joined);
+  std::vector<v1::JournalRecord> JournalSnapshot() const;
+  // From Tick(): the end of the grace period after a restore, and compaction.
+  void CheckJournal();
+  void EndRestoreGrace(const char* why);
+  // A name for a worker a restored task ran on, as an id no connected worker has.
+  WorkerId RestoredWorker(const std::string& name);
+  // A restored output that a reconnecting worker may still bring back.
+  bool AwaitingRestore(TaskId id) const {
+    return grace_ && tasks_[id].state == TaskState::kReleased && grace_held_.contains(id);
+  }
 
   // ---- placement (scheduler_placement.cc)
   bool CanEverRun(const Worker& w, TaskId id) const;
@@ -452,6 +488,17 @@ class SchedulerState {
   absl::flat_hash_set<ClientId> clients_;
 
   bool trim_requested_ = false;
+
+  JournalSink* journal_ = nullptr;
+  // After a restore: finished tasks held until the grace period ends (counted in holders).
+  bool grace_ = false;
+  absl::flat_hash_set<TaskId> grace_held_;
+  absl::Time grace_deadline_;
+  std::set<std::string> grace_workers_;  // the workers the journal last knew, by name
+  // Workers restored tasks ran on, by name, with ids counting down from kNoWorker.
+  absl::flat_hash_map<std::string, WorkerId> restored_workers_;
+  WorkerId next_restored_worker_ = kNoWorker - 1;
+
   absl::flat_hash_map<WorkerId, v1::SchedulerToWorker> worker_out_;
   absl::flat_hash_map<ClientId, v1::SchedulerToClient> client_out_;
 };
