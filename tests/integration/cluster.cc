@@ -386,8 +386,39 @@ absl::StatusOr<size_t> TestCluster::AddWorker(const WorkerSpec& spec, bool wait_
   return index;
 }
 
-absl::Status TestCluster::KillWorker(size_t i) {
-  Daemon& d = daemons_.at(i + 1);
+absl::Status TestCluster::KillWorker(size_t i) { return Kill(daemons_.at(i + 1)); }
+
+absl::Status TestCluster::KillScheduler() { return Kill(daemons_.front()); }
+
+absl::Status TestCluster::RestartScheduler(const std::vector<std::string>& args,
+                                           absl::Duration timeout) {
+  Daemon& d = daemons_.front();
+  if (!d.reaped) return absl::FailedPreconditionError("the scheduler is still running");
+  const std::string address_file = absl::StrCat(dir_, "/scheduler.addr");
+  std::filesystem::remove(address_file);
+  std::vector<std::string> argv = {absl::StrCat(BinDir(), "/brisk-scheduler"), "--port",
+                                   absl::StrCat(port()), "--address-file", address_file};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto pid = Spawn(argv, d.log_path);
+  if (!pid.ok()) return pid.status();
+  d.pid = *pid;
+  d.reaped = false;
+  d.exit_expected = false;
+  const absl::Time deadline = absl::Now() + timeout;
+  while (!ReadAddressFile(address_file).ok()) {
+    if (!SchedulerAlive()) {
+      return absl::UnavailableError(
+          absl::StrCat("brisk-scheduler exited (", d.exit.ToString(), "):\n", SchedulerLog()));
+    }
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError("the restarted scheduler wrote no address file in time");
+    }
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TestCluster::Kill(Daemon& d) {
   if (d.reaped) return absl::FailedPreconditionError(absl::StrCat(d.name, " already exited"));
   if (kill(d.pid, SIGKILL) != 0) return absl::InternalError(std::strerror(errno));
   int status = 0;

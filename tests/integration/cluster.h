@@ -103,6 +103,13 @@ class TestCluster {
   absl::StatusOr<size_t> AddWorker(const WorkerSpec& spec, bool wait_registered = true);
   // SIGKILLs worker i and reaps it.
   absl::Status KillWorker(size_t i);
+  // SIGKILLs the scheduler and reaps it.
+  absl::Status KillScheduler();
+  // Starts the scheduler again, on the same port, with `args` beyond --port and --address-file
+  // (the first start's are not repeated), and returns once it listens. Its log goes on in the
+  // same file.
+  absl::Status RestartScheduler(const std::vector<std::string>& args,
+                                absl::Duration timeout = absl::Seconds(20));
   // Whether the daemon has not exited (reaps it if it has).
   bool WorkerAlive(size_t i) { return Alive(daemons_.at(i + 1)); }
   bool SchedulerAlive() { return Alive(daemons_.front()); }
@@ -133,6 +140,7 @@ class TestCluster {
   absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const std::string& log_path);
   bool Alive(Daemon& d);
   absl::StatusOr<ExitInfo> WaitExit(Daemon& d, absl::Duration timeout);
+  absl::Status Kill(Daemon& d);
 
   std::string dir_;
   std::string address_;
