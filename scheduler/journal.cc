@@ -30,7 +30,14 @@ void Frame(const v1::JournalRecord& record, std::string& out) {
   v1::JournalEntry entry;
   record.SerializeToString(entry.mutable_record());
   entry.set_crc32(Crc32(entry.record()));
-  google::protobuf::io::StringOutputStream stream(&out);
+  // Into room made for it: a StringOutputStream over `out` would double the whole batch's
+  // string (and zero the new half) for every record, quadratic in the batch.
+  const size_t size = entry.ByteSizeLong();
+  const size_t at = out.size();
+  const size_t framed =
+      google::protobuf::io::CodedOutputStream::VarintSize32(static_cast<uint32_t>(size)) + size;
+  out.resize(at + framed);
+  google::protobuf::io::ArrayOutputStream stream(out.data() + at, static_cast<int>(framed));
   google::protobuf::util::SerializeDelimitedToZeroCopyStream(entry, &stream);
 }
 
