@@ -115,6 +115,9 @@ void JournalReplay::Apply(const v1::JournalRecord& record) {
     case v1::JournalRecord::kWorkerLeft:
       workers_.erase(record.worker_left());
       return;
+    case v1::JournalRecord::kIncarnation:
+      incarnation_ = record.incarnation();
+      return;
     case v1::JournalRecord::KIND_NOT_SET:
       return;
   }

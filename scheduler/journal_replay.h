@@ -54,6 +54,8 @@ class JournalReplay {
   // Ended and released jobs, in the order they became both (history is trimmed in this order).
   const std::deque<uint64_t>& ended_order() const { return ended_order_; }
   uint64_t max_job_id() const { return max_job_id_; }
+  // The last incarnation recorded ("" when none).
+  const std::string& incarnation() const { return incarnation_; }
   uint64_t records() const { return records_; }
 
  private:
@@ -67,6 +69,7 @@ class JournalReplay {
   std::set<std::string> workers_;
   std::deque<uint64_t> ended_order_;
   uint64_t max_job_id_ = 0;
+  std::string incarnation_;
   uint64_t records_ = 0;
 };
 

@@ -214,7 +214,7 @@ absl::StatusOr<JobId> SchedulerState::CreateJob(ClientId client, PendingSubmit& 
   job.submitted = UnixSeconds(clock_.Now());
   ListJobTasks(in, job);
   HoldOutputs(in, job);
-  if (journal_ != nullptr) JournalJob(job, in.recompute);
+  if (journal_ != nullptr) JournalJob(job, in.recompute, in.created);
   // Dependencies first, so a task looks at inputs that are already on their way.
   for (TaskId id : job.tasks) {
     const TaskState s = tasks_[id].state;

@@ -37,7 +37,8 @@ void SchedulerState::AddJournalTask(TaskId id, v1::JournalTask& out) const {
   for (TaskId d : t.deps) out.add_deps(std::string(tasks_[d].key()));
 }
 
-void SchedulerState::JournalJob(const Job& job, const absl::flat_hash_set<TaskId>& recomputed) {
+void SchedulerState::JournalJob(const Job& job, const absl::flat_hash_set<TaskId>& recomputed,
+                                const std::vector<TaskId>& created) {
   v1::JournalRecord record;
   v1::JournalJobSubmitted& s = *record.mutable_job_submitted();
   s.set_id(job.id);
@@ -58,7 +59,12 @@ void SchedulerState::JournalJob(const Job& job, const absl::flat_hash_set<TaskId
     input(id);
     s.add_outputs(std::string(tasks_[id].key()));
   }
+  // A new task's data key may have been another task's, with the same spec, that ran and was
+  // dropped since: what that one did is not this one's.
   for (TaskId id : recomputed) s.add_recomputed(std::string(tasks_[id].key()));
+  for (TaskId id : created) {
+    if (id != kNoTask) s.add_recomputed(std::string(tasks_[id].key()));
+  }
   journal_->Record(record);
 }
 
@@ -408,12 +414,9 @@ void SchedulerState::EndRestoreGrace(const char* why) {
             return s != TaskState::kMemory && s != TaskState::kErred;
           }));
       if (job.outputs_left == 0) JobCheckDone(job);
-    } else if (job.holding && !job.watchers.empty() && OutputsSettled(job)) {
-      for (ClientId c : job.watchers) {
-        for (TaskId id : job.outputs) SendKeyUpdate(c, job, id);
-      }
-      AnnounceJobState(job);
     }
+    // An ended job's watchers heard of each output a worker brought back when it came back
+    // (OutputDone), and will hear of the others once computed again.
   }
   RunTransitions();
   MaybeValidate();

@@ -379,7 +379,9 @@ class SchedulerState {
 
   // ---- the journal (scheduler_restore.cc)
   void AddJournalTask(TaskId id, v1::JournalTask& out) const;
-  void JournalJob(const Job& job, const absl::flat_hash_set<TaskId>& recomputed);
+  // `recomputed`: known tasks the job submits again; `created`: its new tasks (kNoTask: none).
+  void JournalJob(const Job& job, const absl::flat_hash_set<TaskId>& recomputed,
+                  const std::vector<TaskId>& created);
   void JournalFinished(TaskId id);
   void JournalErred(TaskId id);
   void JournalJobEnded(const Job& job);
