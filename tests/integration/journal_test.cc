@@ -80,7 +80,9 @@ TEST_F(JournalTest, FinishedJobsKeepTheirStatesAndLogsAcrossAKill9) {
   EXPECT_THAT(logs.out, HasSubstr("to-stderr"));
   EXPECT_THAT(cluster_->SchedulerLog(), HasSubstr("journal: restored 2 jobs"));
   // Job ids go on after the restored ones.
+  // (The killed worker still counts among the cluster's: wait for this one alone.)
   ASSERT_TRUE(cluster_->AddWorker(WorkerSpec("w1"), /*wait_registered=*/false).ok());
+  ASSERT_TRUE(cluster_->WaitForWorkers(1).ok());
   CliResult next = Cli({"submit", "--no-wait", good});
   ASSERT_EQ(next.exit_code, 0) << next.ToString();
   EXPECT_EQ(next.out, "3\n");
