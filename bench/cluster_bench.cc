@@ -76,6 +76,7 @@ struct Flags {
   bool skip_1m = false;
   bool keep_logs = false;
   double timeout_s = 600;
+  bool journal = false;
 };
 
 void Progress(const std::string& message) {
@@ -129,6 +130,7 @@ class Bench {
     ProcessClusterOptions options;
     options.bin_dir = flags_.bin_dir;
     options.dir = absl::StrCat(work_dir_, "/cluster-", clusters_++);
+    options.journal = flags_.journal;
     return ProcessCluster::Start(options);
   }
 
@@ -374,6 +376,8 @@ int main(int argc, char** argv) {
       absl::StrCat("Comma-separated workloads to run, of: ", absl::StrJoin(AllWorkloads(), ",")));
   app.add_flag("--skip-1m", flags.skip_1m, "Skip independent_1m");
   app.add_flag("--keep-logs", flags.keep_logs, "Keep the daemons' logs (else removed on success)");
+  app.add_flag("--journal", flags.journal,
+               "The scheduler keeps a journal (brisk-scheduler --journal), to measure its cost");
   app.add_option("--timeout", flags.timeout_s, "Seconds one run may take before it is an error")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 86400.0));

@@ -66,9 +66,15 @@ absl::Status ProcessCluster::Boot() {
   const std::string address_file = absl::StrCat(options_.dir, "/scheduler.addr");
   std::filesystem::remove(address_file, ec);
 
-  auto scheduler = ChildProcess::Spawn({absl::StrCat(options_.bin_dir, "/brisk-scheduler"),
-                                        "--port", "0", "--address-file", address_file},
-                                       absl::StrCat(options_.dir, "/scheduler.log"));
+  std::vector<std::string> scheduler_argv = {absl::StrCat(options_.bin_dir, "/brisk-scheduler"),
+                                             "--port", "0", "--address-file", address_file};
+  if (options_.journal) {
+    const std::string journal = absl::StrCat(options_.dir, "/scheduler.journal");
+    std::filesystem::remove(journal, ec);
+    scheduler_argv.insert(scheduler_argv.end(), {"--journal", journal});
+  }
+  auto scheduler =
+      ChildProcess::Spawn(scheduler_argv, absl::StrCat(options_.dir, "/scheduler.log"));
   if (!scheduler.ok()) return scheduler.status();
   scheduler_ = std::move(*scheduler);
 

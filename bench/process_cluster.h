@@ -27,6 +27,8 @@ struct ProcessClusterOptions {
   std::string dir;      // address file and daemon logs go here (created if missing)
   int workers = 2;
   int threads_per_worker = 1;
+  // The scheduler keeps a journal in `dir` (brisk-scheduler --journal), to measure its cost.
+  bool journal = false;
   absl::Duration ready_timeout = absl::Seconds(60);
 };
 

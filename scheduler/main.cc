@@ -64,6 +64,16 @@ int main(int argc, char** argv) {
                "broken one (slow; for debugging)");
   app.add_option("--max-message-mb", options.max_message_bytes, "Largest message accepted, in MiB")
       ->transform([](std::string s) { return std::to_string(std::stoll(s) << 20); });
+  app.add_option("--journal", options.journal_path,
+                 "Record jobs, finished tasks and published names to this file (created if "
+                 "missing) and, on start, restore what it recorded: a scheduler restarted on it "
+                 "resumes unfinished jobs with the values reconnecting workers still hold");
+  double journal_grace = absl::ToDoubleSeconds(options.journal_grace);
+  app.add_option("--journal-grace", journal_grace,
+                 "After a restore, seconds to wait for the workers the journal knew to reconnect "
+                 "before computing again what they may hold")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error")
       ->capture_default_str();
   std::string token_file;
@@ -79,6 +89,7 @@ int main(int argc, char** argv) {
   brisk::InitLogging(log_level);
   options.keepalive_time = absl::Seconds(keepalive_s);
   options.keepalive_timeout = absl::Seconds(keepalive_timeout_s);
+  options.journal_grace = absl::Seconds(journal_grace);
 
   if (!token_file.empty()) {
     auto token = brisk::ReadTokenFile(token_file);

@@ -213,6 +213,7 @@ absl::StatusOr<JobId> SchedulerState::CreateJob(ClientId client, PendingSubmit& 
   job.submitted = UnixSeconds(clock_.Now());
   ListJobTasks(in, job);
   HoldOutputs(in, job);
+  if (journal_ != nullptr) JournalJob(job, in.recompute, in.created);
   // Dependencies first, so a task looks at inputs that are already on their way.
   for (TaskId id : job.tasks) {
     const TaskState s = tasks_[id].state;
@@ -305,18 +306,9 @@ TaskId SchedulerState::CreateTask(Intake& in, int i) {
   Intake::Plan& plan = in.plans[i];
   const v1::Task& spec = in.graph.tasks(i);
   const TaskId id = NewTask(plan.data_key);
+  ApplySpec(id, spec);
   Task& t = tasks_[id];
-  t.op = InternOp(spec.op());
-  t.needs_op = !op_builtin_[t.op];
-  t.priority = spec.priority();
   t.order = next_order_++;
-  if (spec.retries() > 0) retries_[id].left = spec.retries();
-  t.restricted = !spec.resources().empty() || !spec.workers().empty();
-  if (t.restricted) {
-    Restrictions& r = restrictions_[id];
-    r.resources.insert(spec.resources().begin(), spec.resources().end());
-    r.workers.assign(spec.workers().begin(), spec.workers().end());
-  }
   for (Intake::Node dep : plan.deps) {
     const TaskId d = dep >= 0 ? static_cast<TaskId>(dep) : in.created[Intake::Index(dep)];
     t.deps.push_back(d);
@@ -325,6 +317,20 @@ TaskId SchedulerState::CreateTask(Intake& in, int i) {
   t.key_spec.set_spec(plan.spec);
   std::string().swap(plan.spec);
   return id;
+}
+
+void SchedulerState::ApplySpec(TaskId id, const v1::Task& spec) {
+  Task& t = tasks_[id];
+  t.op = InternOp(spec.op());
+  t.needs_op = !op_builtin_[t.op];
+  t.priority = spec.priority();
+  if (spec.retries() > 0) retries_[id].left = spec.retries();
+  t.restricted = !spec.resources().empty() || !spec.workers().empty();
+  if (t.restricted) {
+    Restrictions& r = restrictions_[id];
+    r.resources.insert(spec.resources().begin(), spec.resources().end());
+    r.workers.assign(spec.workers().begin(), spec.workers().end());
+  }
 }
 
 // A depth-first walk from the outputs over the graph as resolved: creates the new tasks and
@@ -460,7 +466,7 @@ void SchedulerState::OutputDone(TaskId id) {
 
 bool SchedulerState::OutputsSettled(const Job& job) const {
   for (TaskId id : job.outputs) {
-    if (IsActive(tasks_[id].state)) return false;
+    if (IsActive(tasks_[id].state) || AwaitingRestore(id)) return false;
   }
   return true;
 }
@@ -478,6 +484,7 @@ void SchedulerState::JobCheckDone(Job& job) {
 void SchedulerState::EndJob(Job& job, JobState state) {
   job.state = state;
   job.ended = UnixSeconds(clock_.Now());
+  if (journal_ != nullptr) JournalJobEnded(job);
   for (TaskId id : job.tasks) --tasks_[id].live_jobs;
   AnnounceJobState(job);
   if (!job.holding) ended_jobs_.push_back(job.id);
@@ -523,6 +530,7 @@ void SchedulerState::CancelJob(Job& job) {
 void SchedulerState::ReleaseJob(Job& job) {
   if (!job.holding) return;
   job.holding = false;
+  if (journal_ != nullptr) JournalJobReleased(job.id);
   for (TaskId id : job.outputs) {
     Task& t = tasks_[id];
     --t.holders;
@@ -576,7 +584,7 @@ void SchedulerState::WatchJob(ClientId client, JobId jid) {
   for (TaskId id : job.outputs) {
     const TaskState s = tasks_[id].state;
     if (s == TaskState::kMemory || s == TaskState::kErred || s == TaskState::kCancelled ||
-        (s == TaskState::kReleased && job.state != JobState::kRunning)) {
+        (s == TaskState::kReleased && job.state != JobState::kRunning && !AwaitingRestore(id))) {
       SendKeyUpdate(client, job, id);
     }
   }

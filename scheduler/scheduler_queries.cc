@@ -138,6 +138,7 @@ absl::Status SchedulerState::Publish(const std::string& name, const std::string&
   }
   published_[name] = id;
   ++tasks_[id].holders;
+  if (journal_ != nullptr) JournalPublished(name, id);
   MaybeValidate();
   return absl::OkStatus();
 }
@@ -150,6 +151,7 @@ absl::Status SchedulerState::Unpublish(const std::string& name) {
   const TaskId id = it->second;
   published_.erase(it);
   --tasks_[id].holders;
+  if (journal_ != nullptr) JournalPublished(name, kNoTask);
   MaybeRelease(id);
   MaybeForget(id);  // it may have failed since, when computed again
   RunTransitions();

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/address_file.h"
 #include "common/auth.h"
+#include "scheduler/journal_replay.h"
 #include "spdlog/spdlog.h"
 
 namespace brisk {
@@ -18,6 +19,18 @@ absl::Status SchedulerServer::Start() {
   }
   service_ = std::make_unique<SchedulerService>(options_.auth_token, [this] { RequestStop(); });
   state_ = std::make_unique<SchedulerState>(*service_, RealClock::Get(), options_.scheduler);
+  if (!options_.journal_path.empty()) {
+    // Restored before the loop runs and before anything connects.
+    JournalReplay replay(options_.scheduler.job_history);
+    absl::StatusOr<std::unique_ptr<Journal>> journal = Journal::Open(
+        options_.journal_path, [&replay](const v1::JournalRecord& r) { replay.Apply(r); });
+    if (!journal.ok()) return journal.status();
+    if (absl::Status restored = state_->Restore(replay, options_.journal_grace); !restored.ok()) {
+      return restored;
+    }
+    journal_ = std::move(*journal);
+    state_->SetJournal(journal_.get());
+  }
   loop_ = std::make_unique<EventLoop>(*state_);
   service_->SetLoop(loop_.get());
   loop_->Start();
@@ -67,6 +80,7 @@ void SchedulerServer::Stop() {
   stopped_ = true;
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   if (loop_) loop_->Stop();
+  if (journal_) journal_->Sync();  // the loop is stopped: nothing records any more
 }
 
 }  // namespace brisk

@@ -11,6 +11,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "scheduler/event_loop.h"
+#include "scheduler/journal.h"
 #include "scheduler/scheduler_service.h"
 #include "scheduler/scheduler_state.h"
 
@@ -33,6 +34,12 @@ struct SchedulerServerOptions {
   // milliseconds.
   absl::Duration keepalive_time = absl::Seconds(10);
   absl::Duration keepalive_timeout = absl::Seconds(60);
+  // The journal file (empty: none). Start() restores what it recorded before serving, then
+  // records to it; see scheduler_restore.cc.
+  std::string journal_path;
+  // After a restore, how long finished work waits for workers to reconnect and report their
+  // values before it is computed again (ended early once every worker the journal knew is back).
+  absl::Duration journal_grace = absl::Seconds(5);
   SchedulerOptions scheduler;
 };
 
@@ -56,6 +63,7 @@ class SchedulerServer {
   std::string address_;
   absl::Notification stop_requested_;
   std::unique_ptr<SchedulerService> service_;
+  std::unique_ptr<Journal> journal_;  // outlives state_, which records to it
   std::unique_ptr<SchedulerState> state_;
   std::unique_ptr<EventLoop> loop_;
   std::unique_ptr<grpc::Server> server_;

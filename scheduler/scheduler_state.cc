@@ -72,6 +72,7 @@ absl::Status SchedulerState::AddWorker(WorkerId id, const v1::RegisterWorker& re
   w.last_seen = UnixSeconds(clock_.Now());
   worker_by_name_[name] = id;
   worker_names_[id] = name;
+  if (journal_ != nullptr) JournalWorker(name, /*joined=*/true);
   v1::WorkerRegistered* registered = WorkerBatch(id).mutable_registered();
   registered->set_worker_id(id);
   registered->set_incarnation(incarnation_);
@@ -89,7 +90,13 @@ absl::Status SchedulerState::AddWorker(WorkerId id, const v1::RegisterWorker& re
     for (const v1::HeldValue& held : reg.held()) WorkerBatch(id).add_release(held.key());
   } else {
     for (const v1::HeldValue& held : reg.held()) {
-      TakeHeldValue(id, held, departed.empty() ? nullptr : &departed.mapped());
+      // After a restore from a journal, a worker with no record brings nothing back (see
+      // Restore); otherwise, with no record, this scheduler never saw it leave: all is taken.
+      static const absl::flat_hash_map<TaskId, uint64_t> kNothing;
+      TakeHeldValue(id, held,
+                    !departed.empty() ? &departed.mapped()
+                    : restored_       ? &kNothing
+                                      : nullptr);
     }
   }
   RunTransitions();
@@ -196,6 +203,7 @@ void SchedulerState::RemoveWorker(WorkerId wid, absl::string_view cause) {
   workers_.erase(it);
   worker_by_name_.erase(w.name);
   if (workers_.empty()) no_workers_since_ = clock_.Now();
+  if (journal_ != nullptr) JournalWorker(w.name, /*joined=*/false);
   for (const uint32_t op : w.ops) --op_workers_[op];
   worker_out_.erase(wid);
   spdlog::log(
@@ -723,6 +731,7 @@ void SchedulerState::ProcessingToMemory(TaskId id, WorkerId wid) {
   t.waiting_on = 0;
   t.who_has.assign(1, wid);
   workers_.at(wid).has_what.insert(id);
+  if (journal_ != nullptr) JournalFinished(id);
   const double took = std::max(0.0, t.end - t.start);
   double& learned = op_duration_[t.op];
   learned = learned < 0 ? took : 0.5 * learned + 0.5 * took;
@@ -829,6 +838,7 @@ void SchedulerState::ToErred(TaskId id, TaskError error) {
   SetState(id, TaskState::kErred);
   t.waiting_on = 0;
   errors_[id] = std::move(error);
+  if (journal_ != nullptr) JournalErred(id);
   for (TaskId dep : t.deps) DependentDone(dep);
   if (t.holders > 0) OutputDone(id);
   for (TaskId d : t.dependents) {
@@ -1020,6 +1030,7 @@ void SchedulerState::Flush() {
   worker_out_.clear();
   for (auto& [cid, batch] : client_out_) comm_.SendToClient(cid, std::move(batch));
   client_out_.clear();
+  if (journal_ != nullptr) journal_->Commit();
   MaybeValidate();
 }
 
@@ -1028,6 +1039,7 @@ void SchedulerState::Tick() {
   RunTransitions();
   CheckNoWorker();
   CheckRetireTimeouts();
+  CheckJournal();
   MaybeValidate();
 }
 

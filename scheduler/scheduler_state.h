@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -36,12 +37,14 @@
 #include "brisk/v1/scheduler.pb.h"
 #include "common/clock.h"
 #include "scheduler/compact_vector.h"
+#include "scheduler/journal_sink.h"
 #include "scheduler/key_and_spec.h"
 #include "scheduler/scheduler_comm.h"
 #include "scheduler/task_state.h"
 
 namespace brisk {
 
+class JournalReplay;
 using TaskId = uint32_t;
 
 struct SchedulerOptions {
@@ -116,6 +119,18 @@ class SchedulerState {
   void RemoveClient(ClientId client);
   void HandleClientMessage(ClientId client, v1::ClientToScheduler& message);
 
+  // ---- the journal (scheduler_restore.cc)
+  // From now on, what a restart needs is recorded to `sink` (nullptr: nothing is recorded).
+  // Records to `sink` from now on, starting with this scheduler's incarnation.
+  void SetJournal(JournalSink* sink);
+  // Rebuilds, into an empty state, what a journal's records add up to. Tasks that had finished
+  // are held for `grace` (or until every worker the journal knew has reconnected) so that
+  // reconnecting workers can report them; then unfinished jobs resume (see the file's comment).
+  // An error when the journal contradicts itself.
+  absl::Status Restore(const JournalReplay& replay, absl::Duration grace);
+  // Whether restored work waits for workers to reconnect.
+  bool InRestoreGrace() const { return grace_; }
+
   // ---- queries (scheduler_queries.cc). Keys are as the user wrote them; where several tasks
   // of one key are known (different definitions), the newest job's is meant.
   v1::StatusReply Status() const;
@@ -138,7 +153,8 @@ class SchedulerState {
 
   // Decisions that time alone triggers, made from the clock (the event loop calls this about
   // twice a second, then Flush()): each is a Check...() function of its own (silent workers,
-  // tasks no worker can run, retiring workers past SchedulerOptions::retire_timeout_s).
+  // tasks no worker can run, retiring workers past SchedulerOptions::retire_timeout_s, the end
+  // of the grace period after a restore from a journal and the journal's compaction).
   void Tick();
 
   // Assigns queued work to workers with room; then sends one batch per destination.
@@ -418,6 +434,8 @@ class SchedulerState {
   void ReuseTask(Intake& in, TaskId id);
   void HoldOutputs(Intake& in, Job& job);
   TaskId NewTask(absl::string_view data_key);
+  // The fields of a new task that come from its spec (op, priority, retries, restrictions).
+  void ApplySpec(TaskId id, const v1::Task& spec);
   uint32_t InternOp(const std::string& op);
   // The user's key of a task (its data key without the suffix).
   absl::string_view UserKey(const Task& t) const;
@@ -438,6 +456,28 @@ class SchedulerState {
   bool OutputsSettled(const Job& job) const;
   void SendKeyUpdate(ClientId client, const Job& job, TaskId id);
   static v1::JobState WireState(JobState state);
+
+  // ---- the journal (scheduler_restore.cc)
+  void AddJournalTask(TaskId id, v1::JournalTask& out) const;
+  // `recomputed`: known tasks the job submits again; `created`: its new tasks (kNoTask: none).
+  void JournalJob(const Job& job, const absl::flat_hash_set<TaskId>& recomputed,
+                  const std::vector<TaskId>& created);
+  void JournalFinished(TaskId id);
+  void JournalErred(TaskId id);
+  void JournalJobEnded(const Job& job);
+  void JournalJobReleased(JobId job);
+  void JournalPublished(const std::string& name, TaskId id);  // kNoTask: unpublished
+  void JournalWorker(const std::string& name, bool joined);
+  std::vector<v1::JournalRecord> JournalSnapshot() const;
+  // From Tick(): the end of the grace period after a restore, and compaction.
+  void CheckJournal();
+  void EndRestoreGrace(const char* why);
+  // A name for a worker a restored task ran on, as an id no connected worker has.
+  WorkerId RestoredWorker(const std::string& name);
+  // A restored output that a reconnecting worker may still bring back.
+  bool AwaitingRestore(TaskId id) const {
+    return grace_ && tasks_[id].state == TaskState::kReleased && grace_held_.contains(id);
+  }
 
   // ---- placement (scheduler_placement.cc)
   bool CanEverRun(const Worker& w, TaskId id) const;
@@ -585,6 +625,18 @@ class SchedulerState {
 
   bool trim_requested_ = false;
   double last_tick_ = -1;  // clock_ seconds of the last Tick() (< 0: none yet)
+
+  JournalSink* journal_ = nullptr;
+  bool restored_ = false;  // from a journal: held values come back only with a record
+  // After a restore: finished tasks held until the grace period ends (counted in holders).
+  bool grace_ = false;
+  absl::flat_hash_set<TaskId> grace_held_;
+  absl::Time grace_deadline_;
+  std::set<std::string> grace_workers_;  // the workers the journal last knew, by name
+  // Workers restored tasks ran on, by name, with ids counting down from kNoWorker.
+  absl::flat_hash_map<std::string, WorkerId> restored_workers_;
+  WorkerId next_restored_worker_ = kNoWorker - 1;
+
   absl::flat_hash_map<WorkerId, v1::SchedulerToWorker> worker_out_;
   absl::flat_hash_map<ClientId, v1::SchedulerToClient> client_out_;
 };

@@ -69,6 +69,7 @@ absl::Status SchedulerState::ValidateState() const {
     if (id >= tasks_.size() || tasks_[id].free) return fail("published \"", name, "\" is gone");
     ++holds[id];
   }
+  for (TaskId id : grace_held_) ++holds[id];  // after a restore (scheduler_restore.cc)
   auto count = [](const absl::flat_hash_map<TaskId, uint32_t>& m, TaskId id) -> uint32_t {
     auto it = m.find(id);
     return it == m.end() ? 0 : it->second;

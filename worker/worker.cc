@@ -171,9 +171,10 @@ void Worker::Retire(const std::string& why) {
       return;
     }
     // Between two streams (the scheduler went away): nobody can take its values over.
-    spdlog::warn("worker {}: {} while not connected to the scheduler: stopping; the {} values it "
-                 "holds are lost",
-                 options_.name, why, store_.size());
+    spdlog::warn(
+        "worker {}: {} while not connected to the scheduler: stopping; the {} values it "
+        "holds are lost",
+        options_.name, why, store_.size());
   }
   Stop();
 }

@@ -6,7 +6,10 @@
 // job must have ended, and every output held must have the value its own job's definition gives:
 // the fake workers compute a value from the task's op, literals and inputs, so a key carrying
 // another definition's value is caught. A failing seed is printed with its events; rerun it alone
-// with BRISK_SEED=N.
+// with BRISK_SEED=N. The state records to a journal sink throughout; every few events a fresh
+// state is restored from the records so far (now and then compacted to a snapshot first), and
+// must be valid and, while it waits for workers to reconnect, agree with the live state on every
+// job's state.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -24,6 +27,8 @@
 #include "common/clock.h"
 #include "common/graph_validate.h"
 #include "common/state_names.h"
+#include "scheduler/journal_replay.h"
+#include "scheduler/journal_sink.h"
 #include "scheduler/scheduler_state.h"
 #include "tests/support/fake_clock.h"
 
@@ -131,6 +136,34 @@ class FakeCluster : public SchedulerComm {
   std::map<JobId, v1::JobState> job_state;
 };
 
+// Keeps committed records; a compaction replaces them with the snapshot, as the file does.
+class RecordingJournal : public JournalSink {
+ public:
+  void Record(const v1::JournalRecord& record) override { batch_.push_back(record); }
+  void Commit() override {
+    records.insert(records.end(), batch_.begin(), batch_.end());
+    batch_.clear();
+  }
+  bool WantsCompaction() const override { return compact; }
+  absl::Status Rewrite(const std::vector<v1::JournalRecord>& snapshot) override {
+    records = snapshot;
+    batch_.clear();
+    compact = false;
+    return absl::OkStatus();
+  }
+  std::vector<v1::JournalRecord> records;
+  bool compact = false;
+
+ private:
+  std::vector<v1::JournalRecord> batch_;
+};
+
+class DiscardingComm : public SchedulerComm {
+ public:
+  void SendToWorker(WorkerId, v1::SchedulerToWorker) override {}
+  void SendToClient(ClientId, v1::SchedulerToClient) override {}
+};
+
 class RandomRun {
  public:
   explicit RandomRun(uint64_t seed) : rng_(seed) {
@@ -141,6 +174,7 @@ class RandomRun {
     options_.no_worker_timeout_s = Chance(0.5) ? 15 : 0;
     options_.allowed_failures = Pick(1, 3);
     state_ = std::make_unique<SchedulerState>(cluster_, clock_, options_);
+    state_->SetJournal(&journal_);
   }
 
   // Runs `steps` random events and the drain; returns the first problem, or "".
@@ -148,10 +182,56 @@ class RandomRun {
     AddClient();
     AddWorker();
     for (int step = 0; step < steps; ++step) {
-      const std::string problem = Step();
+      std::string problem = Step();
+      if (problem.empty() && step % 20 == 19) problem = CheckRestore(/*compact=*/step % 40 == 39);
       if (!problem.empty()) return problem;
     }
-    return Drain();
+    std::string problem = Drain();
+    if (problem.empty()) problem = CheckRestore(/*compact=*/false);
+    return problem;
+  }
+
+  // A scheduler restarted on the journal as it is now: valid, and every job it restored in the
+  // state the live one has it in (it may have dropped more ended jobs: the replay trims history
+  // at once, the live state at its next client event).
+  std::string CheckRestore(bool compact) {
+    if (compact) {
+      journal_.compact = true;
+      state_->Tick();
+      state_->Flush();
+      Log("journal compacted");
+    }
+    JournalReplay replay(options_.job_history);
+    for (const v1::JournalRecord& record : journal_.records) replay.Apply(record);
+    DiscardingComm comm;
+    // In its grace period (this clock stands still) it is what the journal recorded: every job
+    // in the live state's state. With no grace, it goes on at once to compute what no worker
+    // brought back (none here), which may fail where the live state still holds a value: that
+    // is only checked for validity.
+    SchedulerState restored(comm, clock_, options_);
+    absl::Status status = restored.Restore(replay, absl::Hours(1));
+    if (!status.ok()) return absl::StrCat("restore failed: ", status.message());
+    restored.Flush();
+    if (absl::Status valid = restored.ValidateState(); !valid.ok()) {
+      return absl::StrCat("restored state: ", valid.message());
+    }
+    const v1::ListJobsReply jobs = restored.ListJobs();
+    for (const v1::JobInfo& job : jobs.jobs()) {
+      absl::StatusOr<v1::JobInfo> live = state_->GetJob(job.id(), false);
+      if (!live.ok()) return absl::StrCat("restored job ", job.id(), " the live state dropped");
+      if (live->state() != job.state()) {
+        return absl::StrCat("job ", job.id(), " is ", StateName(live->state()), ", restored ",
+                            StateName(job.state()));
+      }
+    }
+    SchedulerState resumed(comm, clock_, options_);
+    status = resumed.Restore(replay, absl::ZeroDuration());
+    if (!status.ok()) return absl::StrCat("restore failed: ", status.message());
+    resumed.Flush();
+    if (absl::Status valid = resumed.ValidateState(); !valid.ok()) {
+      return absl::StrCat("restored state, resumed: ", valid.message());
+    }
+    return "";
   }
 
   std::string Events() const { return absl::StrJoin(events_, "\n  "); }
@@ -596,6 +676,7 @@ class RandomRun {
   FakeClock clock_;
   SchedulerOptions options_;
   FakeCluster cluster_;
+  RecordingJournal journal_;
   std::unique_ptr<SchedulerState> state_;
   ClientId next_client_ = 1;
   WorkerId next_worker_ = 1;
