@@ -68,6 +68,7 @@ class FakeCluster : public SchedulerComm {
     std::map<std::string, std::map<std::string, uint64_t>> captured;
     std::vector<v1::Dependency> acquires;  // values to fetch from a peer and keep
     bool told_to_go = false;               // the scheduler said shut down
+    std::string incarnation;               // the scheduler's, from WorkerRegistered
 
     void Store(const std::string& key, uint64_t value) {
       store[key] = value;
@@ -88,6 +89,7 @@ class FakeCluster : public SchedulerComm {
     auto it = workers.find(id);
     if (it == workers.end()) return;
     FakeWorker& w = it->second;
+    if (batch.has_registered()) w.incarnation = batch.registered().incarnation();
     for (const v1::ComputeTask& c : batch.compute()) w.assigned.push_back(c);
     for (const std::string& key : batch.release()) w.store.erase(key);
     for (const std::string& key : batch.cancel()) Drop(w, key);
@@ -354,8 +356,9 @@ class RandomRun {
   }
 
   // A worker loses its stream and registers again under its name (a new id), offering what it
-  // stores, as a worker does after losing the scheduler; it dropped the tasks it had. Sometimes
-  // the scheduler noticed the old stream's end first, sometimes the registration replaces it.
+  // stores and the incarnation the scheduler gave it, as a worker does after losing the
+  // scheduler; it dropped the tasks it had. Sometimes the scheduler noticed the old stream's end
+  // first, sometimes the registration replaces it.
   void ReconnectWorker() {
     if (cluster_.workers.empty()) return;
     auto it = std::next(cluster_.workers.begin(), Pick(0, cluster_.workers.size() - 1));
@@ -373,6 +376,7 @@ class RandomRun {
     reg.set_address(absl::StrCat(w.name, ":1"));
     reg.set_nthreads(Pick(1, 2));
     reg.set_reconnect(true);
+    reg.set_incarnation(w.incarnation);
     for (const auto& [key, value] : w.store) {
       v1::HeldValue* held = reg.add_held();
       held->set_key(key);
