@@ -22,6 +22,9 @@
 // down anyway; what it alone held is recomputed (and logged). With nowhere to move its values (it
 // is the last worker taking tasks) it is told at once, and its values are lost: `brisk retire`
 // refuses that case, so only a SIGTERM'd last worker gets there.
+// A retiring worker whose stream breaks and that registers again (`reconnect`) goes on retiring,
+// by the same deadline (AddWorker, from its departed_ record): it never hears of `brisk retire`,
+// and says it is retiring only once.
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
