@@ -235,10 +235,12 @@ void SchedulerState::RemoveWorker(WorkerId wid, absl::string_view cause) {
     t.who_has.erase(std::remove(t.who_has.begin(), t.who_has.end(), wid), t.who_has.end());
     if (t.who_has.empty() && t.state == TaskState::kMemory) Recommend(id, TaskState::kReleased);
   }
-  // Values on their way to it will not arrive: they are asked of another worker if still needed.
+  // Values on their way to it, or from it, will not arrive (a worker does not say when it could
+  // not acquire a value): they are asked again, of another worker or from another holder, if
+  // still needed.
   for (auto a = acquiring_.begin(); a != acquiring_.end();) {
     auto next = std::next(a);
-    if (a->second == wid) acquiring_.erase(a);
+    if (a->second.to == wid || a->second.from == wid) acquiring_.erase(a);
     a = next;
   }
   // Its running tasks run again elsewhere (the worker is gone, so placement will not pick it),

@@ -537,8 +537,12 @@ class SchedulerState {
   absl::flat_hash_map<TaskId, std::vector<JobId>> more_output_jobs_;
   absl::flat_hash_map<TaskId, Retries> retries_;  // only some tasks: see Retries
   absl::flat_hash_map<TaskId, Crashes> crashes_;  // only tasks that had a crash
-  // Values of retiring workers on their way to another worker: task -> the worker fetching it.
-  absl::flat_hash_map<TaskId, WorkerId> acquiring_;
+  // A value of a retiring worker on its way to another: who fetches it, and from whom.
+  struct Acquiring {
+    WorkerId to = kNoWorker;
+    WorkerId from = kNoWorker;
+  };
+  absl::flat_hash_map<TaskId, Acquiring> acquiring_;
   uint64_t next_order_ = 0;
   // The worklist: applied first in, first out from `next_recommendation_`; emptied, and the
   // errors with it, when all are applied.

@@ -2859,5 +2859,52 @@ TEST_F(CrashesAndRetirement, ANewWorkerWithTheNameOfOneThatRetiredIsNotRetiring)
   EXPECT_EQ(Sent("w1").size(), 1u);
 }
 
+TEST_F(CrashesAndRetirement, AHandoverFromAWorkerThatDiedIsAskedAgainFromAnotherHolder) {
+  AddWorker("w1");
+  AddWorker("w2");
+  AddWorker("w3");
+  Run({T("a"), T("b")}, {"a", "b"});
+  ExpectProcessingOn("w1", "a");
+  ExpectProcessingOn("w2", "b");
+  Complete("w1", "a");
+  ASSERT_TRUE(Retire({"w1"}).ok());
+  ASSERT_EQ(Acquires("w2").size(), 1u);
+  // w2 retires too (it still runs b), then has a: a still has to move, to w3, from w1.
+  v1::WorkerToScheduler message;
+  message.set_retiring("signal 15");
+  WorkerSays("w2", std::move(message));
+  StealAnswer("w2", "b", /*ok=*/false);
+  Acquired("w2", "a");
+  std::vector<v1::Dependency> acquires = Acquires("w3");
+  ASSERT_EQ(acquires.size(), 1u);
+  EXPECT_THAT(acquires[0].who_has(), ElementsAre(Addr("w1")));
+  // w1 dies before w3 fetched it: w3 cannot, and does not say so. It is asked again, from w2.
+  KillWorker("w1");
+  EXPECT_THAT(state_->WhoHasKey("a"), ElementsAre("w2"));
+  acquires = Acquires("w3");
+  ASSERT_EQ(acquires.size(), 2u);
+  EXPECT_THAT(acquires[1].who_has(), ElementsAre(Addr("w2")));
+  Acquired("w3", "a");
+  EXPECT_THAT(state_->WhoHasKey("a"), UnorderedElementsAre("w2", "w3"));
+  Complete("w2", "b");
+  ASSERT_EQ(Acquires("w3").size(), 3u);
+  Acquired("w3", "b");
+  EXPECT_TRUE(ToldToShutDown("w2"));
+}
+
+TEST_F(CrashesAndRetirement, AValueReportedAcquiredTwiceStaysWhereItIs) {
+  AddWorker("w1");
+  AddWorker("w2");
+  Run({T("a")}, {"a"});
+  Complete("w1", "a");
+  ASSERT_TRUE(Retire({"w1"}).ok());
+  Acquired("w2", "a");
+  Released("w2");
+  // Asked twice (a worker reports a value it holds already when asked again): still held.
+  Acquired("w2", "a");
+  EXPECT_THAT(Released("w2"), IsEmpty());
+  EXPECT_THAT(state_->WhoHasKey("a"), UnorderedElementsAre("w1", "w2"));
+}
+
 }  // namespace
 }  // namespace brisk
