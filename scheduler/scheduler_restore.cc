@@ -281,7 +281,7 @@ absl::Status SchedulerState::Restore(const JournalReplay& replay, absl::Duration
             // Only the worker that computed it may bring this value back (TakeHeldValue): a value
             // another worker offers under this data key may be of an older definition whose
             // release the crash kept from reaching it (data keys are reused once forgotten).
-            departed_[r.worker][id] = t.order;
+            departed_[r.worker].values[id] = t.order;
           }
           t.nbytes = r.nbytes;
           t.start = r.start;

@@ -15,13 +15,19 @@
 //   others are asked back with a steal request, which a worker refuses for a task it runs; a
 //   running task finishes there and its value is then moved like the others;
 // - hands over every value that is still needed and held nowhere else: another worker is told to
-//   `acquire` it (fetch it from the retiring worker and keep it), and says when it has it;
+//   `acquire` it (fetch it from the retiring worker and keep it), and says when it has it (it
+//   says nothing when it could not: an acquire whose fetching or holding worker leaves is asked
+//   again, of another worker or from another holder; a second report of a value it holds is
+//   nothing new);
 // - is told to shut down once it runs nothing and nothing needed is held only by it. Its stream
 //   then ends with no crash and nothing to recompute.
 // A worker that still has not finished after SchedulerOptions::retire_timeout_s is told to shut
 // down anyway; what it alone held is recomputed (and logged). With nowhere to move its values (it
 // is the last worker taking tasks) it is told at once, and its values are lost: `brisk retire`
 // refuses that case, so only a SIGTERM'd last worker gets there.
+// A retiring worker whose stream breaks and that registers again (`reconnect`) goes on retiring,
+// by the same deadline (AddWorker, from its departed_ record): it never hears of `brisk retire`,
+// and says it is retiring only once.
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -130,7 +136,7 @@ void SchedulerState::ContinueRetiring() {
   for (const auto& [wid, w] : workers_) any = any || (!w.retiring.empty() && !w.goodbye);
   if (!any) return;
   absl::flat_hash_map<WorkerId, size_t> load;  // values asked of each worker, so far
-  for (const auto& [id, target] : acquiring_) ++load[target];
+  for (const auto& [id, a] : acquiring_) ++load[a.to];
   for (auto& [wid, w] : workers_) {
     if (w.retiring.empty() || w.goodbye) continue;
     if (HandoverTarget(load, wid) == kNoWorker) {
@@ -153,7 +159,7 @@ void SchedulerState::ContinueRetiring() {
         continue;
       }
       const WorkerId target = HandoverTarget(load, wid);
-      acquiring_[id] = target;
+      acquiring_[id] = Acquiring{target, wid};
       ++load[target];
       waiting = true;
       v1::Dependency* acquire = WorkerBatch(target).add_acquire();
@@ -211,8 +217,12 @@ void SchedulerState::CheckRetireTimeouts() {
 void SchedulerState::OnAcquired(WorkerId wid, const v1::HeldValue& held) {
   auto found = key_index_.find(held.key());
   const TaskId id = found == key_index_.end() ? kNoTask : *found;
+  // Asked twice (again after its source registered anew, say) and reported twice: the first
+  // report made it a holder, and its copy stays one.
+  if (id != kNoTask && workers_.at(wid).has_what.contains(id)) return;
   auto asked = id == kNoTask ? acquiring_.end() : acquiring_.find(id);
-  if (asked == acquiring_.end() || asked->second != wid || tasks_[id].state != TaskState::kMemory) {
+  if (asked == acquiring_.end() || asked->second.to != wid ||
+      tasks_[id].state != TaskState::kMemory) {
     // Not needed any more (released, or lost and being computed again): not to be kept.
     WorkerBatch(wid).add_release(held.key());
     return;

@@ -73,15 +73,26 @@ absl::Status SchedulerState::AddWorker(WorkerId id, const v1::RegisterWorker& re
   worker_by_name_[name] = id;
   worker_names_[id] = name;
   if (journal_ != nullptr) JournalWorker(name, /*joined=*/true);
+  auto departed = departed_.extract(name);
+  if (reg.reconnect() && !departed.empty() && !departed.mapped().retiring.empty()) {
+    // It left while retiring and is back over a new stream: it goes on retiring (by the same
+    // deadline), before anything can be placed on it. A new process of that name (no
+    // `reconnect`) starts afresh.
+    w.retiring = departed.mapped().retiring;
+    w.retire_deadline = departed.mapped().retire_deadline;
+  }
   v1::WorkerRegistered* registered = WorkerBatch(id).mutable_registered();
   registered->set_worker_id(id);
   registered->set_incarnation(incarnation_);
   spdlog::info("worker {} ({}) {} with {} threads{}", name, w.address,
                reg.reconnect() ? "reconnected" : "joined", w.nthreads,
                reg.held_size() > 0 ? absl::StrCat(", holding ", reg.held_size(), " values") : "");
+  if (!w.retiring.empty()) {
+    spdlog::info("worker {} is still retiring ({}): its values are handed over as before", name,
+                 w.retiring);
+  }
 
   // Values it holds first, so that tasks placed below can use them.
-  auto departed = departed_.extract(name);
   if (reg.held_size() > 0 && reg.incarnation() != incarnation_) {
     // Computed under another scheduler (this one restarted without a journal, or is another
     // one): their data keys may name other definitions here.
@@ -92,7 +103,7 @@ absl::Status SchedulerState::AddWorker(WorkerId id, const v1::RegisterWorker& re
     for (const v1::HeldValue& held : reg.held()) {
       // After a restore from a journal, a worker with no record brings nothing back (see
       // Restore); otherwise, with no record, this scheduler never saw it leave: all is taken.
-      static const absl::flat_hash_map<TaskId, uint64_t> kNothing;
+      static const Departed kNothing;
       TakeHeldValue(id, held,
                     !departed.empty() ? &departed.mapped()
                     : restored_       ? &kNothing
@@ -108,7 +119,7 @@ absl::Status SchedulerState::AddWorker(WorkerId id, const v1::RegisterWorker& re
 }
 
 void SchedulerState::TakeHeldValue(WorkerId wid, const v1::HeldValue& held,
-                                   const absl::flat_hash_map<TaskId, uint64_t>* departed) {
+                                   const Departed* departed) {
   auto found = key_index_.find(held.key());
   if (found == key_index_.end()) {
     WorkerBatch(wid).add_release(held.key());  // no task of that key here
@@ -117,8 +128,8 @@ void SchedulerState::TakeHeldValue(WorkerId wid, const v1::HeldValue& held,
   const TaskId id = *found;
   Task& t = tasks_[id];
   if (departed != nullptr) {
-    auto was = departed->find(id);
-    if (was == departed->end() || was->second != t.order) {
+    auto was = departed->values.find(id);
+    if (was == departed->values.end() || was->second != t.order) {
       // Not what it held or computed when it left: a value freed meanwhile (its release was
       // lost with the stream), perhaps of a key defined anew since.
       WorkerBatch(wid).add_release(held.key());
@@ -212,9 +223,11 @@ void SchedulerState::RemoveWorker(WorkerId wid, absl::string_view cause) {
       w.processing.size(), w.has_what.size());
 
   // What it held and computed, in case it registers again (TakeHeldValue).
-  absl::flat_hash_map<TaskId, uint64_t>& departed = departed_[w.name];
-  for (TaskId id : w.has_what) departed[id] = tasks_[id].order;
-  for (TaskId id : w.processing) departed[id] = tasks_[id].order;
+  Departed& departed = departed_[w.name];
+  for (TaskId id : w.has_what) departed.values[id] = tasks_[id].order;
+  for (TaskId id : w.processing) departed.values[id] = tasks_[id].order;
+  departed.retiring = w.retiring;
+  departed.retire_deadline = w.retire_deadline;
 
   // Steal requests out on its behalf are void: the tasks stay where they are.
   if (w.incoming_steals > 0) {
@@ -230,10 +243,12 @@ void SchedulerState::RemoveWorker(WorkerId wid, absl::string_view cause) {
     t.who_has.erase(std::remove(t.who_has.begin(), t.who_has.end(), wid), t.who_has.end());
     if (t.who_has.empty() && t.state == TaskState::kMemory) Recommend(id, TaskState::kReleased);
   }
-  // Values on their way to it will not arrive: they are asked of another worker if still needed.
+  // Values on their way to it, or from it, will not arrive (a worker does not say when it could
+  // not acquire a value): they are asked again, of another worker or from another holder, if
+  // still needed.
   for (auto a = acquiring_.begin(); a != acquiring_.end();) {
     auto next = std::next(a);
-    if (a->second == wid) acquiring_.erase(a);
+    if (a->second.to == wid || a->second.from == wid) acquiring_.erase(a);
     a = next;
   }
   // Its running tasks run again elsewhere (the worker is gone, so placement will not pick it),

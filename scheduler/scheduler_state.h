@@ -104,7 +104,8 @@ class SchedulerState {
   // `reconnect` not set). With `reconnect`, a connected worker of that name is removed first
   // (the same process coming back over a new stream). Each value in `held` becomes the value of
   // the task of that data key on this worker when that task can take it (see TakeHeldValue);
-  // the worker is told to release the others.
+  // the worker is told to release the others. One that left while retiring and registers
+  // again with `reconnect` goes on retiring.
   absl::Status AddWorker(WorkerId id, const v1::RegisterWorker& registration);
   // The worker's stream ended: its running tasks go back to the queue and values that only it
   // held are recomputed where still needed. Unless the scheduler had told it to shut down, each
@@ -319,6 +320,18 @@ class SchedulerState {
     absl::Time retire_deadline;
     bool goodbye = false;  // told to shut down: its stream ending is no crash
   };
+  // What is known of a worker that left, for when it registers again.
+  struct Departed {
+    // The tasks it held or was computing then, each with its `order` (a record's identity:
+    // slots are reused). Only those held values are taken back: any other value it offers may
+    // be of a key that was freed, forgotten and defined anew while it was away.
+    absl::flat_hash_map<TaskId, uint64_t> values;
+    // Non-empty: it was retiring (why, and until when). The same process coming back
+    // (`reconnect`) goes on retiring: it was asked to go (`brisk retire`, which it never hears
+    // of), or said it would (a SIGTERM, which it says only once).
+    std::string retiring;
+    absl::Time retire_deadline;
+  };
 
   enum class JobState : uint8_t { kRunning, kFinished, kErred, kCancelled };
 
@@ -411,8 +424,7 @@ class SchedulerState {
   // memory elsewhere), or the worker is told to drop it.
   // `departed`: what that worker's previous registration held or was computing (see
   // departed_), or null when this scheduler has no record of it.
-  void TakeHeldValue(WorkerId w, const v1::HeldValue& held,
-                     const absl::flat_hash_map<TaskId, uint64_t>* departed);
+  void TakeHeldValue(WorkerId w, const v1::HeldValue& held, const Departed* departed);
   // Removes workers silent for longer than options_.worker_timeout_s (from Tick).
   void CheckSilentWorkers();
   // Removes a worker the scheduler gives up on, and closes its stream with `why`.
@@ -574,8 +586,12 @@ class SchedulerState {
   absl::flat_hash_map<TaskId, std::vector<JobId>> more_output_jobs_;
   absl::flat_hash_map<TaskId, Retries> retries_;  // only some tasks: see Retries
   absl::flat_hash_map<TaskId, Crashes> crashes_;  // only tasks that had a crash
-  // Values of retiring workers on their way to another worker: task -> the worker fetching it.
-  absl::flat_hash_map<TaskId, WorkerId> acquiring_;
+  // A value of a retiring worker on its way to another: who fetches it, and from whom.
+  struct Acquiring {
+    WorkerId to = kNoWorker;
+    WorkerId from = kNoWorker;
+  };
+  absl::flat_hash_map<TaskId, Acquiring> acquiring_;
   uint64_t next_order_ = 0;
   // The worklist: applied first in, first out from `next_recommendation_`; emptied, and the
   // errors with it, when all are applied.
@@ -605,11 +621,8 @@ class SchedulerState {
   absl::btree_set<QueueKey> no_worker_;    // ready tasks no connected worker can ever run
 
   std::string incarnation_;
-  // Per name of a worker that left: the tasks it held or was computing then, each with its
-  // `order` (a record's identity: slots are reused). When it registers again, only those held
-  // values are taken back: any other value it offers may be of a key that was freed, forgotten
-  // and defined anew while it was away. Dropped when the name registers again.
-  absl::flat_hash_map<std::string, absl::flat_hash_map<TaskId, uint64_t>> departed_;
+  // Per name of a worker that left. Dropped when the name registers again.
+  absl::flat_hash_map<std::string, Departed> departed_;
   std::map<WorkerId, Worker> workers_;
   absl::flat_hash_map<std::string, WorkerId> worker_by_name_;
   absl::flat_hash_map<WorkerId, std::string> worker_names_;  // also of departed workers

@@ -26,7 +26,8 @@
 // what the tasks say; an idle worker has no occupancy. op_workers_ counts, per op, the workers
 // that announced it.
 // Crashes and retirement: crashes_ counts at least one crash per entry, with a cause for each;
-// acquiring_ lists only values in memory, each asked of a connected worker not holding it yet.
+// acquiring_ lists only values in memory, each asked of a connected worker not holding it yet,
+// to be fetched from a connected worker holding it.
 // For each job: it lists a task once; a running job has outputs left, and that count is its
 // outputs not yet in memory or erred.
 // No recommendation is left unapplied between events, and no transition ever found its
@@ -291,14 +292,18 @@ absl::Status SchedulerState::ValidateState() const {
     if (id >= tasks_.size() || tasks_[id].free) return fail("crashes_ lists a task that is gone");
     if (c.count == 0 || c.causes.size() != c.count) return fail("crashes_ count and causes differ");
   }
-  for (const auto& [id, target] : acquiring_) {
+  for (const auto& [id, a] : acquiring_) {
     if (id >= tasks_.size() || tasks_[id].free || tasks_[id].state != TaskState::kMemory) {
       return fail("acquiring_ lists a value not in memory");
     }
     const Task& t = tasks_[id];
-    if (!workers_.contains(target) ||
-        std::find(t.who_has.begin(), t.who_has.end(), target) != t.who_has.end()) {
+    if (!workers_.contains(a.to) ||
+        std::find(t.who_has.begin(), t.who_has.end(), a.to) != t.who_has.end()) {
       return fail("task \"", UserKey(t), "\" is being acquired by a worker gone or holding it");
+    }
+    if (!workers_.contains(a.from) ||
+        std::find(t.who_has.begin(), t.who_has.end(), a.from) == t.who_has.end()) {
+      return fail("task \"", UserKey(t), "\" is being acquired from a worker not holding it");
     }
   }
 

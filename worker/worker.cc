@@ -166,6 +166,7 @@ void Worker::Retire(const std::string& why) {
     absl::MutexLock lock(&mu_);
     if (retiring_ || stopping_) return;
     retiring_ = true;
+    retire_reason_ = why;
     if (session_ != nullptr) {
       retire_message_ = why;
       return;
@@ -254,6 +255,9 @@ bool Worker::Reconnect() {
       absl::MutexLock lock(&mu_);
       opening_ = nullptr;
       if (reply.ok()) session_ = session;
+      // Retiring: said again on the new stream (a restarted scheduler never heard it; one that
+      // kept a record of this worker goes on with the retirement it knows).
+      if (reply.ok() && retiring_) retire_message_ = retire_reason_;
     }
     if (reply.ok()) {
       spdlog::info("worker {}: registered again with the scheduler at {}, holding {} values",

@@ -148,6 +148,7 @@ class Worker {
   std::string incarnation_ ABSL_GUARDED_BY(mu_);
   bool retiring_ ABSL_GUARDED_BY(mu_) = false;
   std::string retire_message_ ABSL_GUARDED_BY(mu_);  // to send (WorkerToScheduler.retiring)
+  std::string retire_reason_ ABSL_GUARDED_BY(mu_);   // why it retires (said again on reconnect)
   Outbox outbox_ ABSL_GUARDED_BY(mu_);
   // Made in Start(), once the name is known; refers to store_ and outbox_.
   std::unique_ptr<WorkerState> state_ ABSL_GUARDED_BY(mu_);

@@ -73,6 +73,8 @@ class FakeCluster : public SchedulerComm {
     std::map<std::string, std::map<std::string, uint64_t>> captured;
     std::vector<v1::Dependency> acquires;  // values to fetch from a peer and keep
     bool told_to_go = false;               // the scheduler said shut down
+    std::string incarnation;               // the scheduler's, from WorkerRegistered
+    bool retired = false;                  // retiring (and still so after reconnecting)
 
     void Store(const std::string& key, uint64_t value) {
       store[key] = value;
@@ -93,6 +95,7 @@ class FakeCluster : public SchedulerComm {
     auto it = workers.find(id);
     if (it == workers.end()) return;
     FakeWorker& w = it->second;
+    if (batch.has_registered()) w.incarnation = batch.registered().incarnation();
     for (const v1::ComputeTask& c : batch.compute()) w.assigned.push_back(c);
     for (const std::string& key : batch.release()) w.store.erase(key);
     for (const std::string& key : batch.cancel()) Drop(w, key);
@@ -434,8 +437,11 @@ class RandomRun {
   }
 
   // A worker loses its stream and registers again under its name (a new id), offering what it
-  // stores, as a worker does after losing the scheduler; it dropped the tasks it had. Sometimes
-  // the scheduler noticed the old stream's end first, sometimes the registration replaces it.
+  // stores and the scheduler's incarnation, as a worker does after losing the scheduler; it
+  // dropped the tasks it had, but values it was fetching to keep (acquires) still come. A
+  // shutdown it was told was lost with the stream (one that heard it does not come back); a
+  // retiring worker does not say again that it is retiring. Sometimes the scheduler noticed the
+  // old stream's end first, sometimes the registration replaces it.
   void ReconnectWorker() {
     if (cluster_.workers.empty()) return;
     auto it = std::next(cluster_.workers.begin(), Pick(0, cluster_.workers.size() - 1));
@@ -447,12 +453,14 @@ class RandomRun {
     w.assigned.clear();
     w.captured.clear();
     w.steals.clear();
+    w.told_to_go = false;
     const WorkerId id = next_worker_++;
     v1::RegisterWorker reg;
     reg.set_name(w.name);
     reg.set_address(absl::StrCat(w.name, ":1"));
     reg.set_nthreads(Pick(1, 2));
     reg.set_reconnect(true);
+    reg.set_incarnation(w.incarnation);
     for (const auto& [key, value] : w.store) {
       v1::HeldValue* held = reg.add_held();
       held->set_key(key);
@@ -473,10 +481,12 @@ class RandomRun {
       v1::RetireRequest request;
       request.add_workers(it->second.name);
       absl::StatusOr<v1::RetireReply> reply = state_->RetireWorkers(request);
+      if (reply.ok()) it->second.retired = true;
       Log(absl::StrCat("retire ", it->second.name, ": ", reply.status().ToString()));
     } else {
       v1::WorkerToScheduler message;
       message.set_retiring("signal 15");
+      it->second.retired = true;
       Log(absl::StrCat(it->second.name, " retires on its own"));
       state_->HandleWorkerMessage(it->first, message);
     }
@@ -608,6 +618,10 @@ class RandomRun {
       }
       if (pass == 0) Elapse(absl::Seconds(options_.no_worker_timeout_s + 1));
       if (std::string problem = Check(); !problem.empty()) return problem;
+    }
+    // Workers retired finish retiring: their values handed over, they were told to go.
+    for (const auto& [wid, w] : cluster_.workers) {
+      if (w.retired) return absl::StrCat("worker ", w.name, " retired but was never told to go");
     }
     for (const auto& [jid, job] : jobs_) {
       absl::StatusOr<v1::JobInfo> info = state_->GetJob(jid, false);

@@ -2900,5 +2900,121 @@ TEST_F(CrashesAndRetirement, AValueAcquiredAfterItWasFreedIsDroppedAgain) {
   EXPECT_TRUE(ToldToShutDown("w1"));
 }
 
+TEST_F(CrashesAndRetirement, ARetiringWorkerThatRegistersAgainGoesOnRetiring) {
+  AddWorker("w1");
+  AddWorker("w2");
+  Run({T("a")}, {"a"});
+  Complete("w1", "a");
+  ASSERT_TRUE(Retire({"w1"}).ok());
+  ASSERT_EQ(Acquires("w2").size(), 1u);
+  // Its stream breaks; it registers again, holding a, before the old stream's end is noticed.
+  ASSERT_TRUE(Reconnect("w1", {{"a", 8}}).ok());
+  EXPECT_EQ(WorkerStateOf("w1"), v1::WORKER_STATE_RETIRING);
+  EXPECT_THAT(state_->WhoHasKey("a"), ElementsAre("w1"));
+  EXPECT_FALSE(ToldToShutDown("w1"));
+  // It takes no new work.
+  Run({T("b")}, {"b"});
+  EXPECT_THAT(Sent("w1"), IsEmpty());
+  ExpectProcessingOn("w2", "b");
+  // The handover asked before goes on (w2 fetches a from w1's address); then w1 is told to go.
+  Acquired("w2", "a");
+  EXPECT_THAT(state_->WhoHasKey("a"), UnorderedElementsAre("w1", "w2"));
+  std::string reason;
+  ASSERT_TRUE(ToldToShutDown("w1", &reason));
+  EXPECT_THAT(reason, HasSubstr("handed over"));
+  KillWorker("w1");
+  EXPECT_THAT(state_->WhoHasKey("a"), ElementsAre("w2"));
+}
+
+TEST_F(CrashesAndRetirement, AWorkerRetiringOnItsOwnStillRetiresAfterItsLossWasNoticed) {
+  SchedulerOptions options = Plain();
+  options.worker_timeout_s = 0;  // a minute passes with no heartbeat in this test
+  Start(options);
+  AddWorker("w1");
+  AddWorker("w2");
+  Run({T("a")}, {"a"});
+  Complete("w1", "a");
+  v1::WorkerToScheduler message;
+  message.set_retiring("signal 15");  // said once: the worker does not say it again
+  WorkerSays("w1", std::move(message));
+  ASSERT_EQ(Acquires("w2").size(), 1u);
+  Elapse(absl::Seconds(30));
+  KillWorker("w1");  // its stream ended; a is lost and computed again on w2
+  ExpectProcessingOn("w2", "a");
+  ASSERT_TRUE(Reconnect("w1", {{"a", 8}}).ok());
+  EXPECT_EQ(WorkerStateOf("w1"), v1::WORKER_STATE_RETIRING);
+  EXPECT_EQ(State("a"), TaskState::kMemory);  // its value is back, on w1 only
+  EXPECT_THAT(Sent("w1"), IsEmpty());
+  // a moves to w2 (asked again); the handover is never answered, and the deadline is the one
+  // it had: a minute from when it first said it was retiring.
+  ASSERT_EQ(Acquires("w2").size(), 2u);
+  Elapse(absl::Seconds(29));
+  EXPECT_FALSE(ToldToShutDown("w1"));
+  Elapse(absl::Seconds(2));
+  std::string reason;
+  ASSERT_TRUE(ToldToShutDown("w1", &reason));
+  EXPECT_THAT(reason, HasSubstr("retire timeout"));
+}
+
+TEST_F(CrashesAndRetirement, ANewWorkerWithTheNameOfOneThatRetiredIsNotRetiring) {
+  AddWorker("w1");
+  AddWorker("w2");
+  ASSERT_TRUE(Retire({"w1"}).ok());
+  ASSERT_TRUE(ToldToShutDown("w1"));
+  KillWorker("w1");
+  // Started afresh (no `reconnect`): a worker like any other.
+  ASSERT_TRUE(Reconnect("w1", {}, /*reconnect=*/false).ok());
+  EXPECT_EQ(WorkerStateOf("w1"), v1::WORKER_STATE_RUNNING);
+  Run({T("a"), T("b")});
+  EXPECT_EQ(Sent("w1").size(), 1u);
+}
+
+TEST_F(CrashesAndRetirement, AHandoverFromAWorkerThatDiedIsAskedAgainFromAnotherHolder) {
+  AddWorker("w1");
+  AddWorker("w2");
+  AddWorker("w3");
+  Run({T("a"), T("b")}, {"a", "b"});
+  ExpectProcessingOn("w1", "a");
+  ExpectProcessingOn("w2", "b");
+  Complete("w1", "a");
+  ASSERT_TRUE(Retire({"w1"}).ok());
+  ASSERT_EQ(Acquires("w2").size(), 1u);
+  // w2 retires too (it still runs b), then has a: a still has to move, to w3, from w1.
+  v1::WorkerToScheduler message;
+  message.set_retiring("signal 15");
+  WorkerSays("w2", std::move(message));
+  StealAnswer("w2", "b", /*ok=*/false);
+  Acquired("w2", "a");
+  std::vector<v1::Dependency> acquires = Acquires("w3");
+  ASSERT_EQ(acquires.size(), 1u);
+  EXPECT_THAT(acquires[0].who_has(), ElementsAre(Addr("w1")));
+  // w1 dies before w3 fetched it: w3 cannot, and does not say so. It is asked again, from w2.
+  KillWorker("w1");
+  EXPECT_THAT(state_->WhoHasKey("a"), ElementsAre("w2"));
+  acquires = Acquires("w3");
+  ASSERT_EQ(acquires.size(), 2u);
+  EXPECT_THAT(acquires[1].who_has(), ElementsAre(Addr("w2")));
+  Acquired("w3", "a");
+  EXPECT_THAT(state_->WhoHasKey("a"), UnorderedElementsAre("w2", "w3"));
+  Complete("w2", "b");
+  ASSERT_EQ(Acquires("w3").size(), 3u);
+  Acquired("w3", "b");
+  EXPECT_TRUE(ToldToShutDown("w2"));
+}
+
+TEST_F(CrashesAndRetirement, AValueReportedAcquiredTwiceStaysWhereItIs) {
+  AddWorker("w1");
+  AddWorker("w2");
+  Run({T("a")}, {"a"});
+  Complete("w1", "a");
+  ASSERT_TRUE(Retire({"w1"}).ok());
+  Acquired("w2", "a");
+  Released("w2");
+  // Asked twice (a worker reports a value it holds already when asked again): still held.
+  Acquired("w2", "a");
+  EXPECT_THAT(Released("w2"), IsEmpty());
+  EXPECT_THAT(state_->WhoHasKey("a"), UnorderedElementsAre("w1", "w2"));
+}
+
 }  // namespace
 }  // namespace brisk
