@@ -105,8 +105,11 @@ void SchedulerState::SendUnrunnableNotices() {
     entry.second.push_back(id);
   }
   unrunnable_.clear();
-  for (auto& [cause, what] : by_cause) {
-    const auto& [message, sources] = what;
+  for (const auto& entry : by_cause) {
+    // Named, not bound: a lambda below refers to the cause.
+    const std::string& cause = entry.first;
+    const std::string& message = entry.second.first;
+    const std::vector<TaskId>& sources = entry.second.second;
     absl::flat_hash_map<TaskId, TaskId> source_of;  // visited task -> the waiting task it needs
     std::vector<TaskId> todo;
     for (TaskId id : sources) {
