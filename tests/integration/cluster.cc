@@ -384,7 +384,9 @@ absl::Status TestCluster::StartScheduler(int port) {
   while (true) {
     auto address = ReadAddressFile(address_file);
     if (address.ok()) {
-      address_ = *address;
+      // A restart is on the same port, so the same address: not written again, as tests read it
+      // from other threads (a CLI run across the restart) meanwhile.
+      if (address_ != *address) address_ = *address;
       return absl::OkStatus();
     }
     if (!SchedulerAlive()) {
