@@ -26,8 +26,8 @@ uint32_t Crc32(const std::string& bytes) {
 }
 
 // One record framed as a delimited JournalEntry, appended to `out`.
-void Frame(const v1::JournalRecord& record, std::string& out) {
-  v1::JournalEntry entry;
+// `entry` is scratch, reused so that its buffer is not allocated anew for every record.
+void Frame(const v1::JournalRecord& record, v1::JournalEntry& entry, std::string& out) {
   record.SerializeToString(entry.mutable_record());
   entry.set_crc32(Crc32(entry.record()));
   // Into room made for it: a StringOutputStream over `out` would double the whole batch's
@@ -145,7 +145,7 @@ Journal::~Journal() {
   close(fd_);
 }
 
-void Journal::Record(const v1::JournalRecord& record) { Frame(record, batch_); }
+void Journal::Record(const v1::JournalRecord& record) { Frame(record, entry_, batch_); }
 
 void Journal::Commit() {
   if (batch_.empty()) return;
@@ -190,7 +190,7 @@ bool Journal::WantsCompaction() const {
 absl::Status Journal::Rewrite(const std::vector<v1::JournalRecord>& snapshot) {
   batch_.clear();
   std::string bytes;
-  for (const v1::JournalRecord& record : snapshot) Frame(record, bytes);
+  for (const v1::JournalRecord& record : snapshot) Frame(record, entry_, bytes);
   const std::string tmp = path_ + ".tmp";
   const int fd = open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {

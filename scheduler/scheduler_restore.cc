@@ -68,27 +68,33 @@ void SchedulerState::JournalJob(const Job& job, const absl::flat_hash_set<TaskId
   journal_->Record(record);
 }
 
-void SchedulerState::JournalFinished(TaskId id) {
+void SchedulerState::FillFinished(TaskId id, v1::JournalTaskFinished& f) const {
   const Task& t = tasks_[id];
-  v1::JournalRecord record;
-  v1::JournalTaskFinished& f = *record.mutable_task_finished();
   f.set_data_key(std::string(t.key()));
   f.set_nbytes(t.nbytes);
   f.set_worker(WorkerName(t.ran_on));
   f.set_start(t.start);
   f.set_end(t.end);
   if (auto log = logs_.find(id); log != logs_.end()) f.set_log(log->second);
-  journal_->Record(record);
 }
 
-void SchedulerState::JournalErred(TaskId id) {
-  v1::JournalRecord record;
-  v1::JournalTaskErred& e = *record.mutable_task_erred();
+void SchedulerState::FillErred(TaskId id, v1::JournalTaskErred& e) const {
   e.set_data_key(std::string(tasks_[id].key()));
   const TaskError& error = errors_.at(id);
   e.set_kind(error.kind);
   e.set_message(error.message);
   if (auto log = logs_.find(id); log != logs_.end()) e.set_log(log->second);
+}
+
+void SchedulerState::JournalFinished(TaskId id) {
+  v1::JournalRecord record;
+  FillFinished(id, *record.mutable_task_finished());
+  journal_->Record(record);
+}
+
+void SchedulerState::JournalErred(TaskId id) {
+  v1::JournalRecord record;
+  FillErred(id, *record.mutable_task_erred());
   journal_->Record(record);
 }
 
@@ -157,19 +163,9 @@ std::vector<v1::JournalRecord> SchedulerState::JournalSnapshot() const {
     if (t.free) continue;
     if (t.state == TaskState::kMemory ||
         (t.state == TaskState::kReleased && t.ran_on != kNoWorker)) {
-      v1::JournalTaskFinished& f = *out.emplace_back().mutable_task_finished();
-      f.set_data_key(std::string(t.key()));
-      f.set_nbytes(t.nbytes);
-      f.set_worker(WorkerName(t.ran_on));
-      f.set_start(t.start);
-      f.set_end(t.end);
-      if (auto log = logs_.find(id); log != logs_.end()) f.set_log(log->second);
+      FillFinished(id, *out.emplace_back().mutable_task_finished());
     } else if (t.state == TaskState::kErred) {
-      v1::JournalTaskErred& e = *out.emplace_back().mutable_task_erred();
-      e.set_data_key(std::string(t.key()));
-      e.set_kind(errors_.at(id).kind);
-      e.set_message(errors_.at(id).message);
-      if (auto log = logs_.find(id); log != logs_.end()) e.set_log(log->second);
+      FillErred(id, *out.emplace_back().mutable_task_erred());
     }
   }
   auto ended = [&](const Job& job) {

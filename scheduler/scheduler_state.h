@@ -474,6 +474,9 @@ class SchedulerState {
   // `recomputed`: known tasks the job submits again; `created`: its new tasks (kNoTask: none).
   void JournalJob(const Job& job, const absl::flat_hash_set<TaskId>& recomputed,
                   const std::vector<TaskId>& created);
+  // A finished or erred task as a journal record (as it happens, and in a snapshot).
+  void FillFinished(TaskId id, v1::JournalTaskFinished& record) const;
+  void FillErred(TaskId id, v1::JournalTaskErred& record) const;
   void JournalFinished(TaskId id);
   void JournalErred(TaskId id);
   void JournalJobEnded(const Job& job);

@@ -401,19 +401,7 @@ absl::Status TestCluster::StartScheduler(int port) {
   }
 }
 
-absl::Status TestCluster::KillScheduler() {
-  Daemon& d = daemons_.front();
-  if (d.reaped) return absl::FailedPreconditionError("the scheduler already exited");
-  if (kill(d.pid, SIGKILL) != 0) return absl::InternalError(std::strerror(errno));
-  int status = 0;
-  while (waitpid(d.pid, &status, 0) < 0) {
-    if (errno != EINTR) return absl::InternalError(std::strerror(errno));
-  }
-  d.reaped = true;
-  d.exit = Decode(status);
-  d.exit_expected = true;
-  return absl::OkStatus();
-}
+absl::Status TestCluster::KillScheduler() { return Kill(daemons_.front()); }
 
 absl::Status TestCluster::RestartScheduler(const std::vector<std::string>& extra_args) {
   if (!daemons_.front().reaped) {
@@ -424,8 +412,9 @@ absl::Status TestCluster::RestartScheduler(const std::vector<std::string>& extra
   return StartScheduler(port);
 }
 
-absl::Status TestCluster::KillWorker(size_t i) {
-  Daemon& d = daemons_.at(i + 1);
+absl::Status TestCluster::KillWorker(size_t i) { return Kill(daemons_.at(i + 1)); }
+
+absl::Status TestCluster::Kill(Daemon& d) {
   if (d.reaped) return absl::FailedPreconditionError(absl::StrCat(d.name, " already exited"));
   if (kill(d.pid, SIGKILL) != 0) return absl::InternalError(std::strerror(errno));
   int status = 0;
@@ -555,6 +544,20 @@ void TestCluster::DumpLogs() const {
 }
 
 // ------------------------------------------------------------------------------------ client
+
+std::vector<WorkerSpec> Workers(int n, int nthreads) {
+  std::vector<WorkerSpec> specs;
+  for (int i = 0; i < n; ++i) specs.emplace_back(absl::StrCat("w", i), nthreads);
+  return specs;
+}
+
+int64_t IntResult(Client& client, const Future& future) {
+  auto value = client.Result(future);
+  EXPECT_TRUE(value.ok()) << future.key << ": " << value.status();
+  if (!value.ok()) return -1;
+  EXPECT_EQ((*value)->kind_case(), v1::Value::kInt) << (*value)->DebugString();
+  return (*value)->int_();
+}
 
 void StartCluster(std::vector<WorkerSpec> workers, RunningCluster& out) {
   auto cluster = TestCluster::Start(std::move(workers));

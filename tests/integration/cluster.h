@@ -62,6 +62,9 @@ struct WorkerSpec {
   std::string executable;
 };
 
+// `n` workers named w0, w1, ..., each with `nthreads`.
+std::vector<WorkerSpec> Workers(int n, int nthreads = 1);
+
 struct ClusterOptions {
   std::vector<std::string> scheduler_args = {};  // beyond --port 0 --address-file F
   absl::Duration start_timeout = absl::Seconds(20);
@@ -137,6 +140,8 @@ class TestCluster {
   TestCluster() = default;
   absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const std::string& log_path);
   bool Alive(Daemon& d);
+  // SIGKILLs the daemon and reaps it.
+  absl::Status Kill(Daemon& d);
   absl::StatusOr<ExitInfo> WaitExit(Daemon& d, absl::Duration timeout);
   // Starts brisk-scheduler on `port` (0: the OS chooses) and waits for its address file.
   absl::Status StartScheduler(int port);
@@ -163,6 +168,9 @@ void StartCluster(std::vector<WorkerSpec> workers, RunningCluster& out);
 
 // Waits for the job to end and returns its final state (UNSPECIFIED and a test failure on error).
 v1::JobState WaitJob(Client& client, JobId job, absl::Duration timeout = absl::Seconds(60));
+
+// The int value of the future; -1 and a test failure when it is not one.
+int64_t IntResult(Client& client, const Future& future);
 
 // How many tasks the status counts in `state`.
 uint64_t TaskCount(const v1::StatusReply& status, v1::TaskState state);

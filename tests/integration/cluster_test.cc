@@ -18,21 +18,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::vector<WorkerSpec> Workers(int n, int nthreads = 1) {
-  std::vector<WorkerSpec> specs;
-  for (int i = 0; i < n; ++i) specs.emplace_back(absl::StrCat("w", i), nthreads);
-  return specs;
-}
-
-// The int value of the future; a test failure when it is not one.
-int64_t IntResult(Client& client, const Future& future) {
-  auto value = client.Result(future);
-  EXPECT_TRUE(value.ok()) << future.key << ": " << value.status();
-  if (!value.ok()) return -1;
-  EXPECT_EQ((*value)->kind_case(), v1::Value::kInt) << (*value)->DebugString();
-  return (*value)->int_();
-}
-
 int64_t SumOfWorkerProcessing(const v1::StatusReply& status) {
   int64_t n = 0;
   for (const v1::WorkerInfo& w : status.workers()) n += w.processing();

@@ -23,20 +23,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::vector<WorkerSpec> Workers(int n, int nthreads = 1) {
-  std::vector<WorkerSpec> specs;
-  for (int i = 0; i < n; ++i) specs.emplace_back(absl::StrCat("w", i), nthreads);
-  return specs;
-}
-
-int64_t IntResult(Client& client, const Future& future) {
-  auto value = client.Result(future);
-  EXPECT_TRUE(value.ok()) << future.key << ": " << value.status();
-  if (!value.ok()) return -1;
-  EXPECT_EQ((*value)->kind_case(), v1::Value::kInt) << (*value)->DebugString();
-  return (*value)->int_();
-}
-
 // Task key -> the worker that ran it, from `brisk tasks`' source.
 std::map<std::string, std::string> RanOn(Client& client, JobId job) {
   std::map<std::string, std::string> out;

@@ -28,7 +28,8 @@ using ::testing::Not;
 
 const std::vector<std::string> kQuickKeepalive = {"--keepalive", "0.5", "--keepalive-timeout", "5"};
 
-std::vector<WorkerSpec> Workers(int n) {
+// `n` workers w0, w1, ... that give up a silent scheduler quickly.
+std::vector<WorkerSpec> QuickWorkers(int n) {
   std::vector<WorkerSpec> specs;
   for (int i = 0; i < n; ++i) {
     WorkerSpec spec(absl::StrCat("w", i));
@@ -69,7 +70,7 @@ bool LogHas(const std::function<std::string()>& log, const std::string& text) {
 }
 
 TEST(ReconnectTest, SchedulerFrozenForAFewSecondsLosesNothing) {
-  auto started = TestCluster::Start(Workers(2), Options({"--worker-timeout", "10"}));
+  auto started = TestCluster::Start(QuickWorkers(2), Options({"--worker-timeout", "10"}));
   ASSERT_TRUE(started.ok()) << started.status();
   TestCluster& cluster = **started;
   auto client = cluster.Connect();
@@ -102,7 +103,7 @@ TEST(ReconnectTest, SchedulerFrozenForAFewSecondsLosesNothing) {
 }
 
 TEST(ReconnectTest, WorkerFrozenPastTheWorkerTimeoutIsRemovedAndComesBackWhenThawed) {
-  auto started = TestCluster::Start(Workers(2), Options({"--worker-timeout", "3"}));
+  auto started = TestCluster::Start(QuickWorkers(2), Options({"--worker-timeout", "3"}));
   ASSERT_TRUE(started.ok()) << started.status();
   TestCluster& cluster = **started;
   auto client = cluster.Connect();
@@ -127,7 +128,7 @@ TEST(ReconnectTest, WorkerFrozenPastTheWorkerTimeoutIsRemovedAndComesBackWhenTha
 }
 
 TEST(ReconnectTest, RestartedSchedulerGetsItsWorkersBackAndTheyDropTheirValues) {
-  auto started = TestCluster::Start(Workers(2), Options({}));
+  auto started = TestCluster::Start(QuickWorkers(2), Options({}));
   ASSERT_TRUE(started.ok()) << started.status();
   TestCluster& cluster = **started;
   std::string holder;
@@ -177,7 +178,7 @@ constexpr char kNeverEndingGraph[] = R"json({"tasks": [
    {"key": "never", "op": "inc", "args": [{"int": 1}], "workers": ["absent"]}]})json";
 
 TEST(ReconnectTest, ClientWaitingAcrossASchedulerRestartHearsTheJobIsUnknown) {
-  auto started = TestCluster::Start(Workers(1), Options({}));
+  auto started = TestCluster::Start(QuickWorkers(1), Options({}));
   ASSERT_TRUE(started.ok()) << started.status();
   TestCluster& cluster = **started;
   ConnectOptions options;
@@ -210,7 +211,7 @@ TEST(ReconnectTest, ClientWaitingAcrossASchedulerRestartHearsTheJobIsUnknown) {
 
 // What `brisk run` (WaitKey) and `brisk map` (AsCompleted) wait with.
 TEST(ReconnectTest, WaitKeyAndAsCompletedReconnectAndHearTheJobIsUnknown) {
-  auto started = TestCluster::Start(Workers(1), Options({}));
+  auto started = TestCluster::Start(QuickWorkers(1), Options({}));
   ASSERT_TRUE(started.ok()) << started.status();
   TestCluster& cluster = **started;
   ConnectOptions options;
@@ -238,7 +239,7 @@ TEST(ReconnectTest, WaitKeyAndAsCompletedReconnectAndHearTheJobIsUnknown) {
 }
 
 TEST(ReconnectTest, ClientWithoutAReconnectTimeoutFailsAtOnceWhenTheSchedulerGoes) {
-  auto started = TestCluster::Start(Workers(1), Options({}));
+  auto started = TestCluster::Start(QuickWorkers(1), Options({}));
   ASSERT_TRUE(started.ok()) << started.status();
   TestCluster& cluster = **started;
   auto client = cluster.Connect();
@@ -255,7 +256,7 @@ TEST(ReconnectTest, ClientWithoutAReconnectTimeoutFailsAtOnceWhenTheSchedulerGoe
 TEST(ReconnectTest, BriskWaitAcrossASchedulerRestartSaysItReconnectsAndThatTheJobIsUnknown) {
   // Debug logs: the scheduler says when a client watches a job, so the test knows `brisk wait`
   // is waiting before it kills the scheduler.
-  auto started = TestCluster::Start(Workers(1), Options({"--log-level", "debug"}));
+  auto started = TestCluster::Start(QuickWorkers(1), Options({"--log-level", "debug"}));
   ASSERT_TRUE(started.ok()) << started.status();
   TestCluster& cluster = **started;
   const std::string path = cluster.WriteFile("never.json", kNeverEndingGraph);

@@ -14,6 +14,7 @@
 #include "scheduler/journal_sink.h"
 #include "scheduler/scheduler_state.h"
 #include "tests/support/fake_clock.h"
+#include "tests/support/recording_comm.h"
 
 namespace brisk {
 
@@ -24,18 +25,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-class NullComm : public SchedulerComm {
- public:
-  void SendToWorker(WorkerId worker, v1::SchedulerToWorker batch) override {
-    to_worker[worker].push_back(std::move(batch));
-  }
-  void SendToClient(ClientId client, v1::SchedulerToClient batch) override {
-    to_client[client].push_back(std::move(batch));
-  }
-  std::map<WorkerId, std::vector<v1::SchedulerToWorker>> to_worker;
-  std::map<ClientId, std::vector<v1::SchedulerToClient>> to_client;
-};
 
 // Keeps the committed records; a compaction replaces them with the snapshot, as the file does.
 class RecordingSink : public JournalSink {
@@ -79,7 +68,7 @@ class RestoreTest : public ::testing::Test {
     options_ = options;
     options_.speculation_depth = 0;
     sink_ = std::make_unique<RecordingSink>();
-    comm_ = std::make_unique<NullComm>();
+    comm_ = std::make_unique<RecordingComm>();
     state_ = std::make_unique<SchedulerState>(*comm_, clock_, options_);
     state_->SetJournal(sink_.get());
     state_->AddClient(kClient);
@@ -95,7 +84,7 @@ class RestoreTest : public ::testing::Test {
     sink->records = sink_->records;
     state_.reset();
     sink_ = std::move(sink);
-    comm_ = std::make_unique<NullComm>();
+    comm_ = std::make_unique<RecordingComm>();
     state_ = std::make_unique<SchedulerState>(*comm_, clock_, options_);
     absl::Status restored = state_->Restore(replay, grace);
     state_->SetJournal(sink_.get());
@@ -207,7 +196,7 @@ class RestoreTest : public ::testing::Test {
   SchedulerOptions options_;
   FakeClock clock_;
   std::unique_ptr<RecordingSink> sink_;
-  std::unique_ptr<NullComm> comm_;
+  std::unique_ptr<RecordingComm> comm_;
   std::unique_ptr<SchedulerState> state_;
   std::map<std::string, WorkerId> ids_;
   WorkerId next_worker_ = 1;

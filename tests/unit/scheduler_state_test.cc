@@ -23,6 +23,7 @@
 #include "scheduler/scheduler_comm.h"
 #include "tests/state_printers.h"
 #include "tests/support/fake_clock.h"
+#include "tests/support/recording_comm.h"
 
 namespace brisk {
 
@@ -39,19 +40,6 @@ using ::testing::UnorderedElementsAre;
 MATCHER_P2(Counted, state, count, "") {
   return arg.state() == state && arg.count() == static_cast<uint64_t>(count);
 }
-
-// Stores every batch the scheduler sends, per destination, in order.
-class RecordingComm : public SchedulerComm {
- public:
-  void SendToWorker(WorkerId worker, v1::SchedulerToWorker batch) override {
-    to_worker[worker].push_back(std::move(batch));
-  }
-  void SendToClient(ClientId client, v1::SchedulerToClient batch) override {
-    to_client[client].push_back(std::move(batch));
-  }
-  std::map<WorkerId, std::vector<v1::SchedulerToWorker>> to_worker;
-  std::map<ClientId, std::vector<v1::SchedulerToClient>> to_client;
-};
 
 // ---- graph builders
 
@@ -2756,7 +2744,9 @@ TEST_F(CrashesAndRetirement, ATaskFailsOnItsNthCrashAndItsDependentsWithIt) {
   absl::StatusOr<v1::JobInfo> info = state_->GetJob(job, true);
   ASSERT_TRUE(info.ok());
   for (const v1::TaskInfo& t : info->tasks()) {
-    if (t.key() == "bad") EXPECT_EQ(t.crashes(), 3u);
+    if (t.key() == "bad") {
+      EXPECT_EQ(t.crashes(), 3u);
+    }
   }
 
   // Another job runs on the worker that is left.
