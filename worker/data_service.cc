@@ -37,14 +37,18 @@ class GetDataWriter : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
         return;
       }
       key_ = keys_[next_key_++];
-      ValuePtr value = store_.Get(key_);
+      bool from_disk = false;
+      ValuePtr value = store_.Get(key_, &from_disk);
       if (!value) {
         message_ = EncodeMissing(key_);
         StartWrite(&message_);
         return;
       }
       value_ = PrepareOutgoing(std::move(value));
-      if (bulk_ != nullptr && value_.data.size() >= kBulkMinBytes) {
+      // A bulk offer holds its value until the reader takes it, and a reader takes the offers of
+      // one request one after another: a value read back from disk streams here instead, so that
+      // gathering many spilled values holds one in memory at a time, not all of them.
+      if (bulk_ != nullptr && !from_disk && value_.data.size() >= kBulkMinBytes) {
         message_ = EncodeBulkOffer(key_, value_, bulk_->port(), bulk_->Offer(value_));
         value_ = {};
         StartWrite(&message_);

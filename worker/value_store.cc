@@ -7,6 +7,11 @@ namespace brisk {
 
 uint64_t MemoryBytes(const v1::Value& value) {
   switch (value.kind_case()) {
+    case v1::Value::KIND_NOT_SET:
+    case v1::Value::kBool:
+    case v1::Value::kInt:
+    case v1::Value::kFloat:
+      return sizeof(v1::Value);  // most tasks' results: no reflection walk (SpaceUsedLong)
     case v1::Value::kBytes:
       return sizeof(v1::Value) + value.bytes().capacity();
     case v1::Value::kStr:
@@ -39,7 +44,8 @@ uint64_t ValueStore::Put(const std::string& key, ValuePtr value) {
   return nbytes;
 }
 
-absl::StatusOr<ValuePtr> ValueStore::Load(const std::string& key) {
+absl::StatusOr<ValuePtr> ValueStore::Load(const std::string& key, bool* from_disk) {
+  if (from_disk != nullptr) *from_disk = false;
   SpillRecord record;
   uint64_t generation;
   {
@@ -57,6 +63,7 @@ absl::StatusOr<ValuePtr> ValueStore::Load(const std::string& key) {
     generation = entry.generation;
   }
   absl::StatusOr<ValuePtr> value = spill_->Read(key, record);
+  if (from_disk != nullptr) *from_disk = true;
   if (value.ok()) return value;
   absl::MutexLock lock(&mu_);
   auto it = entries_.find(key);
@@ -68,8 +75,8 @@ absl::StatusOr<ValuePtr> ValueStore::Load(const std::string& key) {
   return value.status();
 }
 
-ValuePtr ValueStore::Get(const std::string& key) {
-  absl::StatusOr<ValuePtr> value = Load(key);
+ValuePtr ValueStore::Get(const std::string& key, bool* from_disk) {
+  absl::StatusOr<ValuePtr> value = Load(key, from_disk);
   if (value.ok()) return *std::move(value);
   if (!absl::IsNotFound(value.status())) {
     spdlog::error("{}; the value is dropped", std::string(value.status().message()));

@@ -47,11 +47,12 @@ class ValueStore {
   uint64_t Put(const std::string& key, ValuePtr value);
   // nullptr when absent. A spilled value is read back from disk (and stays spilled: the caller's
   // reference is what keeps it in memory); a failed read is logged and the value is dropped, so
-  // that its key is reported missing and computed again rather than served broken.
-  ValuePtr Get(const std::string& key);
+  // that its key is reported missing and computed again rather than served broken. With
+  // `from_disk`: whether it was read back from its spill file.
+  ValuePtr Get(const std::string& key, bool* from_disk = nullptr);
   // Like Get(), with the reason: NotFound when absent, DataLoss naming the key when its spill
   // file is missing, torn or does not decode.
-  absl::StatusOr<ValuePtr> Load(const std::string& key);
+  absl::StatusOr<ValuePtr> Load(const std::string& key, bool* from_disk = nullptr);
   bool Contains(const std::string& key) const;
   void Erase(const std::string& key);
   // Every value's key and size in bytes (what a worker offers when it registers again).
