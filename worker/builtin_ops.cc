@@ -19,6 +19,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/types/span.h"
 #include "brisk/value.h"
+#include "worker/array/array_ops.h"
 #include "worker/shell_op.h"
 
 namespace brisk {
@@ -508,6 +509,7 @@ void RegisterBuiltinOps(OpRegistry& registry) {
     });
   }
   RegisterShellOp(registry);
+  RegisterArrayOps(registry);
 }
 
 }  // namespace brisk

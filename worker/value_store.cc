@@ -138,7 +138,7 @@ bool ValueStore::SpillOne() {
   if (!spill_) return false;
   std::string key;
   ValuePtr value;
-  uint64_t generation;
+  uint64_t generation = 0;
   {
     absl::MutexLock lock(&mu_);
     // From the least recently used end: the first value nobody but the store holds.
