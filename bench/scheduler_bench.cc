@@ -1,12 +1,17 @@
 // In-process scheduler throughput: SchedulerState driven by fake workers that finish every task
 // the moment it is assigned, with no network. Measures the scheduler's own cost per task.
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
+#include "scheduler/journal.h"
 #include "scheduler/scheduler_state.h"
 #include "spdlog/spdlog.h"
 
@@ -86,12 +91,28 @@ v1::Graph Tree(int leaves, int fan_in) {
   return g;
 }
 
-void RunGraph(benchmark::State& bench, const v1::Graph& graph) {
+// With `journal`, the state records into a real journal file (under $TMPDIR), as
+// `brisk-scheduler --journal` does: the difference is the journal's cost per task.
+void RunGraph(benchmark::State& bench, const v1::Graph& graph, bool journal = false) {
+  const std::string path = absl::StrCat(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp",
+                                        "/brisk-scheduler-bench-", getpid(), ".journal");
   for (auto _ : bench) {
     bench.PauseTiming();
     InstantWorkers comm;
     FixedClock clock;
     SchedulerState state(comm, clock);
+    std::unique_ptr<Journal> sink;
+    if (journal) {
+      std::remove(path.c_str());
+      absl::StatusOr<std::unique_ptr<Journal>> opened =
+          Journal::Open(path, [](const v1::JournalRecord&) {});
+      if (!opened.ok()) {
+        bench.SkipWithError(std::string(opened.status().message()).c_str());
+        return;
+      }
+      sink = *std::move(opened);
+      state.SetJournal(sink.get());
+    }
     for (WorkerId w = 1; w <= 2; ++w) {
       v1::RegisterWorker reg;
       reg.set_name(absl::StrCat("w", w));
@@ -110,7 +131,11 @@ void RunGraph(benchmark::State& bench, const v1::Graph& graph) {
     while (comm.Deliver(state)) {
     }
     if (!comm.finished_) bench.SkipWithError("job did not finish");
+    bench.PauseTiming();
+    sink.reset();
+    bench.ResumeTiming();
   }
+  std::remove(path.c_str());
   bench.SetItemsProcessed(bench.iterations() * graph.tasks_size());
 }
 
@@ -123,6 +148,16 @@ void BM_TreeReduction(benchmark::State& bench) {
   RunGraph(bench, Tree(static_cast<int>(bench.range(0)), 8));
 }
 BENCHMARK(BM_TreeReduction)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+
+void BM_IndependentTasksJournal(benchmark::State& bench) {
+  RunGraph(bench, Independent(static_cast<int>(bench.range(0))), /*journal=*/true);
+}
+BENCHMARK(BM_IndependentTasksJournal)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+
+void BM_TreeReductionJournal(benchmark::State& bench) {
+  RunGraph(bench, Tree(static_cast<int>(bench.range(0)), 8), /*journal=*/true);
+}
+BENCHMARK(BM_TreeReductionJournal)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace brisk

@@ -15,6 +15,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/delimited_message_util.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "spdlog/spdlog.h"
 
 namespace brisk {
@@ -25,20 +26,31 @@ uint32_t Crc32(const std::string& bytes) {
       crc32(0, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size())));
 }
 
-// One record framed as a delimited JournalEntry, appended to `out`.
-// `entry` is scratch, reused so that its buffer is not allocated anew for every record.
-void Frame(const v1::JournalRecord& record, v1::JournalEntry& entry, std::string& out) {
-  record.SerializeToString(entry.mutable_record());
-  entry.set_crc32(Crc32(entry.record()));
-  // Into room made for it: a StringOutputStream over `out` would double the whole batch's
-  // string (and zero the new half) for every record, quadratic in the batch.
-  const size_t size = entry.ByteSizeLong();
+// One record framed as a delimited JournalEntry (a varint length, then the entry: the serialized
+// record and its CRC), appended to `out`, as ParseDelimitedFromZeroCopyStream reads it back. The
+// entry's two fields are written with protobuf's wire-format helpers so that the record is
+// serialized once, straight into `out` (a big job's record is megabytes: serializing it into an
+// entry and then the entry into `out` copied it twice).
+void Frame(const v1::JournalRecord& record, std::string& out) {
+  using google::protobuf::internal::WireFormatLite;
+  using google::protobuf::io::CodedOutputStream;
+  const size_t record_size = record.ByteSizeLong();
+  const size_t entry_size =
+      WireFormatLite::TagSize(v1::JournalEntry::kRecordFieldNumber, WireFormatLite::TYPE_BYTES) +
+      CodedOutputStream::VarintSize32(static_cast<uint32_t>(record_size)) + record_size +
+      WireFormatLite::TagSize(v1::JournalEntry::kCrc32FieldNumber, WireFormatLite::TYPE_FIXED32) +
+      WireFormatLite::kFixed32Size;
   const size_t at = out.size();
-  const size_t framed =
-      google::protobuf::io::CodedOutputStream::VarintSize32(static_cast<uint32_t>(size)) + size;
-  out.resize(at + framed);
-  google::protobuf::io::ArrayOutputStream stream(out.data() + at, static_cast<int>(framed));
-  google::protobuf::util::SerializeDelimitedToZeroCopyStream(entry, &stream);
+  out.resize(at + CodedOutputStream::VarintSize32(static_cast<uint32_t>(entry_size)) + entry_size);
+  auto* p = reinterpret_cast<uint8_t*>(out.data() + at);
+  p = CodedOutputStream::WriteVarint32ToArray(static_cast<uint32_t>(entry_size), p);
+  p = WireFormatLite::WriteTagToArray(v1::JournalEntry::kRecordFieldNumber,
+                                      WireFormatLite::WIRETYPE_LENGTH_DELIMITED, p);
+  p = CodedOutputStream::WriteVarint32ToArray(static_cast<uint32_t>(record_size), p);
+  uint8_t* body = p;
+  p = record.SerializeWithCachedSizesToArray(p);
+  const uint32_t crc = static_cast<uint32_t>(crc32(0, body, static_cast<uInt>(record_size)));
+  p = WireFormatLite::WriteFixed32ToArray(v1::JournalEntry::kCrc32FieldNumber, crc, p);
 }
 
 std::string ErrnoText(int err) { return std::strerror(err); }
@@ -145,7 +157,7 @@ Journal::~Journal() {
   close(fd_);
 }
 
-void Journal::Record(const v1::JournalRecord& record) { Frame(record, entry_, batch_); }
+void Journal::Record(const v1::JournalRecord& record) { Frame(record, batch_); }
 
 void Journal::Commit() {
   if (batch_.empty()) return;
@@ -190,7 +202,7 @@ bool Journal::WantsCompaction() const {
 absl::Status Journal::Rewrite(const std::vector<v1::JournalRecord>& snapshot) {
   batch_.clear();
   std::string bytes;
-  for (const v1::JournalRecord& record : snapshot) Frame(record, entry_, bytes);
+  for (const v1::JournalRecord& record : snapshot) Frame(record, bytes);
   const std::string tmp = path_ + ".tmp";
   const int fd = open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {

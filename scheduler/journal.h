@@ -71,8 +71,7 @@ class Journal : public JournalSink {
 
   const std::string path_;
   const JournalOptions options_;
-  std::string batch_;       // framed entries not yet written
-  v1::JournalEntry entry_;  // scratch for framing one record
+  std::string batch_;  // framed entries not yet written
   uint64_t size_ = 0;
   uint64_t snapshot_size_ = 0;
   uint64_t replayed_ = 0;

@@ -16,6 +16,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/arena.h"
 #include "scheduler/journal_replay.h"
 #include "scheduler/scheduler_state.h"
 #include "spdlog/spdlog.h"
@@ -39,7 +40,11 @@ void SchedulerState::AddJournalTask(TaskId id, v1::JournalTask& out) const {
 
 void SchedulerState::JournalJob(const Job& job, const absl::flat_hash_set<TaskId>& recomputed,
                                 const std::vector<TaskId>& created) {
-  v1::JournalRecord record;
+  // On an arena: a big job's record is tens of thousands of small messages and strings, which
+  // the arena allocates in blocks and frees at once (allocating and freeing them one by one was
+  // a third of the journal's cost).
+  google::protobuf::Arena arena;
+  v1::JournalRecord& record = *google::protobuf::Arena::CreateMessage<v1::JournalRecord>(&arena);
   v1::JournalJobSubmitted& s = *record.mutable_job_submitted();
   s.set_id(job.id);
   s.set_name(job.name);
@@ -86,16 +91,20 @@ void SchedulerState::FillErred(TaskId id, v1::JournalTaskErred& e) const {
   if (auto log = logs_.find(id); log != logs_.end()) e.set_log(log->second);
 }
 
+// The per-task records reuse one message (and its strings' buffers): one is written for every
+// task that finishes.
 void SchedulerState::JournalFinished(TaskId id) {
-  v1::JournalRecord record;
-  FillFinished(id, *record.mutable_task_finished());
-  journal_->Record(record);
+  v1::JournalTaskFinished& f = *journal_record_.mutable_task_finished();
+  f.Clear();  // keeps its strings' buffers
+  FillFinished(id, f);
+  journal_->Record(journal_record_);
 }
 
 void SchedulerState::JournalErred(TaskId id) {
-  v1::JournalRecord record;
-  FillErred(id, *record.mutable_task_erred());
-  journal_->Record(record);
+  v1::JournalTaskErred& e = *journal_record_.mutable_task_erred();
+  e.Clear();
+  FillErred(id, e);
+  journal_->Record(journal_record_);
 }
 
 void SchedulerState::JournalJobEnded(const Job& job) {

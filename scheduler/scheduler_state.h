@@ -643,7 +643,8 @@ class SchedulerState {
   double last_tick_ = -1;  // clock_ seconds of the last Tick() (< 0: none yet)
 
   JournalSink* journal_ = nullptr;
-  bool restored_ = false;  // from a journal: held values come back only with a record
+  v1::JournalRecord journal_record_;  // scratch for JournalFinished/JournalErred
+  bool restored_ = false;             // from a journal: held values come back only with a record
   // After a restore: finished tasks held until the grace period ends (counted in holders).
   bool grace_ = false;
   absl::flat_hash_set<TaskId> grace_held_;
