@@ -192,4 +192,19 @@ absl::Status ProcessCluster::Stop() {
   return first;
 }
 
+std::string ExecutableDir() {
+  std::error_code ec;
+  return std::filesystem::read_symlink("/proc/self/exe", ec).parent_path().string();
+}
+
+absl::StatusOr<std::string> MakeWorkDir() {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern =
+      absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/brisk-bench-XXXXXX");
+  if (mkdtemp(pattern.data()) == nullptr) {
+    return absl::UnavailableError(absl::StrCat("mkdtemp ", pattern, " failed"));
+  }
+  return pattern;
+}
+
 }  // namespace brisk::bench

@@ -64,4 +64,9 @@ class ProcessCluster {
   bool stopped_ = false;
 };
 
+// The directory of the running executable (where the daemons of the same build are).
+std::string ExecutableDir();
+// A new directory under $TMPDIR (or /tmp) for one benchmark's daemons.
+absl::StatusOr<std::string> MakeWorkDir();
+
 }  // namespace brisk::bench
