@@ -30,18 +30,32 @@ void JournalReplay::Apply(const v1::JournalRecord& record) {
     case v1::JournalRecord::kJobSubmitted: {
       const v1::JournalJobSubmitted& s = record.job_submitted();
       for (const v1::JournalTask& task : s.tasks()) Define(task);
-      for (const std::string& key : s.recomputed()) {
-        auto it = tasks_.find(key);
-        if (it != tasks_.end()) it->second.outcome = Task::Outcome::kNone;
-      }
       Job& job = jobs_[s.id()];
       job = Job{};
       job.id = s.id();
       job.name = s.name();
       job.keep = s.keep();
       job.submitted = s.submitted();
-      job.tasks.assign(s.listed().begin(), s.listed().end());
-      job.outputs.assign(s.outputs().begin(), s.outputs().end());
+      if (s.has_listed_count()) {
+        const int n = std::min<int>(static_cast<int>(s.listed_count()), s.tasks_size());
+        job.tasks.reserve(n);
+        for (int i = 0; i < n; ++i) job.tasks.push_back(s.tasks(i).data_key());
+      } else {
+        job.tasks.assign(s.listed().begin(), s.listed().end());
+      }
+      if (s.outputs_listed()) {
+        job.outputs = job.tasks;
+      } else {
+        job.outputs.assign(s.outputs().begin(), s.outputs().end());
+      }
+      auto recompute = [&](const std::string& key) {
+        auto it = tasks_.find(key);
+        if (it != tasks_.end()) it->second.outcome = Task::Outcome::kNone;
+      };
+      for (const std::string& key : s.recomputed()) recompute(key);
+      if (s.listed_recomputed()) {
+        for (const std::string& key : job.tasks) recompute(key);
+      }
       max_job_id_ = std::max(max_job_id_, s.id());
       return;
     }

@@ -50,25 +50,37 @@ void SchedulerState::JournalJob(const Job& job, const absl::flat_hash_set<TaskId
   s.set_name(job.name);
   s.set_keep(job.keep);
   s.set_submitted(job.submitted);
+  // The listed tasks first (so that `listed_count` names them), then the inputs they only
+  // refer to.
   const absl::flat_hash_set<TaskId> listed(job.tasks.begin(), job.tasks.end());
+  for (TaskId id : job.tasks) AddJournalTask(id, *s.add_tasks());
+  s.set_listed_count(static_cast<uint32_t>(job.tasks.size()));
   absl::flat_hash_set<TaskId> inputs;
   auto input = [&](TaskId id) {
     if (!listed.contains(id) && inputs.insert(id).second) AddJournalTask(id, *s.add_tasks());
   };
   for (TaskId id : job.tasks) {
-    AddJournalTask(id, *s.add_tasks());
-    s.add_listed(std::string(tasks_[id].key()));
     for (TaskId d : tasks_[id].deps) input(d);
   }
-  for (TaskId id : job.outputs) {
-    input(id);
-    s.add_outputs(std::string(tasks_[id].key()));
+  for (TaskId id : job.outputs) input(id);
+  if (job.outputs == job.tasks) {
+    s.set_outputs_listed(true);
+  } else {
+    for (TaskId id : job.outputs) s.add_outputs(std::string(tasks_[id].key()));
   }
   // A new task's data key may have been another task's, with the same spec, that ran and was
   // dropped since: what that one did is not this one's.
-  for (TaskId id : recomputed) s.add_recomputed(std::string(tasks_[id].key()));
+  size_t created_listed = 0;
+  for (TaskId id : created) created_listed += id != kNoTask && listed.contains(id);
+  const bool all_created = !listed.empty() && created_listed == listed.size();
+  s.set_listed_recomputed(all_created);
+  for (TaskId id : recomputed) {
+    if (!all_created || !listed.contains(id)) s.add_recomputed(std::string(tasks_[id].key()));
+  }
   for (TaskId id : created) {
-    if (id != kNoTask) s.add_recomputed(std::string(tasks_[id].key()));
+    if (id != kNoTask && (!all_created || !listed.contains(id))) {
+      s.add_recomputed(std::string(tasks_[id].key()));
+    }
   }
   journal_->Record(record);
 }

@@ -209,11 +209,68 @@ TEST_F(RestoreTest, RecordsAreCommittedOncePerFlush) {
   Run({T("a"), T("b", {"a"})}, {"b"});
   EXPECT_TRUE(sink_->batch.empty());
   ASSERT_EQ(sink_->records.size(), 1u);
-  EXPECT_EQ(sink_->records[0].job_submitted().listed_size(), 2);
+  // The listed tasks come first and are counted, not listed again by key; both are new.
+  const v1::JournalJobSubmitted& s = sink_->records[0].job_submitted();
+  EXPECT_EQ(s.listed_count(), 2u);
+  EXPECT_THAT(s.listed(), IsEmpty());
+  EXPECT_TRUE(s.listed_recomputed());
+  EXPECT_THAT(s.recomputed(), IsEmpty());
+  EXPECT_FALSE(s.outputs_listed());  // b only
+  EXPECT_THAT(s.outputs(), ElementsAre("b"));
   Done("w0", "a");
   ASSERT_EQ(sink_->records.size(), 2u);
   EXPECT_EQ(sink_->records[1].task_finished().data_key(), "a");
   EXPECT_EQ(sink_->records[1].task_finished().worker(), "w0");
+}
+
+// A job record written before `listed_count`, `outputs_listed` and `listed_recomputed` existed
+// (every list spelled out by key) replays to the same job as one written with them.
+TEST(JournalReplayTest, JobRecordsWithAndWithoutTheCountedListsReplayTheSame) {
+  auto task = [](v1::JournalJobSubmitted& s, const std::string& key) {
+    v1::JournalTask* t = s.add_tasks();
+    t->set_data_key(key);
+    t->set_spec("spec of " + key);
+  };
+  // "a" was known and had finished, with the same definition: the job computes it afresh.
+  v1::JournalRecord earlier;
+  v1::JournalTask* known = earlier.mutable_tasks()->add_tasks();
+  known->set_data_key("a");
+  known->set_spec("spec of a");
+  v1::JournalRecord finished;
+  finished.mutable_task_finished()->set_data_key("a");
+  v1::JournalRecord old_form, new_form;
+  v1::JournalJobSubmitted& o = *old_form.mutable_job_submitted();
+  o.set_id(2);
+  task(o, "a");
+  task(o, "b");
+  task(o, "in");  // an input the job only refers to
+  o.add_listed("a");
+  o.add_listed("b");
+  o.add_outputs("a");
+  o.add_outputs("b");
+  o.add_recomputed("a");
+  o.add_recomputed("b");
+  v1::JournalJobSubmitted& n = *new_form.mutable_job_submitted();
+  n.set_id(2);
+  task(n, "a");
+  task(n, "b");
+  task(n, "in");
+  n.set_listed_count(2);
+  n.set_outputs_listed(true);
+  n.set_listed_recomputed(true);
+  for (const v1::JournalRecord* record : {&old_form, &new_form}) {
+    JournalReplay replay(10);
+    replay.Apply(earlier);
+    replay.Apply(finished);
+    ASSERT_EQ(replay.tasks().at("a").outcome, JournalReplay::Task::Outcome::kFinished);
+    replay.Apply(*record);
+    ASSERT_EQ(replay.jobs().size(), 1u);
+    const JournalReplay::Job& job = replay.jobs().at(2);
+    EXPECT_THAT(job.tasks, ElementsAre("a", "b"));
+    EXPECT_THAT(job.outputs, ElementsAre("a", "b"));
+    EXPECT_EQ(replay.tasks().at("a").outcome, JournalReplay::Task::Outcome::kNone);
+    EXPECT_EQ(replay.tasks().size(), 3u);
+  }
 }
 
 TEST_F(RestoreTest, FinishedJobsKeepTheirStatesLogsAndIds) {
