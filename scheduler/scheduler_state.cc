@@ -260,6 +260,7 @@ void SchedulerState::RemoveWorker(WorkerId wid, absl::string_view cause) {
     death = &deaths_[wid];
     death->name = w.name;
     death->retiring = w.retiring;
+    death->cause = std::string(cause);
     death->at = clock_.Now();
   }
   std::vector<std::string> again, failed;  // user keys of the crashed tasks

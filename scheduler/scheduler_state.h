@@ -283,6 +283,7 @@ class SchedulerState {
   struct Death {
     std::string name;
     std::string retiring;  // Worker::retiring when it died
+    std::string cause;     // "connection lost", then its exit report's
     absl::Time at;
     // The tasks that were running on it and counted a crash, each with its `order` (slots are
     // reused).

@@ -13,6 +13,7 @@
 // job's clients, copied into its dependents' errors, journaled) keeps the cause known then; only
 // its crash causes are brought up to date. Crash counts and causes are not journaled.
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -72,6 +73,7 @@ v1::WorkerExitReply SchedulerState::OnWorkerExit(const v1::WorkerExitReport& rep
   }
   Death& death = d->second;
   death.reported = true;
+  const std::string known = std::exchange(death.cause, cause);
   size_t updated = 0;
   for (const auto& [id, order] : death.tasks) {
     if (id >= tasks_.size() || tasks_[id].free || tasks_[id].order != order) continue;
@@ -83,8 +85,10 @@ v1::WorkerExitReply SchedulerState::OnWorkerExit(const v1::WorkerExitReport& rep
       ++updated;
     }
   }
-  spdlog::warn("worker {} (pid {}) had died: {}{}", report.name(), report.pid(), cause,
-               updated == 0 ? "" : absl::StrCat(" (the cause of ", updated, " tasks' crash)"));
+  spdlog::warn("worker {} (pid {}) had died ({}): {}{}", report.name(), report.pid(), known, cause,
+               updated == 0 ? ""
+                            : absl::StrCat("; the cause of ", updated,
+                                           updated == 1 ? " task's crash" : " tasks' crashes"));
   reply.set_attached(true);
   return reply;
 }
