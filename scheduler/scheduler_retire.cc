@@ -7,7 +7,9 @@
 // (SchedulerOptions::allowed_failures) the task errs with ERROR_KIND_WORKER_DIED, and its
 // dependents with it: one task that kills its worker cannot take every worker down in turn (as
 // Dask's KilledWorker). Tasks the scheduler had sent ahead of an input did not start: they do not
-// count. The count is kept in a side table, crashes_, as few tasks ever have one.
+// count. The count is kept in a side table, crashes_, as few tasks ever have one. A worker's death
+// is logged once (LogDeath), not once per task; its exit cause, when its supervising parent
+// reports it, replaces "connection lost" (scheduler_worker_exit.cc).
 //
 // Retirement (`brisk retire`, or the worker itself saying so on SIGTERM). A retiring worker:
 // - takes no new work (TakesWork() is false: placement, stealing and sending ahead skip it);
@@ -40,24 +42,27 @@ namespace brisk {
 // ------------------------------------------------------------------------------------ crashes
 
 bool SchedulerState::CountCrash(TaskId id, const Worker& w, absl::string_view cause) {
+  // Logged once per worker, not per task (LogDeath).
   Crashes& c = crashes_[id];
   ++c.count;
-  std::string why(cause);
-  if (!w.retiring.empty()) absl::StrAppend(&why, " while retiring: ", w.retiring);
-  c.causes.push_back(absl::StrCat(w.name, " (", why, ")"));
-  const bool last = c.count >= static_cast<uint32_t>(std::max(1, options_.allowed_failures));
-  spdlog::log(last ? spdlog::level::err : spdlog::level::warn,
-              "task {} was running on worker {}, which died ({}): crash {} of {} allowed{}",
-              std::string(UserKey(tasks_[id])), w.name, why, c.count, options_.allowed_failures,
-              last ? "; it fails" : "; it runs again");
-  return last;
+  c.causes.push_back(Crash{w.id, CrashCause(w.name, cause, w.retiring)});
+  return c.count >= static_cast<uint32_t>(std::max(1, options_.allowed_failures));
+}
+
+std::string SchedulerState::CrashCause(absl::string_view worker, absl::string_view cause,
+                                       absl::string_view retiring) {
+  if (retiring.empty()) return absl::StrCat(worker, " (", cause, ")");
+  return absl::StrCat(worker, " (", cause, " while retiring: ", retiring, ")");
 }
 
 std::string SchedulerState::CrashError(TaskId id) const {
   const Crashes& c = crashes_.at(id);
-  return absl::StrCat("it was running on workers that died, ", c.count,
-                      c.count == 1 ? " time" : " times", " (--allowed-failures ",
-                      options_.allowed_failures, "): ", absl::StrJoin(c.causes, ", "));
+  return absl::StrCat(
+      "it was running on workers that died, ", c.count, c.count == 1 ? " time" : " times",
+      " (--allowed-failures ", options_.allowed_failures,
+      "): ", absl::StrJoin(c.causes, ", ", [](std::string* out, const Crash& crash) {
+        out->append(crash.cause);
+      }));
 }
 
 // ------------------------------------------------------------------------------------ retiring

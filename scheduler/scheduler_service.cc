@@ -186,6 +186,15 @@ grpc::ServerUnaryReactor* SchedulerService::RetireWorkers(grpc::CallbackServerCo
                [request](SchedulerState& state) { return state.RetireWorkers(*request); });
 }
 
+grpc::ServerUnaryReactor* SchedulerService::ReportWorkerExit(grpc::CallbackServerContext* context,
+                                                             const v1::WorkerExitReport* request,
+                                                             v1::WorkerExitReply* reply) {
+  return Query(context, reply,
+               [request](SchedulerState& state) -> absl::StatusOr<v1::WorkerExitReply> {
+                 return state.OnWorkerExit(*request);
+               });
+}
+
 grpc::ServerUnaryReactor* SchedulerService::Shutdown(grpc::CallbackServerContext* context,
                                                      const v1::ShutdownRequest*,
                                                      v1::ShutdownReply*) {

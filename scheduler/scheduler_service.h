@@ -60,6 +60,9 @@ class SchedulerService final : public v1::Scheduler::CallbackService, public Sch
   grpc::ServerUnaryReactor* Shutdown(grpc::CallbackServerContext* context,
                                      const v1::ShutdownRequest* request,
                                      v1::ShutdownReply* reply) override;
+  grpc::ServerUnaryReactor* ReportWorkerExit(grpc::CallbackServerContext* context,
+                                             const v1::WorkerExitReport* request,
+                                             v1::WorkerExitReply* reply) override;
 
  private:
   using WorkerStreamT = ServerStream<v1::WorkerToScheduler, v1::SchedulerToWorker>;

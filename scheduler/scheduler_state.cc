@@ -254,12 +254,31 @@ void SchedulerState::RemoveWorker(WorkerId wid, absl::string_view cause) {
   // Its running tasks run again elsewhere (the worker is gone, so placement will not pick it),
   // unless that was their last allowed crash. A worker told to shut down did not crash; nor did
   // a task sent ahead, which waited for an input and never started.
+  // A worker that died is remembered for a while, for its exit report (OnWorkerExit).
+  Death* death = nullptr;
+  if (!w.goodbye) {
+    death = &deaths_[wid];
+    death->name = w.name;
+    death->retiring = w.retiring;
+    death->cause = std::string(cause);
+    death->at = clock_.Now();
+  }
+  std::vector<std::string> again, failed;  // user keys of the crashed tasks
   for (TaskId id : w.processing) {
-    if (!w.goodbye && tasks_[id].speculative == 0 && CountCrash(id, w, cause)) {
+    const bool crashed = !w.goodbye && tasks_[id].speculative == 0;
+    if (crashed) death->tasks.emplace_back(id, tasks_[id].order);
+    if (crashed && CountCrash(id, w, cause)) {
+      failed.emplace_back(UserKey(tasks_[id]));
       RecommendErred(id, v1::ERROR_KIND_WORKER_DIED, CrashError(id));
     } else {
+      if (crashed) again.emplace_back(UserKey(tasks_[id]));
       Recommend(id, TaskState::kWaiting);
     }
+  }
+  if (!again.empty() || !failed.empty()) {
+    std::sort(again.begin(), again.end());
+    std::sort(failed.begin(), failed.end());
+    LogDeath(w, cause, again, failed);
   }
   RunTransitions();
   MaybeValidate();
@@ -1054,6 +1073,7 @@ void SchedulerState::Tick() {
   RunTransitions();
   CheckNoWorker();
   CheckRetireTimeouts();
+  CheckDeaths();
   CheckJournal();
   MaybeValidate();
 }

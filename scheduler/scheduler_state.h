@@ -112,6 +112,12 @@ class SchedulerState {
   // task it was running counts one crash, with `cause` (what is known of why it went: "connection
   // lost", "stopped responding"...); see SchedulerOptions::allowed_failures.
   void RemoveWorker(WorkerId worker, absl::string_view cause = "connection lost");
+  // How a worker's process ended, from its supervising parent (`brisk-worker --nanny`; see
+  // scheduler_worker_exit.cc). A worker still connected is removed with that cause; one that
+  // died recently (its stream end came first, as it usually does) has the cause attached to
+  // its departure and to the crashes of the tasks that were running on it. `attached` is false
+  // when the scheduler has no such worker (another scheduler's, or one that left long ago).
+  v1::WorkerExitReply OnWorkerExit(const v1::WorkerExitReport& report);
   void HandleWorkerMessage(WorkerId worker, const v1::WorkerToScheduler& message);
 
   // ---- clients
@@ -261,11 +267,31 @@ class SchedulerState {
     std::string message;
   };
 
+  // One crash of a task: the worker it was running on, and "worker-name (cause)".
+  struct Crash {
+    WorkerId worker = 0;
+    std::string cause;
+  };
   // Crashes of a task (times a worker it was running on died), kept only for tasks that had one.
   struct Crashes {
     uint32_t count = 0;
-    std::vector<std::string> causes;  // per crash: "worker-name (cause)"
+    std::vector<Crash> causes;  // one per crash
   };
+  // A worker that died (its stream ended with no shutdown), kept for kDeathMemory so that its
+  // exit report, which usually arrives after the stream's end, can name the cause of the crashes
+  // it caused (scheduler_worker_exit.cc).
+  struct Death {
+    std::string name;
+    std::string retiring;  // Worker::retiring when it died
+    std::string cause;     // "connection lost", then its exit report's
+    absl::Time at;
+    // The tasks that were running on it and counted a crash, each with its `order` (slots are
+    // reused).
+    std::vector<std::pair<TaskId, uint64_t>> tasks;
+    bool reported = false;  // an exit report came
+  };
+  static constexpr absl::Duration kDeathMemory = absl::Minutes(10);
+  static constexpr size_t kMaxDeaths = 1000;
 
   // Retry bookkeeping, kept only for tasks submitted with retries or that failed to fetch an input.
   struct Retries {
@@ -536,6 +562,18 @@ class SchedulerState {
   // allowed one (it should err, with CrashError).
   bool CountCrash(TaskId id, const Worker& w, absl::string_view cause);
   std::string CrashError(TaskId id) const;
+  // "w1 (cause)", or "w1 (cause while retiring: why)": one crash's entry.
+  static std::string CrashCause(absl::string_view worker, absl::string_view cause,
+                                absl::string_view retiring);
+
+  // ---- workers that died (scheduler_worker_exit.cc)
+  // Logs one line for a worker that died with tasks running: how many, which run again and
+  // which failed (the first few keys of each; `again` and `failed` are sorted user keys).
+  void LogDeath(const Worker& w, absl::string_view cause, const std::vector<std::string>& again,
+                const std::vector<std::string>& failed) const;
+  // Drops the records of deaths older than kDeathMemory (from Tick), and the oldest beyond
+  // kMaxDeaths.
+  void CheckDeaths();
   void StartRetiring(WorkerId wid, std::string why);
   // Moves the values of retiring workers, and tells those done to shut down (from Flush).
   void ContinueRetiring();
@@ -553,7 +591,7 @@ class SchedulerState {
     auto c = crashes_.find(id);
     if (c == crashes_.end()) return;
     reply.set_crashes(c->second.count);
-    for (const std::string& cause : c->second.causes) reply.add_crash_causes(cause);
+    for (const Crash& crash : c->second.causes) reply.add_crash_causes(crash.cause);
   }
 
   // ---- queries (scheduler_queries.cc)
@@ -629,6 +667,7 @@ class SchedulerState {
   std::map<WorkerId, Worker> workers_;
   absl::flat_hash_map<std::string, WorkerId> worker_by_name_;
   absl::flat_hash_map<WorkerId, std::string> worker_names_;  // also of departed workers
+  std::map<WorkerId, Death> deaths_;                         // recent deaths, by worker id
   uint64_t state_counts_[kTaskStateCount] = {};
   uint64_t finished_count_ = 0;  // of those released, the ones that ran (ran_on set)
 

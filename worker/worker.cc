@@ -296,6 +296,9 @@ void Worker::HandleMessage(const v1::SchedulerToWorker& message) {
     if (message.has_registered()) incarnation_ = message.registered().incarnation();
     state_->HandleMessage(message);
   }
+  if (message.has_registered() && options_.on_registered) {
+    options_.on_registered(message.registered(), options_.name);
+  }
   if (message.shutdown()) {
     spdlog::info("worker {}: shutdown requested by the scheduler{}{}", options_.name,
                  message.shutdown_reason().empty() ? "" : ": ", message.shutdown_reason());

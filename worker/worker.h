@@ -13,6 +13,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -68,6 +69,9 @@ struct WorkerOptions {
   // Keepalive pings on the scheduler connection (see SchedulerLinkOptions).
   absl::Duration keepalive_time = absl::Seconds(10);
   absl::Duration keepalive_timeout = absl::Seconds(60);
+  // Called each time the scheduler accepts a registration (the first and every one after a
+  // reconnect), with its reply and the worker's name; for `--nanny` (worker/nanny.h).
+  std::function<void(const v1::WorkerRegistered&, const std::string& name)> on_registered;
 };
 
 class Worker {

@@ -2,6 +2,8 @@
 #include "brisk/worker_main.h"
 
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,18 +17,21 @@
 #include "common/system_memory.h"
 #include "spdlog/spdlog.h"
 #include "worker/builtin_ops.h"
+#include "worker/exit_report.h"
+#include "worker/nanny.h"
 #include "worker/plugin_loader.h"
 #include "worker/worker.h"
 
 namespace brisk {
 
 int WorkerMain(int argc, char** argv, const OpRegistry& extra_ops) {
-  BlockTerminationSignals();
-  KeepGrpcUntilExit();
+  // Nothing starts a thread or gRPC before the flags are read: --nanny forks first.
   CLI::App app{
       "brisk-worker: runs tasks for a Brisk scheduler and serves their results.\n"
       "SIGTERM (or SIGINT) retires it: the scheduler moves its values still needed to other "
-      "workers, then it exits 0; a second signal stops it at once."};
+      "workers, then it exits 0; a second signal stops it at once.\n"
+      "With --nanny, a supervising parent runs the worker as its child, tells the scheduler how "
+      "it died (signal, exit status, out of memory) and starts it again; signal the parent."};
   WorkerOptions options;
   std::string memory_limit = "auto";
   std::string memory_target = "0.6", memory_spill = "0.7", memory_pause = "0.8",
@@ -111,6 +116,20 @@ int WorkerMain(int argc, char** argv, const OpRegistry& extra_ops) {
   app.add_option("--plugin", plugins,
                  "Load ops from this shared library (a Brisk plugin); repeatable. In a config "
                  "file: plugin = [\"a.so\", \"b.so\"]");
+  bool nanny = false;
+  NannyOptions nanny_options;
+  app.add_flag("--nanny", nanny,
+               "Run the worker as the child of a supervising parent (this process): when the "
+               "worker dies, the parent tells the scheduler how (signal, exit status, out of "
+               "memory: shown by `brisk logs` and `brisk tasks`) and starts it again under the "
+               "same name. SIGTERM/SIGINT to the parent retire the worker; the parent exits with "
+               "it");
+  app.add_option("--nanny-restarts", nanny_options.max_restarts,
+                 "With --nanny: restarts after abnormal ends (back-off from 0.5 s, doubling to "
+                 "30 s; a worker that ran 10 minutes resets the count), then the parent exits "
+                 "with the worker's status (128 + signal when killed)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.set_config("--config", "", "Read options from this TOML or INI file");
   try {
     app.parse(argc, argv);
@@ -155,6 +174,34 @@ int WorkerMain(int argc, char** argv, const OpRegistry& extra_ops) {
   options.scheduler_timeout = absl::Seconds(scheduler_timeout_s);
   options.keepalive_time = absl::Seconds(keepalive_s);
   options.keepalive_timeout = absl::Seconds(keepalive_timeout_s);
+
+  if (nanny) {
+    // The supervising parent: single-threaded, no gRPC (a report is sent from a forked process).
+    std::ifstream cgroup("/proc/self/cgroup");
+    std::stringstream cgroup_text;
+    cgroup_text << cgroup.rdbuf();
+    nanny_options.oom_counter = FindOomCounter(cgroup_text.str(), "/sys/fs/cgroup");
+    if (nanny_options.oom_counter.empty()) {
+      spdlog::info(
+          "brisk-worker nanny: no cgroup OOM kill counter readable: a SIGKILL will not be "
+          "known to be out of memory");
+    }
+    const std::string scheduler = options.scheduler, token = options.auth_token;
+    NannyRun run = RunNanny(nanny_options, [&](const ChildExit& exit,
+                                               const ChildRegistration& last) {
+      RunForked([&] { return SendExitReport(scheduler, token, exit, last); }, absl::Seconds(10));
+    });
+    if (!run.child) return run.exit_status;
+    // The worker, in the child: under the name the earlier ones had (their default, the data
+    // address, changes with the port), telling the parent each registration.
+    if (options.name.empty()) options.name = run.name;
+    options.on_registered = [fd = run.registration_fd](const v1::WorkerRegistered& registered,
+                                                       const std::string& name) {
+      WriteRegistration(fd, {registered.worker_id(), registered.incarnation(), name});
+    };
+  }
+  BlockTerminationSignals();
+  KeepGrpcUntilExit();
 
   OpRegistry ops;
   RegisterBuiltinOps(ops);

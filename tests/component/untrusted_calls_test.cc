@@ -115,7 +115,7 @@ TEST_F(UntrustedCallsTest, UnaryCallsWithoutTheTokenAreRefusedAndShutdownIsNotOb
   std::unique_ptr<ScriptedWorker> worker = scheduler_.RegisterWorker("w1");
   ASSERT_NE(worker, nullptr);
   for (const char* method : {"Status", "GetJob", "ListJobs", "WhoHas", "GetLog", "Publish",
-                             "GetPublished", "Shutdown"}) {
+                             "GetPublished", "Shutdown", "ReportWorkerExit"}) {
     grpc::Status status = RawUnary(absl::StrCat("/brisk.v1.Scheduler/", method), "", "");
     EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << method;
     status = RawUnary(absl::StrCat("/brisk.v1.Scheduler/", method), "", "wrong");

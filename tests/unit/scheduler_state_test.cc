@@ -2767,6 +2767,149 @@ TEST_F(CrashesAndRetirement, AllowedFailuresOneFailsOnTheFirstCrash) {
   EXPECT_THAT(TaskError(job, "bad"), HasSubstr("1 time (--allowed-failures 1)"));
 }
 
+// ---- exit reports of supervised workers (scheduler_worker_exit.cc)
+
+class WorkerExits : public CrashesAndRetirement {
+ protected:
+  v1::WorkerExitReply ReportExit(const std::string& name, const std::string& text, WorkerId id = 0,
+                                 const std::string& incarnation = "") {
+    v1::WorkerExitReport report;
+    report.set_name(name);
+    report.set_worker_id(id == 0 ? IdOf(name) : id);
+    report.set_incarnation(incarnation.empty() ? state_->incarnation() : incarnation);
+    report.set_pid(4242);
+    report.set_signal(9);
+    report.set_text(text);
+    v1::WorkerExitReply reply = state_->OnWorkerExit(report);
+    Flush();
+    return reply;
+  }
+  std::vector<std::string> CrashCauses(const std::string& key) {
+    absl::StatusOr<v1::TaskLog> log = state_->GetLog(key);
+    EXPECT_TRUE(log.ok()) << log.status();
+    if (!log.ok()) return {};
+    return {log->crash_causes().begin(), log->crash_causes().end()};
+  }
+};
+
+TEST_F(WorkerExits, AReportAfterTheStreamEndNamesTheCauseOfTheCrashes) {
+  AddWorker("w1");
+  AddWorker("w2");
+  const JobId job = Run({T("a"), T("b")});
+  ExpectProcessingOn("w1", "a");
+  ExpectProcessingOn("w2", "b");
+  KillWorker("w1");
+  EXPECT_THAT(CrashCauses("a"), ElementsAre("w1 (connection lost)"));
+  EXPECT_TRUE(ReportExit("w1", "killed by SIGKILL: out of memory").attached());
+  EXPECT_THAT(CrashCauses("a"), ElementsAre("w1 (killed by SIGKILL: out of memory)"));
+  absl::StatusOr<v1::JobInfo> info = state_->GetJob(job, /*include_tasks=*/true);
+  ASSERT_TRUE(info.ok());
+  bool seen = false;
+  for (const v1::TaskInfo& t : info->tasks()) {
+    if (t.key() != "a") continue;
+    seen = true;
+    EXPECT_EQ(t.crashes(), 1u);
+    EXPECT_THAT(t.crash_causes(), ElementsAre("w1 (killed by SIGKILL: out of memory)"));
+  }
+  EXPECT_TRUE(seen);
+  EXPECT_THAT(CrashCauses("b"), IsEmpty());  // it ran on w2
+  // A second report of the same death is nothing new.
+  EXPECT_FALSE(ReportExit("w1", "killed by SIGSEGV", IdOf("w1")).attached());
+  EXPECT_THAT(CrashCauses("a"), ElementsAre("w1 (killed by SIGKILL: out of memory)"));
+  Complete("w2", "b");
+  Complete("w2", "a");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
+}
+
+TEST_F(WorkerExits, AReportBeforeTheStreamEndRemovesTheWorkerWithThatCause) {
+  AddWorker("w1");
+  AddWorker("w2");
+  const JobId job = Run({T("a"), T("b")});
+  ExpectProcessingOn("w1", "a");
+  EXPECT_TRUE(ReportExit("w1", "killed by SIGSEGV (core dumped)").attached());
+  EXPECT_THAT(CrashCauses("a"), ElementsAre("w1 (killed by SIGSEGV (core dumped))"));
+  EXPECT_EQ(state_->Status().workers_size(), 1);
+  // Its stream's end, noticed later, counts nothing more.
+  KillWorker("w1");
+  EXPECT_THAT(CrashCauses("a"), ElementsAre("w1 (killed by SIGSEGV (core dumped))"));
+  ExpectProcessingOn("w2", "b");
+  Complete("w2", "b");
+  Complete("w2", "a");
+  EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
+}
+
+TEST_F(WorkerExits, OnlyTheReportedWorkersEntriesChange) {
+  for (const char* w : {"w1", "w2", "w3"}) AddWorker(w);
+  Run({T("bad")});
+  std::vector<std::string> killed;
+  for (int crash = 0; crash < 2; ++crash) {
+    killed.push_back(state_->WorkerOf("bad"));
+    KillWorker(killed.back());
+  }
+  ASSERT_NE(killed[0], killed[1]);
+  EXPECT_TRUE(ReportExit(killed[1], "exited with status 3").attached());
+  EXPECT_THAT(CrashCauses("bad"),
+              ElementsAre(killed[0] + " (connection lost)", killed[1] + " (exited with status 3)"));
+}
+
+TEST_F(WorkerExits, AFailedTasksErrorKeepsTheCauseKnownWhenItFailed) {
+  SchedulerOptions options = Plain();
+  options.allowed_failures = 1;
+  Start(options);
+  AddWorker("w1");
+  AddWorker("w2");
+  const JobId job = Run({T("bad")});
+  ExpectProcessingOn("w1", "bad");
+  KillWorker("w1");
+  ASSERT_EQ(State("bad"), TaskState::kErred);
+  EXPECT_TRUE(ReportExit("w1", "killed by SIGKILL, not known to be out of memory").attached());
+  // Its clients were told; the error stays. The crash causes are up to date.
+  EXPECT_THAT(TaskError(job, "bad"), HasSubstr("w1 (connection lost)"));
+  EXPECT_THAT(CrashCauses("bad"),
+              ElementsAre("w1 (killed by SIGKILL, not known to be out of memory)"));
+}
+
+TEST_F(WorkerExits, ReportsThatNameNoKnownWorkerAreNotAttached) {
+  AddWorker("w1");
+  AddWorker("w2");
+  Run({T("a")});
+  ExpectProcessingOn("w1", "a");
+  const WorkerId w1 = IdOf("w1");
+  // Another scheduler's incarnation, another name, an id never registered: nothing changes.
+  EXPECT_FALSE(ReportExit("w1", "killed by SIGKILL", w1, "another-incarnation").attached());
+  EXPECT_FALSE(ReportExit("w2", "killed by SIGKILL", w1).attached());
+  EXPECT_FALSE(ReportExit("w1", "killed by SIGKILL", 999).attached());
+  EXPECT_EQ(state_->Status().workers_size(), 2);
+  ExpectProcessingOn("w1", "a");
+  // A worker that never registered (id 0) is only logged.
+  v1::WorkerExitReport unregistered;
+  unregistered.set_name("w9");
+  unregistered.set_text("exited with status 1");
+  EXPECT_FALSE(state_->OnWorkerExit(unregistered).attached());
+}
+
+TEST_F(WorkerExits, ADeathIsForgottenAfterAWhile) {
+  AddWorker("w1");
+  AddWorker("w2");
+  Run({T("a")});
+  ExpectProcessingOn("w1", "a");
+  KillWorker("w1");
+  TickFor(11 * 60, /*heartbeating=*/{"w2"});
+  EXPECT_FALSE(ReportExit("w1", "killed by SIGKILL").attached());
+  EXPECT_THAT(CrashCauses("a"), ElementsAre("w1 (connection lost)"));
+}
+
+TEST_F(WorkerExits, ARetiringWorkersCrashSaysItWasRetiring) {
+  AddWorker("w1");
+  AddWorker("w2");
+  Run({T("a")});
+  ExpectProcessingOn("w1", "a");
+  ASSERT_TRUE(Retire({"w1"}).ok());
+  KillWorker("w1");
+  EXPECT_TRUE(ReportExit("w1", "killed by SIGKILL").attached());
+  EXPECT_THAT(CrashCauses("a"), ElementsAre("w1 (killed by SIGKILL while retiring: brisk retire)"));
+}
+
 TEST_F(CrashesAndRetirement, RetiringWorkerHandsItsValuesOverAndNothingIsRecomputed) {
   AddWorker("w1");
   AddWorker("w2");
