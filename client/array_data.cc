@@ -295,6 +295,7 @@ absl::StatusOr<Array> Array::Persist(Client& client) const {
   layer->persisted = std::move(held);
   auto data = std::make_shared<ArrayData>(*data_);
   data->layer = std::move(layer);
+  data->expr = nullptr;  // read the held blocks, never recompute them
   return Array(std::move(data));
 }
 
