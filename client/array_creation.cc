@@ -42,20 +42,24 @@ absl::Status CheckDType(absl::string_view what, DType dtype) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
-Array Array::Full(Shape shape, Shape chunk, double value, DType dtype) {
-  if (absl::Status s = CheckDType("full", dtype); !s.ok()) return ErrorArray(s);
+Array FullOf(absl::string_view what, Shape shape, Shape chunk, double value, DType dtype) {
+  if (absl::Status s = CheckDType(what, dtype); !s.ok()) return ErrorArray(s);
   v1::Value v;
   v.set_float_(value);
   auto e = std::make_shared<ArrayExpr>(*ConstExpr(v, dtype));
-  return Leaf("full", std::move(e), std::move(shape), std::move(chunk), {absl::StrCat(value)});
+  return Leaf(what, std::move(e), std::move(shape), std::move(chunk), {absl::StrCat(value)});
+}
+
+}  // namespace
+
+Array Array::Full(Shape shape, Shape chunk, double value, DType dtype) {
+  return FullOf("full", std::move(shape), std::move(chunk), value, dtype);
 }
 Array Array::Zeros(Shape shape, Shape chunk, DType dtype) {
-  return Full(std::move(shape), std::move(chunk), 0, dtype);
+  return FullOf("zeros", std::move(shape), std::move(chunk), 0, dtype);
 }
 Array Array::Ones(Shape shape, Shape chunk, DType dtype) {
-  return Full(std::move(shape), std::move(chunk), 1, dtype);
+  return FullOf("ones", std::move(shape), std::move(chunk), 1, dtype);
 }
 
 Array Array::Arange(double start, double stop, double step, uint64_t chunk, DType dtype) {

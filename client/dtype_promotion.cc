@@ -51,8 +51,14 @@ DType MinScalarType(const v1::Value& v) {
 
 DType WithScalar(DType array, const v1::Value& scalar, DType scalar_dtype) {
   if (Category(scalar_dtype) > Category(array)) return PromoteTypes(array, scalar_dtype);
-  if (Category(scalar_dtype) < Category(array)) return array;
-  return PromoteTypes(array, MinScalarType(scalar));
+  DType m = MinScalarType(scalar);
+  // NumPy's "small unsigned" rule: a positive integer that also fits the signed type of the same
+  // size counts as that signed type next to a signed array (int8 + 1 stays int8).
+  if (IsSigned(array) && IsInteger(m) && !IsSigned(m) && scalar.kind_case() == v1::Value::kInt &&
+      (Bits(m) == 64 ? scalar.int_() >= 0 : scalar.int_() < (int64_t{1} << (Bits(m) - 1)))) {
+    m = SignedOf(Bits(m));
+  }
+  return PromoteTypes(array, m);
 }
 
 }  // namespace
