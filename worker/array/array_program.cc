@@ -129,8 +129,8 @@ inline R Convert(T v) {
 template <typename T, typename R, typename F>
 Kernel Map1(const char* const* a, char* out, F f) {
   return [a, out, f](uint64_t, uint64_t n) {
-    const T* x = reinterpret_cast<const T*>(*a);
-    R* y = reinterpret_cast<R*>(out);
+    const T* __restrict x = reinterpret_cast<const T*>(*a);
+    R* __restrict y = reinterpret_cast<R*>(out);
     for (uint64_t i = 0; i < n; ++i) y[i] = f(x[i]);
   };
 }
@@ -138,9 +138,9 @@ Kernel Map1(const char* const* a, char* out, F f) {
 template <typename T, typename R, typename F>
 Kernel Map2(const char* const* a, const char* const* b, char* out, F f) {
   return [a, b, out, f](uint64_t, uint64_t n) {
-    const T* x = reinterpret_cast<const T*>(*a);
-    const T* y = reinterpret_cast<const T*>(*b);
-    R* z = reinterpret_cast<R*>(out);
+    const T* __restrict x = reinterpret_cast<const T*>(*a);
+    const T* __restrict y = reinterpret_cast<const T*>(*b);
+    R* __restrict z = reinterpret_cast<R*>(out);
     for (uint64_t i = 0; i < n; ++i) z[i] = f(x[i], y[i]);
   };
 }
@@ -390,7 +390,8 @@ absl::StatusOr<std::unique_ptr<ArrayProgram>> ArrayProgram::Parse(absl::string_v
       if (a.size() != 2 && a.size() != 4) return fail("input takes 1 or 3 arguments");
       absl::StatusOr<int64_t> k = Int(a[1]);
       if (!k.ok() || *k < 0 || static_cast<size_t>(*k) >= p->inputs_.size()) {
-        return fail(absl::StrCat("input names block argument ", a[1].ShortDebugString(), " of ",
+        return fail(absl::StrCat("input names block argument ",
+                                 k.ok() ? absl::StrCat(*k) : std::string(KindName(a[1])), " of ",
                                  p->inputs_.size()));
       }
       const ArrayView view = p->inputs_[*k];
