@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "brisk/array.h"
 #include "brisk/client.h"
+#include "common/graph_json.h"
 #include "tests/support/numpy_check.h"
 
 namespace brisk {
@@ -414,6 +415,25 @@ TEST_F(ArrayCore, MistakesNameTheOperationAndTheArgument) {
               HasSubstr("zero-size array to reduction operation min which has no identity"));
   got = Get(Array::Zeros({2, 0}, {1, 1}).Argmax(1));
   EXPECT_THAT(std::string(got.status().message()), HasSubstr("argmax of an empty sequence"));
+}
+
+TEST_F(ArrayCore, TheReadmesGraphFileRunsArrayPrograms) {
+  absl::StatusOr<v1::Graph> graph =
+      ReadGraphFile(std::string(BRISK_SOURCE_DIR) + "/examples/graphs/array_program.json");
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  graph->add_outputs("total");
+  graph->add_outputs("mean");
+  absl::StatusOr<Job> job = client_->Submit(*graph);
+  ASSERT_TRUE(job.ok()) << job.status();
+  absl::StatusOr<std::vector<ValuePtr>> got = client_->Gather(job->outputs);
+  ASSERT_TRUE(got.ok()) << got.status();
+  // The same sum through brisk::Array (the same seed, shape and positions).
+  const Array u = Array::RandomUniform(7, {4, 3}, {2, 3});
+  absl::StatusOr<v1::Value> want = Get(((2.0 * u + 1.0) * (2.0 * u + 1.0)).Sum());
+  ASSERT_TRUE(want.ok()) << want.status();
+  EXPECT_DOUBLE_EQ(ArrayView::Of(*(*got)[0])->AsDouble(0), ArrayView::Of(*want)->AsDouble(0));
+  EXPECT_EQ(ArrayView::Of(*(*got)[1])->AsDouble(0), 4.5);
+  client_->Release(job->id).IgnoreError();
 }
 
 }  // namespace
