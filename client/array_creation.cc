@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "client/array_data.h"
 #include "client/array_expr.h"
@@ -11,6 +12,9 @@
 
 namespace brisk {
 namespace {
+
+// A double's exact text (hexadecimal), for names: two parameters that differ give two names.
+std::string Exact(double v) { return absl::StrFormat("%a", v); }
 
 std::string ChunksText(const Chunks& chunks) {
   std::vector<std::string> axes;
@@ -47,7 +51,7 @@ Array FullOf(absl::string_view what, Shape shape, Shape chunk, double value, DTy
   v1::Value v;
   v.set_float_(value);
   auto e = std::make_shared<ArrayExpr>(*ConstExpr(v, dtype));
-  return Leaf(what, std::move(e), std::move(shape), std::move(chunk), {absl::StrCat(value)});
+  return Leaf(what, std::move(e), std::move(shape), std::move(chunk), {Exact(value)});
 }
 
 }  // namespace
@@ -81,7 +85,7 @@ Array Array::Arange(double start, double stop, double step, uint64_t chunk, DTyp
   e->i1 = e->exact ? static_cast<int64_t>(start) : 0;
   e->i2 = e->exact ? static_cast<int64_t>(step) : 0;
   return Leaf("arange", std::move(e), {num}, {chunk},
-              {absl::StrCat(start), absl::StrCat(stop), absl::StrCat(step)});
+              {Exact(start), Exact(stop), Exact(step)});
 }
 
 Array Array::Linspace(double start, double stop, uint64_t num, uint64_t chunk, bool endpoint) {
@@ -94,7 +98,7 @@ Array Array::Linspace(double start, double stop, uint64_t num, uint64_t chunk, b
   e->num = num;
   e->endpoint = endpoint;
   return Leaf("linspace", std::move(e), {num}, {chunk},
-              {absl::StrCat(start), absl::StrCat(stop), absl::StrCat(endpoint)});
+              {Exact(start), Exact(stop), absl::StrCat(endpoint)});
 }
 
 Array Array::RandomUniform(uint64_t seed, Shape shape, Shape chunk, double low, double high) {
@@ -106,7 +110,7 @@ Array Array::RandomUniform(uint64_t seed, Shape shape, Shape chunk, double low, 
   e->p1 = low;
   e->p2 = high;
   return Leaf("uniform", std::move(e), std::move(shape), std::move(chunk),
-              {absl::StrCat(seed), absl::StrCat(low), absl::StrCat(high)});
+              {absl::StrCat(seed), Exact(low), Exact(high)});
 }
 
 Array Array::RandomNormal(uint64_t seed, Shape shape, Shape chunk, double mean, double stddev) {
@@ -118,7 +122,7 @@ Array Array::RandomNormal(uint64_t seed, Shape shape, Shape chunk, double mean, 
   e->p1 = mean;
   e->p2 = stddev;
   return Leaf("normal", std::move(e), std::move(shape), std::move(chunk),
-              {absl::StrCat(seed), absl::StrCat(mean), absl::StrCat(stddev)});
+              {absl::StrCat(seed), Exact(mean), Exact(stddev)});
 }
 
 Array Array::RandomIntegers(uint64_t seed, Shape shape, Shape chunk, int64_t low, int64_t high,

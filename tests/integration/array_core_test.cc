@@ -377,6 +377,10 @@ TEST_F(ArrayCore, ChainsOfElementwiseOperationsRunAsOneTaskPerBlock) {
   // The same expression built twice has the same name (and keys).
   EXPECT_EQ(((2.0 * x + 1.0) ^ 2.0).name(), ((2.0 * x + 1.0) ^ 2.0).name());
   EXPECT_NE((x + 1).name(), (x + 2).name());
+  EXPECT_NE(Array::Full({3}, {3}, 1.0000001).name(), Array::Full({3}, {3}, 1.0000002).name());
+  EXPECT_NE(Array::RandomUniform(1, {3}, {3}, 0, 0.1234567).name(),
+            Array::RandomUniform(1, {3}, {3}, 0, 0.1234568).name());
+  EXPECT_NE(Array::RandomUniform(1, {4}, {2}).name(), Array::RandomUniform(1, {4}, {4}).name());
 }
 
 TEST_F(ArrayCore, MistakesNameTheOperationAndTheArgument) {

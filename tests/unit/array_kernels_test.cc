@@ -135,7 +135,7 @@ TEST_F(ArrayKernels, BadProgramsNameTheOpAndTheInstruction) {
     EXPECT_FALSE(got.ok());
     return std::string(got.status().message());
   };
-  EXPECT_THAT(error(L({})), HasSubstr("op \"array.eval\": the program must be a non-empty list"));
+  EXPECT_THAT(error(L({})), HasSubstr("array.eval: the program must be a non-empty list"));
   EXPECT_THAT(error(L({L({S("frobnicate")})})),
               HasSubstr("program instruction 0: unknown instruction \"frobnicate\""));
   EXPECT_THAT(error(L({L({S("input"), I(0)}), L({S("add"), I(0), I(1)})}), {x}),

@@ -1,5 +1,6 @@
 // "array.eval": one block of an element-wise expression, computed by its program
 // (worker/array/array_program.h) over the input blocks, piece by piece.
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "worker/array/array_ops.h"
 #include "worker/array/array_program.h"
@@ -48,13 +49,30 @@ absl::StatusOr<std::vector<uint64_t>> ArrayShapeKwarg(const OpArgs& args, absl::
   return ShapeKwarg(args, name);
 }
 
+OpFn ArrayOpNamed(std::string name, OpFn fn) {
+  return [name = std::move(name), fn = std::move(fn)](
+             OpContext& ctx, const OpArgs& args) -> absl::StatusOr<v1::Value> {
+    absl::StatusOr<v1::Value> out = fn(ctx, args);
+    if (out.ok()) return out;
+    absl::string_view message = out.status().message();
+    for (const std::string& prefix : {absl::StrCat("op \"", name, "\": "), std::string("op \"\": "),
+                                      absl::StrCat(name, ": ")}) {
+      if (absl::StartsWith(message, prefix)) {
+        message.remove_prefix(prefix.size());
+        break;
+      }
+    }
+    return absl::Status(out.status().code(), absl::StrCat(name, ": ", message));
+  };
+}
+
 void RegisterArrayElementwiseOps(OpRegistry& registry) {
   registry.Register("array.eval",
                     {.args = {{"program", Kind::kList}},
                      .kwargs = {{"shape", Kind::kList}},
                      .more_args = true,
                      .result = Kind::kNdarray},
-                    Eval);
+                    ArrayOpNamed("array.eval", Eval));
 }
 
 }  // namespace brisk

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -26,5 +27,9 @@ void RegisterArrayIoOps(OpRegistry& registry);           // array_io.cc
 // Keyword argument `name` as a list of non-negative ints (a shape); InvalidArgument naming the op
 // and the argument otherwise (array_elementwise.cc).
 absl::StatusOr<std::vector<uint64_t>> ArrayShapeKwarg(const OpArgs& args, absl::string_view name);
+
+// `fn` with its errors in the built-in ops' form: "NAME: what is wrong" (the op's name first
+// whether or not it is called through OpRegistry::Call).
+OpFn ArrayOpNamed(std::string name, OpFn fn);
 
 }  // namespace brisk

@@ -329,15 +329,14 @@ absl::StatusOr<std::unique_ptr<ArrayProgram>> ArrayProgram::Parse(absl::string_v
   p->inputs_ = std::move(inputs);
   if (program.kind_case() != v1::Value::kList || program.list().items_size() == 0) {
     return absl::InvalidArgumentError(
-        absl::StrCat("op \"", op, "\": the program must be a non-empty list of instructions"));
+        absl::StrCat(op, ": the program must be a non-empty list of instructions"));
   }
   const auto& items = program.list().items();
   const std::vector<uint64_t>& out_shape = p->shape_;
   bool* negative_power = &p->negative_power_;
   for (int n = 0; n < items.size(); ++n) {
     auto fail = [&](absl::string_view what) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("op \"", op, "\": program instruction ", n, ": ", what));
+      return absl::InvalidArgumentError(absl::StrCat(op, ": program instruction ", n, ": ", what));
     };
     const v1::Value& instr = items[n];
     if (instr.kind_case() != v1::Value::kList || instr.list().items_size() == 0 ||

@@ -601,11 +601,11 @@ void RegisterArrayReductionOps(OpRegistry& registry) {
                      .more_args = true,
                      .any_kwargs = true,
                      .result = std::nullopt},
-                    Reduce);
+                    ArrayOpNamed("array.reduce", Reduce));
   registry.Register(
       "array.reduce_combine",
       {.args = {}, .kwargs = {}, .more_args = true, .any_kwargs = true, .result = std::nullopt},
-      Combine);
+      ArrayOpNamed("array.reduce_combine", Combine));
 }
 
 }  // namespace brisk
