@@ -338,6 +338,34 @@ TEST_F(ArrayCore, ReductionsMatchNumpy) {
   np.Check();
 }
 
+TEST_F(ArrayCore, StoredOperandsChunkedDifferentlyAreSplitAlongEveryBoundary) {
+  // Persisted arrays are read block by block (not inlined): a block of the result reads the part
+  // of each operand's block it covers.
+  absl::StatusOr<Array> a = Array::RandomUniform(31, {7, 5}, {3, 2}).Persist(*client_);
+  absl::StatusOr<Array> b = Array::RandomNormal(32, {7, 5}, {4, 3}).Persist(*client_);
+  absl::StatusOr<Array> c = Array::RandomUniform(33, {7, 1}, {5, 1}).Persist(*client_);
+  absl::StatusOr<Array> r = Array::RandomUniform(34, {5}, {1}).Persist(*client_);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok() && r.ok());
+  NumpyCheck np;
+  Input(np, "a", *a);
+  Input(np, "b", *b);
+  Input(np, "c", *c);
+  Input(np, "r", *r);
+  const Array sum = *a + *b;
+  // Rows split at 3, 4, 6 (and 7); columns at 2, 3, 4 (and 5).
+  EXPECT_EQ(sum.chunks(), (Chunks{{3, 1, 2, 1}, {2, 1, 1, 1}}));
+  EXPECT_EQ(sum.ToGraph().tasks_size(), 16);
+  np.Expect("a + b", Get(sum));
+  np.Expect("a * b - c", Get(*a * *b - *c));
+  np.Expect("np.where(c > 0.5, b, r)", Get(Where(*c > 0.5, *b, *r)));
+  np.Expect("(a + b * r).sum(axis=0)", Get((*a + *b * *r).Sum({0})));
+  np.Expect("np.argmax(b - c, axis=0)",
+            Get((*b - *c).Argmax(0, {.keepdims = false, .split_every = 2, .ddof = 0})));
+  np.Expect("(c + r).var(axis=1, ddof=1)",
+            Get((*c + *r).Var({1}, {.keepdims = false, .split_every = 2, .ddof = 1})));
+  np.Check();
+}
+
 // Counts the tasks of each op in a graph, and the refs among their arguments.
 std::map<std::string, int> OpCounts(const v1::Graph& g, int* refs) {
   std::map<std::string, int> out;
