@@ -6,6 +6,7 @@
 // their own.
 #include <Random123/philox.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "worker/array/array_ops.h"
@@ -32,6 +33,31 @@ void ForEachBlock(uint64_t seed, Stream stream, uint64_t position, uint64_t coun
   }
 }
 
+// Calls word(i, w) for positions position .. position + count - 1, w being the 64 random bits of
+// position + i: whole blocks of four straight, the ragged ends lane by lane.
+template <typename Fn>
+void ForEachWord(uint64_t seed, Stream stream, uint64_t position, uint64_t count, Fn word) {
+  r123::Philox4x64 rng;
+  const r123::Philox4x64::key_type key = {{seed, stream}};
+  uint64_t i = 0;
+  auto ragged = [&](uint64_t until) {
+    while (i < until) {
+      const uint64_t p = position + i;
+      const r123::Philox4x64::ctr_type r = rng({{p >> 2, 0}}, key);
+      for (uint64_t lane = p & 3; lane < 4 && i < until; ++lane, ++i) word(i, r.v[lane]);
+    }
+  };
+  ragged(std::min(count, (4 - (position & 3)) & 3));
+  for (; i + 4 <= count; i += 4) {
+    const r123::Philox4x64::ctr_type r = rng({{(position + i) >> 2, 0}}, key);
+    word(i, r.v[0]);
+    word(i + 1, r.v[1]);
+    word(i + 2, r.v[2]);
+    word(i + 3, r.v[3]);
+  }
+  ragged(count);
+}
+
 // [0, 1) with 53 random bits.
 inline double Unit(uint64_t word) { return static_cast<double>(word >> 11) * 0x1.0p-53; }
 
@@ -40,9 +66,8 @@ inline double Unit(uint64_t word) { return static_cast<double>(word >> 11) * 0x1
 void UniformValues(uint64_t seed, double low, double high, uint64_t position, uint64_t count,
                    double* out) {
   const double scale = high - low;
-  ForEachBlock(seed, kUniform, position, count, [&](uint64_t i, uint64_t lane, const auto& r) {
-    for (; lane < 4 && i < count; ++lane, ++i) out[i] = low + scale * Unit(r.v[lane]);
-  });
+  ForEachWord(seed, kUniform, position, count,
+              [&](uint64_t i, uint64_t w) { out[i] = low + scale * Unit(w); });
 }
 
 void NormalValues(uint64_t seed, double mean, double stddev, uint64_t position, uint64_t count,
@@ -66,12 +91,9 @@ void IntegerValues(uint64_t seed, int64_t low, int64_t high, uint64_t position, 
   // The high 64 bits of word * range (Lemire's multiply-shift without the rejection step): value v
   // is drawn with probability within range / 2^64 of uniform, below 2^-32 for ranges below 2^32.
   const uint64_t range = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
-  ForEachBlock(seed, kIntegers, position, count, [&](uint64_t i, uint64_t lane, const auto& r) {
-    for (; lane < 4 && i < count; ++lane, ++i) {
-      const uint64_t v =
-          static_cast<uint64_t>((static_cast<unsigned __int128>(r.v[lane]) * range) >> 64);
-      out[i] = static_cast<int64_t>(static_cast<uint64_t>(low) + v);
-    }
+  ForEachWord(seed, kIntegers, position, count, [&](uint64_t i, uint64_t w) {
+    const uint64_t v = static_cast<uint64_t>((static_cast<unsigned __int128>(w) * range) >> 64);
+    out[i] = static_cast<int64_t>(static_cast<uint64_t>(low) + v);
   });
 }
 
