@@ -73,6 +73,10 @@ Array Array::Arange(double start, double stop, double step, uint64_t chunk, DTyp
         "arange: start, stop and step must be finite and step must not be 0"));
   }
   const double len = std::ceil((stop - start) / step);
+  if (len > 9e15) {
+    return ErrorArray(absl::InvalidArgumentError(
+        absl::StrCat("arange: ", len, " elements are more than an array can hold")));
+  }
   const uint64_t num = len > 0 ? static_cast<uint64_t>(len) : 0;
   auto e = std::make_shared<ArrayExpr>();
   e->leaf = ArrayExpr::Leaf::kArange;
@@ -84,8 +88,7 @@ Array Array::Arange(double start, double stop, double step, uint64_t chunk, DTyp
              std::fabs(step) < 9e18;
   e->i1 = e->exact ? static_cast<int64_t>(start) : 0;
   e->i2 = e->exact ? static_cast<int64_t>(step) : 0;
-  return Leaf("arange", std::move(e), {num}, {chunk},
-              {Exact(start), Exact(stop), Exact(step)});
+  return Leaf("arange", std::move(e), {num}, {chunk}, {Exact(start), Exact(stop), Exact(step)});
 }
 
 Array Array::Linspace(double start, double stop, uint64_t num, uint64_t chunk, bool endpoint) {

@@ -432,6 +432,7 @@ TEST_F(ArrayCore, MistakesNameTheOperationAndTheArgument) {
   EXPECT_THAT(error(Array::RandomIntegers(1, {3}, {3}, 0, 300, v1::DTYPE_UINT8)),
               HasSubstr("does not fit uint8"));
   EXPECT_THAT(error(Array::Arange(0, 1, 0, 1)), HasSubstr("step must not be 0"));
+  EXPECT_THAT(error(Array::Arange(0, 1e300, 1, 1)), HasSubstr("more than an array can hold"));
   EXPECT_THAT(error(Array::Zeros({3, 3}, {1})), HasSubstr("zeros"));
   EXPECT_THAT(error(x.Cast(v1::DTYPE_STRING)), HasSubstr("cast: string is not a numeric dtype"));
   // An error carries through everything built on it, and Compute returns it.
