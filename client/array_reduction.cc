@@ -57,6 +57,17 @@ Array Reduce(absl::string_view kind, const Array& a, std::vector<int> axes_in, b
     }
     reduced[d] = true;
   }
+  // NumPy refuses these over nothing; the shape says so already.
+  if (kind == "min" || kind == "max" || kind == "argmin" || kind == "argmax") {
+    for (size_t d = 0; d < nd; ++d) {
+      if (!reduced[d] || a.shape()[d] != 0) continue;
+      return ErrorArray(absl::InvalidArgumentError(
+          kind == "min" || kind == "max"
+              ? absl::StrCat(kind, ": zero-size array to reduction operation ", kind,
+                             " which has no identity")
+              : absl::StrCat(kind, ": attempt to get ", kind, " of an empty sequence")));
+    }
+  }
   // A scalar literal becomes a 0-d element-wise array, so the reduction has a block to read.
   Array input = a;
   if (a.data()->scalar) input = MakeElementwise(ExprOf(a), {}, {}, ArrayName("scalar", {a.name()}));

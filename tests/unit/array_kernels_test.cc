@@ -209,6 +209,18 @@ TEST_F(ArrayKernels, PartialsCombineToTheWholeResult) {
   // Partials of another reduction are refused, naming the argument.
   absl::StatusOr<v1::Value> mixed = Call("array.reduce_combine", {*px, *pa}, fin);
   EXPECT_THAT(std::string(mixed.status().message()), HasSubstr("argument 1"));
+  // A min over nothing fails, as NumPy's does.
+  const v1::Value empty = *MakeArray<double>({0}, std::vector<double>{});
+  absl::StatusOr<v1::Value> min = Call("array.reduce", {in, empty},
+                                       {{"kind", S("min")},
+                                        {"axes", Ints({0})},
+                                        {"shape", Ints({0})},
+                                        {"final", Bool(true)},
+                                        {"out_shape", Ints({})},
+                                        {"dtype", S("float64")}});
+  EXPECT_THAT(std::string(min.status().message()),
+              HasSubstr("array.reduce: zero-size array to reduction operation min which has no "
+                        "identity"));
   absl::StatusOr<v1::Value> unknown = Call("array.reduce_combine", {*px}, {{"kind", S("median")}});
   EXPECT_THAT(std::string(unknown.status().message()), HasSubstr("unknown reduction \"median\""));
 }
