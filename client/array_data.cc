@@ -230,7 +230,24 @@ v1::Graph Array::ToGraph() const {
 
 absl::StatusOr<v1::Value> Array::Compute(Client& client) const {
   if (!ok()) return status();
-  if (data_->scalar) return *data_->scalar;
+  if (data_->scalar) {  // a 0-d ndarray of the literal
+    const v1::Value& s = *data_->scalar;
+    v1::Value value;
+    v1::NDArray* array = value.mutable_ndarray();
+    array->set_dtype(dtype());
+    std::string bytes(ItemSize(dtype()), '\0');
+    if (s.kind_case() == v1::Value::kInt) {
+      const int64_t v = s.int_();
+      std::memcpy(bytes.data(), &v, sizeof(v));
+    } else if (s.kind_case() == v1::Value::kFloat) {
+      const double v = s.float_();
+      std::memcpy(bytes.data(), &v, sizeof(v));
+    } else {
+      bytes[0] = s.bool_() ? 1 : 0;
+    }
+    array->set_data(std::move(bytes));
+    return value;
+  }
   const std::vector<Shape> indices = BlockIndices(chunks());
   absl::StatusOr<std::vector<ValuePtr>> blocks;
   if (data_->layer->persisted) {  // held on the workers already
@@ -295,6 +312,7 @@ absl::StatusOr<Array> Array::Persist(Client& client) const {
   layer->persisted = std::move(held);
   auto data = std::make_shared<ArrayData>(*data_);
   data->layer = std::move(layer);
+  data->expr = nullptr;  // read the held blocks, never recompute them
   return Array(std::move(data));
 }
 

@@ -34,6 +34,8 @@ struct ArrayLayer {
   std::shared_ptr<PersistedJob> persisted;
 };
 
+struct ArrayExpr;  // client/array_expr.h
+
 struct ArrayData {
   absl::Status status;  // not OK: every other field may be empty
   DType dtype = v1::DTYPE_FLOAT64;
@@ -44,6 +46,9 @@ struct ArrayData {
   std::shared_ptr<const ArrayLayer> layer;
   // A 0-d array given as a C++ scalar: no task, passed as a literal argument.
   std::optional<v1::Value> scalar;
+  // Element-wise Arrays: the expression their blocks compute, inlined by the operations (and
+  // reductions) over them instead of referring to their blocks. Persisted Arrays have none.
+  std::shared_ptr<const ArrayExpr> expr;
 };
 
 // An Array that carries `status` (which must not be OK).

@@ -4,8 +4,10 @@ namespace brisk {
 
 const std::vector<absl::string_view>& BuiltinOpNames() {
   static const auto* names = new std::vector<absl::string_view>{
-      "noop",    "identity",  "inc",   "add",  "mul",   "sum",    "range", "len",  "concat",
-      "getitem", "partition", "sleep", "fail", "bytes", "nbytes", "full",  "shell"};
+      "noop", "identity", "inc", "add", "mul", "sum", "range", "len", "concat", "getitem",
+      "partition", "sleep", "fail", "bytes", "nbytes", "full", "shell",
+      // brisk::Array's kernels (worker/array/)
+      "array.eval", "array.reduce", "array.reduce_combine"};
   return *names;
 }
 

@@ -135,7 +135,7 @@ TEST_F(BuiltinOps, RegisteredNamesEqualSortedBuiltinOpNames) {
   std::vector<std::string> expected(BuiltinOpNames().begin(), BuiltinOpNames().end());
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(registry_.Names(), expected);
-  EXPECT_EQ(expected.size(), 17u);  // 16 computing ops and `shell`
+  EXPECT_EQ(expected.size(), 20u);  // 16 computing ops, `shell` and the 3 array kernels
 }
 
 TEST_F(BuiltinOps, NoopReturnsNullForAnyArgs) {

@@ -3,6 +3,12 @@
 // file.
 #pragma once
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "brisk/op.h"
 
 namespace brisk {
@@ -17,5 +23,13 @@ void RegisterArrayReductionOps(OpRegistry& registry);    // array_reduction.cc
 void RegisterArrayLayoutOps(OpRegistry& registry);       // array_layout.cc
 void RegisterArrayMatmulOps(OpRegistry& registry);       // array_matmul.cc
 void RegisterArrayIoOps(OpRegistry& registry);           // array_io.cc
+
+// Keyword argument `name` as a list of non-negative ints (a shape); InvalidArgument naming the op
+// and the argument otherwise (array_elementwise.cc).
+absl::StatusOr<std::vector<uint64_t>> ArrayShapeKwarg(const OpArgs& args, absl::string_view name);
+
+// `fn` with its errors in the built-in ops' form: "NAME: what is wrong" (the op's name first
+// whether or not it is called through OpRegistry::Call).
+OpFn ArrayOpNamed(std::string name, OpFn fn);
 
 }  // namespace brisk
