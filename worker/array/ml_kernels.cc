@@ -218,7 +218,11 @@ LinearSolution SolveNormalEquations(absl::Span<const double> xtx, absl::Span<con
   LinearSolution out;
   Eigen::VectorXd w;
   const Eigen::LDLT<Eigen::MatrixXd> ldlt(a);
-  if (p > 0 && ldlt.info() == Eigen::Success && ldlt.isPositive() && ldlt.rcond() > 1e-12) {
+  // Singular (or nearly): a pivot of D tiny against the largest.
+  const Eigen::VectorXd pivots = ldlt.vectorD().cwiseAbs();
+  const bool regular = p > 0 && ldlt.info() == Eigen::Success && ldlt.isPositive() &&
+                       pivots.minCoeff() > 1e-12 * pivots.maxCoeff();
+  if (regular) {
     w = ldlt.solve(b);
   } else {
     w = a.completeOrthogonalDecomposition().solve(b);  // the minimum-norm least-squares solution

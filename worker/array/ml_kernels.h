@@ -43,7 +43,7 @@ std::vector<double> LogisticGradHess(const Rows& x, const double* y, uint64_t y_
 std::vector<double> LogisticProba(const Rows& x, absl::Span<const double> w, bool intercept);
 
 // Solves the normal equations (X^T X) w = X^T y by LDLT; when X^T X is singular (or nearly:
-// reciprocal condition below 1e-12) falls back to the minimum-norm least-squares solution and
+// a pivot below 1e-12 of the largest) falls back to the minimum-norm least-squares solution and
 // sets `singular`.
 struct LinearSolution {
   std::vector<double> w;
