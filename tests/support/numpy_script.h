@@ -19,7 +19,8 @@ inline std::string RunNumpy(const std::string& dir, const std::string& code) {
     out << "import numpy as np\nimport os\nos.chdir(" << '"' << dir << '"' << ")\n" << code;
   }
   const std::string log = dir + "/script.log";
-  const int rc = std::system(absl::StrCat("/usr/bin/python3 ", script, " > ", log, " 2>&1").c_str());
+  const int rc =
+      std::system(absl::StrCat("/usr/bin/python3 ", script, " > ", log, " 2>&1").c_str());
   if (rc == 0) return "";
   std::ifstream in(log);
   return absl::StrCat("python3 exited with ", rc, ": ",
