@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "brisk/ml.h"
 #include "client/array_data.h"
@@ -14,8 +15,9 @@ namespace {
 
 // One part of a split of `a`'s rows.
 Array SplitPart(const Array& a, double test_size, uint64_t seed, bool test) {
-  const std::string name = ArrayName(test ? "split-test" : "split-train",
-                                     {a.name(), absl::StrCat(test_size), absl::StrCat(seed)});
+  const std::string name =
+      ArrayName(test ? "split-test" : "split-train",
+                {a.name(), absl::StrFormat("%.17g", test_size), absl::StrCat(seed)});
   Chunks chunks = a.chunks();
   Shape shape = a.shape();
   shape[0] = 0;
