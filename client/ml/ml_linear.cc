@@ -112,11 +112,32 @@ absl::StatusOr<LinearModel> LinearRegressionXy(Client& client, const Array& xy, 
                                                    target_column, " is outside the ", cols,
                                                    " columns of Xy"));
   }
-  BlockTask task{"array.normal_equations",
-                 {},
-                 {{"intercept", BoolArg(options.fit_intercept)}, {"target_column", IntArg(t)}}};
-  absl::StatusOr<v1::Value> total =
-      SumPass(client, {xy}, task, "array.sum_partials", options.split_every, "normal-equations");
+  absl::StatusOr<v1::Value> total;
+  if (IsNpyRead(xy)) {
+    // Read straight from the files: each block's read fused with its normal equations, so no
+    // block is held in memory (array.npy_normal_equations reads it slab by slab).
+    const std::string name = ArrayName(
+        "npy-normal-equations", {xy.name(), std::to_string(t), options.fit_intercept ? "1" : "0"});
+    v1::Graph graph;
+    std::vector<std::string> keys;
+    for (const v1::Task& read : xy.data()->layer->tasks) {
+      v1::Task* task = graph.add_tasks();
+      *task = read;
+      task->set_op("array.npy_normal_equations");
+      task->set_key(absl::StrCat(name, "-", keys.size()));
+      (*task->mutable_kwargs())["target_column"] = IntArg(t);
+      (*task->mutable_kwargs())["intercept"] = BoolArg(options.fit_intercept);
+      keys.push_back(task->key());
+    }
+    total =
+        SumTasks(client, std::move(graph), keys, "array.sum_partials", options.split_every, name);
+  } else {
+    BlockTask task{"array.normal_equations",
+                   {},
+                   {{"intercept", BoolArg(options.fit_intercept)}, {"target_column", IntArg(t)}}};
+    total =
+        SumPass(client, {xy}, task, "array.sum_partials", options.split_every, "normal-equations");
+  }
   if (!total.ok()) return total.status();
   absl::StatusOr<std::vector<double>> stats = Doubles(*total);
   if (!stats.ok()) return stats.status();

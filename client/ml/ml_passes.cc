@@ -101,6 +101,14 @@ absl::StatusOr<v1::Value> SumPass(Client& client, const std::vector<Array>& inpu
   const std::string name = PassName(inputs, task, tag);
   std::vector<std::string> level;
   AddBlockTasks(inputs, task, name, graph, level);
+  return SumTasks(client, std::move(graph), level, combine, split_every, name);
+}
+
+absl::StatusOr<v1::Value> SumTasks(Client& client, v1::Graph graph,
+                                   const std::vector<std::string>& block_keys,
+                                   const std::string& combine, int split_every,
+                                   const std::string& name) {
+  std::vector<std::string> level = block_keys;
   const size_t fan_in = static_cast<size_t>(std::max(split_every, 2));
   for (int depth = 0; level.size() > 1; ++depth) {
     std::vector<std::string> next;
@@ -119,6 +127,17 @@ absl::StatusOr<v1::Value> SumPass(Client& client, const std::vector<Array>& inpu
   absl::StatusOr<std::vector<ValuePtr>> values = Run(client, graph);
   if (!values.ok()) return values.status();
   return *(*values)[0];
+}
+
+bool IsNpyRead(const Array& a) {
+  const auto& layer = a.data()->layer;
+  if (!a.ok() || !layer || layer->persisted || !layer->deps.empty() || layer->tasks.empty()) {
+    return false;
+  }
+  for (const v1::Task& t : layer->tasks) {
+    if (t.op() != "array.read_npy") return false;
+  }
+  return true;
 }
 
 absl::StatusOr<std::vector<ValuePtr>> BlockPass(Client& client, const std::vector<Array>& inputs,

@@ -37,6 +37,14 @@ struct BlockTask {
 absl::StatusOr<v1::Value> SumPass(Client& client, const std::vector<Array>& inputs,
                                   const BlockTask& task, const std::string& combine,
                                   int split_every, const std::string& tag);
+// The same over ready-made block tasks (their keys unique to the pass), e.g. fused ones.
+absl::StatusOr<v1::Value> SumTasks(Client& client, v1::Graph graph,
+                                   const std::vector<std::string>& block_keys,
+                                   const std::string& combine, int split_every,
+                                   const std::string& name);
+// Whether `a` is read straight from .npy files (Array::FromNpy or FromNpyDir, not persisted):
+// its block tasks are "array.read_npy" tasks that a pass may fuse with its own op.
+bool IsNpyRead(const Array& a);
 // Runs one task per block and returns every block's value, in order.
 absl::StatusOr<std::vector<ValuePtr>> BlockPass(Client& client, const std::vector<Array>& inputs,
                                                 const BlockTask& task, const std::string& tag);

@@ -223,6 +223,42 @@ np.save("xy.npy", np.hstack([X[:, :1], y[:, None], X[:, 1:]]))  # y in the middl
   for (int j = 0; j < 3; ++j) EXPECT_NEAR(xy->coef[j], w0[j], 1e-9);
 }
 
+TEST_F(ArrayMl, LinearRegressionXyIsTheSameFromFilesOfEveryLayoutAndFromValues) {
+  // Read and fused with the normal equations (C-order float64: slab by slab; other layouts and
+  // dtypes: read whole), or from values (array.normal_equations): NumPy's lstsq each time.
+  ASSERT_EQ(RunNumpy(dir_, R"py(
+rs = np.random.RandomState(12)
+X = rs.standard_normal((90, 3)).astype(np.float32).astype(np.float64)
+y = X @ np.array([0.5, 2.0, -1.0]) - 1.0 + 0.1 * rs.standard_normal(90).astype(np.float32)
+xy = np.hstack([X[:, :2], y[:, None], X[:, 2:]]).astype(np.float32).astype(np.float64)
+np.save("c.npy", xy)
+np.save("fortran.npy", np.asfortranarray(xy))
+np.save("f4.npy", xy.astype(np.float32))
+np.save("big.npy", xy.astype(">f8"))
+A = np.hstack([np.delete(xy, 2, axis=1), np.ones((90, 1))])
+np.save("w.npy", np.linalg.lstsq(A, xy[:, 2], rcond=None)[0])
+)py"),
+            "");
+  const std::vector<double> w = Load("w.npy");
+  std::vector<Array> inputs;
+  for (const char* f : {"c.npy", "fortran.npy", "f4.npy", "big.npy"}) {
+    inputs.push_back(Array::FromNpy(Path(f), {25, 0}));
+  }
+  inputs.push_back(Array::FromNpy(Path("c.npy")));  // one block
+  inputs.push_back(Local(Load("c.npy"), {90, 4}, {40, 0}));
+  for (const Array& xy : inputs) {
+    absl::StatusOr<ml::LinearModel> m = ml::LinearRegressionXy(*client_, xy, 2);
+    ASSERT_TRUE(m.ok()) << m.status();
+    ASSERT_EQ(m->coef.size(), 3u);
+    for (int j = 0; j < 3; ++j) EXPECT_NEAR(m->coef[j], w[j], 1e-6) << xy.name() << " " << j;
+    EXPECT_NEAR(m->intercept, w[3], 1e-6) << xy.name();
+    EXPECT_EQ(m->rows, 90u);
+  }
+  absl::StatusOr<ml::LinearModel> bad =
+      ml::LinearRegressionXy(*client_, Array::FromNpy(Path("c.npy"), {25, 0}), 4);
+  EXPECT_THAT(bad.status().message(), HasSubstr("target column 4"));
+}
+
 TEST_F(ArrayMl, LinearRegressionSaysWhenXtXIsSingular) {
   // Two equal columns: no unique solution; the minimum-norm one splits the weight.
   std::vector<double> x, y;

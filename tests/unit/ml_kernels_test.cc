@@ -86,6 +86,28 @@ TEST(MlKernels, NormalEquationsMatchDirectSumsWithAndWithoutIntercept) {
   }
 }
 
+TEST(MlKernels, GramAccumulatedBySlabsEqualsTheNormalEquations) {
+  // y in column 1 of 4; the features are columns 0, 2 and 3.
+  const uint64_t n = 70, c = 4;
+  const std::vector<double> xy = RandomMatrix(n, c, 9);
+  std::vector<double> x;
+  for (uint64_t i = 0; i < n; ++i) {
+    for (uint64_t j : {0, 2, 3}) x.push_back(xy[i * c + j]);
+  }
+  for (bool intercept : {false, true}) {
+    GramAccumulator gram(c);
+    gram.Add(Rows{xy.data(), 0, c, c});
+    gram.Add(Rows{xy.data(), 33, c, c});
+    gram.Add(Rows{xy.data() + 33 * c, 1, c, c});
+    gram.Add(Rows{xy.data() + 34 * c, n - 34, c, c});
+    const std::vector<double> got = gram.NormalEquations(1, intercept);
+    const std::vector<double> want =
+        NormalEquations(Rows{x.data(), n, 3, 3}, xy.data() + 1, c, intercept);
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-9) << i;
+  }
+}
+
 TEST(MlKernels, SolveRecoversWeightsAndFallsBackWhenSingular) {
   // X^T X of a full-rank X: the exact solution.
   const std::vector<double> xtx = {4, 1, 1, 3}, w = {1, -2};

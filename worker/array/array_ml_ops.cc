@@ -4,15 +4,18 @@
 #include <cblas.h>
 
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "brisk/npy.h"
 #include "common/dtype_switch.h"
 #include "worker/array/array_ops.h"
 #include "worker/array/blas_threads.h"
 #include "worker/array/ml_kernels.h"
+#include "worker/array/npy_block_reader.h"
 
 namespace brisk {
 namespace {
@@ -189,7 +192,6 @@ Result CombineColumnStats(OpContext&, const OpArgs& args) {
 // whose column `target_column` is y.
 struct Regression {
   DoubleRows x, y;
-  std::vector<double> features;  // a copy when the target column is in the middle
   Rows feature_rows;
   const double* target = nullptr;
   uint64_t target_stride = 1;
@@ -221,23 +223,8 @@ absl::StatusOr<Regression> RegressionArgs(const OpArgs& args) {
     return args.Error(
         absl::StrCat("target_column ", *target, " is outside the block's ", cols, " columns"));
   }
-  r.target = xr.data + t;
+  r.target = xr.data + t;  // the features: every other column (array.normal_equations)
   r.target_stride = xr.stride;
-  if (t == cols - 1) {
-    r.feature_rows = Rows{xr.data, xr.rows, xr.cols - 1, xr.stride};
-  } else if (t == 0) {
-    r.feature_rows = Rows{xr.data + 1, xr.rows, xr.cols - 1, xr.stride};
-  } else {
-    const uint64_t f = xr.cols - 1;
-    r.features.resize(xr.rows * f);
-    for (uint64_t i = 0; i < xr.rows; ++i) {
-      const double* row = xr.data + i * xr.stride;
-      double* out = r.features.data() + i * f;
-      std::copy(row, row + t, out);
-      std::copy(row + t + 1, row + xr.cols, out + t);
-    }
-    r.feature_rows = Rows{r.features.data(), xr.rows, f, f};
-  }
   return r;
 }
 
@@ -246,8 +233,80 @@ Result NormalEquations(OpContext&, const OpArgs& args) {
   if (!r.ok()) return r.status();
   absl::StatusOr<bool> intercept = args.Bool("intercept", false);
   if (!intercept.ok()) return intercept.status();
+  if (args.size() == 1) {  // y is a column of X: one Gram matrix of every column
+    const Rows& all = r->x.rows;
+    ml_kernels::GramAccumulator gram(all.cols);
+    gram.Add(all);
+    return Vector(gram.NormalEquations(static_cast<uint64_t>(r->target - all.data), *intercept));
+  }
   return Vector(
       ml_kernels::NormalEquations(r->feature_rows, r->target, r->target_stride, *intercept));
+}
+
+absl::StatusOr<std::vector<uint64_t>> IntListKwarg(const OpArgs& args, absl::string_view name) {
+  const v1::Value* v = args.Kwarg(name);
+  std::vector<uint64_t> out;
+  if (v == nullptr) return out;
+  if (!v->has_list())
+    return args.Error(absl::StrCat(args.Describe(name), " must be a list of ints"));
+  for (const v1::Value& item : v->list().items()) {
+    if (item.kind_case() != v1::Value::kInt || item.int_() < 0) {
+      return args.Error(absl::StrCat(args.Describe(name), " must hold non-negative ints"));
+    }
+    out.push_back(static_cast<uint64_t>(item.int_()));
+  }
+  return out;
+}
+
+// array.read_npy and array.normal_equations with a target column, fused: the block's rows are
+// read slab by slab into one reused buffer and summed into one Gram matrix (no block held).
+Result NpyNormalEquations(OpContext&, const OpArgs& args) {
+  absl::StatusOr<absl::string_view> path = args.Str(0);
+  absl::StatusOr<std::vector<uint64_t>> offset = IntListKwarg(args, "offset");
+  absl::StatusOr<std::vector<uint64_t>> shape = IntListKwarg(args, "shape");
+  absl::StatusOr<int64_t> target = args.Int("target_column", -1);
+  absl::StatusOr<bool> intercept = args.Bool("intercept", false);
+  for (const absl::Status& s :
+       {path.status(), offset.status(), shape.status(), target.status(), intercept.status()}) {
+    if (!s.ok()) return s;
+  }
+  std::optional<ml_kernels::GramAccumulator> gram;
+  uint64_t cols = 0;
+  absl::StatusOr<bool> fast = ForEachRowSlab(args.op, std::string(*path), *offset, *shape,
+                                             uint64_t{1} << 20, [&](const Rows& rows) {
+                                               if (!gram) {
+                                                 cols = rows.cols;
+                                                 gram.emplace(cols);
+                                               }
+                                               gram->Add(rows);
+                                             });
+  if (!fast.ok()) return fast.status();
+  v1::Value block;
+  absl::StatusOr<DoubleRows> rows;
+  if (!*fast) {
+    absl::StatusOr<v1::Value> read = ReadNpyBlock(args.op, std::string(*path), *offset, *shape);
+    if (!read.ok()) return read.status();
+    block = std::move(*read);
+    absl::StatusOr<ArrayView> view = ArrayView::Of(block);
+    if (!view.ok()) return view.status();
+    rows = AsRows(args, *view, absl::StrCat("the block of ", *path));
+    if (!rows.ok()) return rows.status();
+    cols = rows->rows.cols;
+    gram.emplace(cols);
+    gram->Add(rows->rows);
+  } else if (!gram) {  // no rows: the columns from the header
+    absl::StatusOr<NpyHeader> header = ReadNpyHeader(std::string(*path));
+    if (!header.ok()) return header.status();
+    cols = header->shape[1];
+    gram.emplace(cols);
+  }
+  const auto c = static_cast<int64_t>(cols);
+  const int64_t t = *target < 0 ? *target + c : *target;
+  if (t < 0 || t >= c) {
+    return args.Error(
+        absl::StrCat("target_column ", *target, " is outside the block's ", c, " columns"));
+  }
+  return Vector(gram->NormalEquations(static_cast<uint64_t>(t), *intercept));
 }
 
 absl::StatusOr<std::vector<double>> WeightsArg(const OpArgs& args, uint64_t features,
@@ -473,6 +532,14 @@ void RegisterArrayMlOps(OpRegistry& registry) {
   registry.Register("array.normal_equations",
                     Sig({x, y}, {{"target_column", Kind::kInt}, {"intercept", Kind::kBool}}, nd),
                     NormalEquations);
+  registry.Register("array.npy_normal_equations",
+                    Sig({{"path", Kind::kText}},
+                        {{"offset", Kind::kList},
+                         {"shape", Kind::kList},
+                         {"target_column", Kind::kInt},
+                         {"intercept", Kind::kBool}},
+                        nd),
+                    NpyNormalEquations);
   registry.Register("array.logistic_grad_hess",
                     Sig({x, {"y", Kind::kNdarray}}, {{"w", nd}, {"intercept", Kind::kBool}}, nd),
                     LogisticGradHess);

@@ -13,6 +13,7 @@
 #include "brisk/npy.h"
 #include "common/dtype_switch.h"
 #include "worker/array/array_ops.h"
+#include "worker/array/npy_block_reader.h"
 #include "xtensor/xadapt.hpp"
 #include "xtensor/xmanipulation.hpp"
 
@@ -29,7 +30,8 @@ struct Fd {
   }
 };
 
-absl::Status PreadAll(int fd, char* out, uint64_t count, uint64_t at, const std::string& path) {
+absl::Status PreadAll(absl::string_view op, int fd, char* out, uint64_t count, uint64_t at,
+                      const std::string& path) {
   while (count > 0) {
     const ssize_t got = pread(fd, out, count, static_cast<off_t>(at));
     if (got < 0 && errno == EINTR) continue;
@@ -48,15 +50,15 @@ absl::Status PreadAll(int fd, char* out, uint64_t count, uint64_t at, const std:
 
 // The block's elements in the file's own order (C order over `dims`, which are the array's axes
 // reversed for a Fortran-order file): one read per contiguous run.
-absl::Status ReadRuns(int fd, const NpyHeader& header, const std::vector<uint64_t>& dims,
-                      const std::vector<uint64_t>& offset, const std::vector<uint64_t>& shape,
-                      char* out, const std::string& path) {
+absl::Status ReadRuns(absl::string_view op, int fd, const NpyHeader& header,
+                      const std::vector<uint64_t>& dims, const std::vector<uint64_t>& offset,
+                      const std::vector<uint64_t>& shape, char* out, const std::string& path) {
   const size_t itemsize = ItemSize(header.dtype);
   const size_t nd = dims.size();
   for (uint64_t d : shape) {
     if (d == 0) return absl::OkStatus();
   }
-  if (nd == 0) return PreadAll(fd, out, itemsize, header.data_offset, path);
+  if (nd == 0) return PreadAll(op, fd, out, itemsize, header.data_offset, path);
   // Axes j+1.. are whole in the block, so a run covers shape[j] * prod(dims[j+1..]) elements.
   size_t j = nd - 1;
   uint64_t inner = 1;
@@ -74,7 +76,7 @@ absl::Status ReadRuns(int fd, const NpyHeader& header, const std::vector<uint64_
     uint64_t flat = offset[j] * stride[j];
     for (size_t d = 0; d < j; ++d) flat += (offset[d] + pos[d]) * stride[d];
     if (absl::Status s =
-            PreadAll(fd, out + r * run, run, header.data_offset + flat * itemsize, path);
+            PreadAll(op, fd, out + r * run, run, header.data_offset + flat * itemsize, path);
         !s.ok()) {
       return s;
     }
@@ -101,18 +103,30 @@ absl::StatusOr<std::vector<uint64_t>> IntList(const OpArgs& args, absl::string_v
   return out;
 }
 
-absl::StatusOr<v1::Value> ReadNpyBlock(OpContext&, const OpArgs& args) {
+absl::StatusOr<v1::Value> ReadNpyOp(OpContext&, const OpArgs& args) {
   absl::StatusOr<absl::string_view> path_arg = args.Str(0);
   if (!path_arg.ok()) return path_arg.status();
-  const std::string path(*path_arg);
   absl::StatusOr<std::vector<uint64_t>> offset = IntList(args, "offset");
   if (!offset.ok()) return offset.status();
   absl::StatusOr<std::vector<uint64_t>> shape = IntList(args, "shape");
   if (!shape.ok()) return shape.status();
+  return ReadNpyBlock(kOp, std::string(*path_arg), std::move(*offset), std::move(*shape));
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Value> ReadNpyBlock(absl::string_view op, const std::string& path,
+                                       std::vector<uint64_t> offset_in,
+                                       std::vector<uint64_t> shape_in) {
+  auto error = [&](absl::string_view message) {
+    return absl::InvalidArgumentError(absl::StrCat("op \"", op, "\": ", message));
+  };
+  std::vector<uint64_t>* offset = &offset_in;
+  std::vector<uint64_t>* shape = &shape_in;
   absl::StatusOr<NpyHeader> header = ReadNpyHeader(path);
   if (!header.ok()) {
     return absl::Status(header.status().code(),
-                        absl::StrCat("op \"", kOp, "\": ", header.status().message()));
+                        absl::StrCat("op \"", op, "\": ", header.status().message()));
   }
   const size_t nd = header->shape.size();
   if (shape->empty() && offset->empty()) {
@@ -120,20 +134,20 @@ absl::StatusOr<v1::Value> ReadNpyBlock(OpContext&, const OpArgs& args) {
     offset->assign(nd, 0);
   }
   if (shape->size() != nd || offset->size() != nd) {
-    return args.Error(absl::StrCat(path, " holds a ", nd, "-dimensional array; offset and shape ",
-                                   "have ", offset->size(), " and ", shape->size(), " entries"));
+    return error(absl::StrCat(path, " holds a ", nd, "-dimensional array; offset and shape ",
+                              "have ", offset->size(), " and ", shape->size(), " entries"));
   }
   for (size_t d = 0; d < nd; ++d) {
     if ((*offset)[d] > header->shape[d] || (*shape)[d] > header->shape[d] - (*offset)[d]) {
-      return args.Error(absl::StrCat("block at [", absl::StrJoin(*offset, ", "), "] of shape [",
-                                     absl::StrJoin(*shape, ", "), "] is outside ", path,
-                                     "'s shape [", absl::StrJoin(header->shape, ", "), "]"));
+      return error(absl::StrCat("block at [", absl::StrJoin(*offset, ", "), "] of shape [",
+                                absl::StrJoin(*shape, ", "), "] is outside ", path, "'s shape [",
+                                absl::StrJoin(header->shape, ", "), "]"));
     }
   }
   Fd fd{open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (fd.fd < 0) {
     return absl::NotFoundError(
-        absl::StrCat("op \"", kOp, "\": cannot open ", path, ": ", std::strerror(errno)));
+        absl::StrCat("op \"", op, "\": cannot open ", path, ": ", std::strerror(errno)));
   }
   const bool fortran = header->fortran_order && nd > 1;
   std::vector<uint64_t> dims = header->shape, boff = *offset, bshape = *shape;
@@ -145,7 +159,8 @@ absl::StatusOr<v1::Value> ReadNpyBlock(OpContext&, const OpArgs& args) {
   absl::StatusOr<uint64_t> nbytes = ArrayByteCount(header->dtype, *shape);
   if (!nbytes.ok()) return nbytes.status();
   std::string data(*nbytes, '\0');
-  if (absl::Status s = ReadRuns(fd.fd, *header, dims, boff, bshape, data.data(), path); !s.ok()) {
+  if (absl::Status s = ReadRuns(op, fd.fd, *header, dims, boff, bshape, data.data(), path);
+      !s.ok()) {
     return s;
   }
   const size_t itemsize = ItemSize(header->dtype);
@@ -186,14 +201,55 @@ absl::StatusOr<v1::Value> ReadNpyBlock(OpContext&, const OpArgs& args) {
   return value;
 }
 
-}  // namespace
+absl::StatusOr<bool> ForEachRowSlab(absl::string_view op, const std::string& path,
+                                    const std::vector<uint64_t>& offset,
+                                    const std::vector<uint64_t>& shape, uint64_t slab_bytes,
+                                    const std::function<void(const ml_kernels::Rows&)>& fn) {
+  absl::StatusOr<NpyHeader> header = ReadNpyHeader(path);
+  if (!header.ok()) {
+    return absl::Status(header.status().code(),
+                        absl::StrCat("op \"", op, "\": ", header.status().message()));
+  }
+  if (header->dtype != v1::DTYPE_FLOAT64 || header->swap_bytes || header->shape.size() != 2 ||
+      (header->fortran_order && header->shape[0] > 1 && header->shape[1] > 1)) {
+    return false;
+  }
+  const uint64_t rows = header->shape[0], cols = header->shape[1];
+  uint64_t begin = 0, count = rows;
+  if (!offset.empty() || !shape.empty()) {
+    if (offset.size() != 2 || shape.size() != 2 || offset[1] != 0 || shape[1] != cols ||
+        offset[0] > rows || shape[0] > rows - offset[0]) {
+      return false;  // not whole rows inside the file: the generic path says what is wrong
+    }
+    begin = offset[0];
+    count = shape[0];
+  }
+  Fd fd{open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (fd.fd < 0) {
+    return absl::NotFoundError(
+        absl::StrCat("op \"", op, "\": cannot open ", path, ": ", std::strerror(errno)));
+  }
+  const uint64_t row_bytes = cols * sizeof(double);
+  const uint64_t slab_rows = std::max<uint64_t>(1, slab_bytes / std::max<uint64_t>(row_bytes, 1));
+  std::vector<double> buffer(std::min(slab_rows, count) * cols);
+  for (uint64_t at = 0; at < count; at += slab_rows) {
+    const uint64_t n = std::min(slab_rows, count - at);
+    if (absl::Status s = PreadAll(op, fd.fd, reinterpret_cast<char*>(buffer.data()), n * row_bytes,
+                                  header->data_offset + (begin + at) * row_bytes, path);
+        !s.ok()) {
+      return s;
+    }
+    fn(ml_kernels::Rows{buffer.data(), n, cols, cols});
+  }
+  return true;
+}
 
 void RegisterArrayNpyReadOps(OpRegistry& registry) {
   OpSignature sig;
   sig.args = {{"path", Kind::kText}};
   sig.kwargs = {{"offset", Kind::kList}, {"shape", Kind::kList}};
   sig.result = Kind::kNdarray;
-  registry.Register(std::string(kOp), std::move(sig), ReadNpyBlock);
+  registry.Register(std::string(kOp), std::move(sig), ReadNpyOp);
 }
 
 }  // namespace brisk

@@ -35,6 +35,23 @@ std::vector<double> KMeansMinDistances(const Rows& x, absl::Span<const double> c
 std::vector<double> NormalEquations(const Rows& x, const double* y, uint64_t y_stride,
                                     bool intercept);
 
+// The normal equations of rows whose column `target` is y and whose other columns are the
+// features, accumulated slab by slab: the Gram matrix of all the columns (one dsyrk per slab,
+// y included, so no second pass for X^T y) and their sums.
+class GramAccumulator {
+ public:
+  explicit GramAccumulator(uint64_t cols);
+  void Add(const Rows& rows);
+  // The vector NormalEquations returns, for features = every column but `target`, in order.
+  std::vector<double> NormalEquations(uint64_t target, bool intercept) const;
+
+ private:
+  uint64_t cols_;
+  double n_ = 0;
+  std::vector<double> gram_;  // cols x cols, upper triangle
+  std::vector<double> sums_;
+};
+
 // Logistic loss of labels y (0 or 1) at weights w (p = cols (+1 for the intercept, last)):
 // gradient (p), Hessian (p*p) and loss (the sum of -log likelihoods), in one vector.
 std::vector<double> LogisticGradHess(const Rows& x, const double* y, uint64_t y_stride,
