@@ -17,4 +17,8 @@ void UseOneBlasThread() {
   });
 }
 
+// At load, before any main(): the pool must be gone before the process blocks its signals (a
+// SIGTERM meanwhile would reach a pool thread and kill the process rather than stop it).
+[[maybe_unused]] const bool kOneBlasThreadAtLoad = (UseOneBlasThread(), true);
+
 }  // namespace brisk

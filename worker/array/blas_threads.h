@@ -6,8 +6,8 @@
 
 namespace brisk {
 
-// Sets OpenBLAS to one thread and stops its pool. Idempotent and thread-safe; call before the
-// first BLAS call (RegisterArrayOps does).
+// Sets OpenBLAS to one thread and stops its pool. Idempotent and thread-safe; done when the
+// worker library loads, before main, and again (a no-op) by RegisterArrayMlOps.
 void UseOneBlasThread();
 
 }  // namespace brisk
