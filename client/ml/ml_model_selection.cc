@@ -93,6 +93,17 @@ absl::StatusOr<GridSearchResult> GridSearchLogistic(Client& client, const Array&
           absl::StrCat("GridSearchLogistic: unknown parameter \"", name,
                        "\" (the grid takes C, max_iter, tol and fit_intercept)"));
     }
+    for (double v : values) {
+      const bool ok = name == "C"          ? v > 0
+                      : name == "max_iter" ? v >= 1 && v <= 1e6 && v == std::floor(v)
+                      : name == "tol"      ? v >= 0
+                                           : v == 0 || v == 1;
+      if (!ok) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "GridSearchLogistic: ", v, " is no value of \"", name,
+            "\" (C > 0, max_iter a whole number from 1 to 1e6, tol >= 0, fit_intercept 0 or 1)"));
+      }
+    }
     if (values.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat("GridSearchLogistic: parameter \"", name, "\" has no values"));

@@ -398,6 +398,10 @@ np.save("x.npy", X); np.save("y.npy", y)
   EXPECT_NE(g->best_params.at("C"), 1e-4);
   EXPECT_THAT(ml::GridSearchLogistic(*client_, x, y, {{"alpha", {1}}}).status().message(),
               HasSubstr("unknown parameter \"alpha\""));
+  EXPECT_THAT(ml::GridSearchLogistic(*client_, x, y, {{"max_iter", {1e30}}}).status().message(),
+              HasSubstr("no value of \"max_iter\""));
+  EXPECT_THAT(ml::GridSearchLogistic(*client_, x, y, {{"C", {0}}}).status().message(),
+              HasSubstr("no value of \"C\""));
 }
 
 }  // namespace
