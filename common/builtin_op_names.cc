@@ -1,5 +1,7 @@
 #include "common/builtin_op_names.h"
 
+#include "absl/container/flat_hash_set.h"
+
 namespace brisk {
 
 const std::vector<absl::string_view>& BuiltinOpNames() {
@@ -7,15 +9,20 @@ const std::vector<absl::string_view>& BuiltinOpNames() {
       "noop", "identity", "inc", "add", "mul", "sum", "range", "len", "concat", "getitem",
       "partition", "sleep", "fail", "bytes", "nbytes", "full", "shell",
       // brisk::Array's kernels (worker/array/)
-      "array.eval", "array.reduce", "array.reduce_combine"};
+      "array.eval", "array.reduce", "array.reduce_combine",
+      // arrays from .npy files and model fitting (worker/array/array_npy_read.cc,
+      // array_ml_ops.cc)
+      "array.read_npy", "array.column_stats", "array.column_stats_combine", "array.cv_logistic",
+      "array.kmeans_labels", "array.kmeans_partial", "array.kmeans_sample",
+      "array.linear_predict", "array.logistic_grad_hess", "array.normal_equations",
+      "array.npy_normal_equations", "array.split_rows", "array.sum_partials", "array.take_rows"};
   return *names;
 }
 
 bool IsBuiltinOp(absl::string_view op) {
-  for (absl::string_view name : BuiltinOpNames()) {
-    if (name == op) return true;
-  }
-  return false;
+  static const auto* names =
+      new absl::flat_hash_set<absl::string_view>(BuiltinOpNames().begin(), BuiltinOpNames().end());
+  return names->contains(op);
 }
 
 }  // namespace brisk

@@ -266,8 +266,8 @@ std::string ShapeText(const std::vector<uint64_t>& shape) {
 
 }  // namespace
 
-absl::StatusOr<v1::Value> ParseNpy(std::string bytes) {
-  if (bytes.size() < kMagic.size() + 2 || absl::string_view(bytes).substr(0, 6) != kMagic) {
+absl::StatusOr<NpyHeader> ParseNpyHeader(absl::string_view bytes, uint64_t file_size) {
+  if (bytes.size() < kMagic.size() + 2 || bytes.substr(0, 6) != kMagic) {
     return Bad("it does not start with \\x93NUMPY");
   }
   const auto major = static_cast<uint8_t>(bytes[6]);
@@ -283,11 +283,15 @@ absl::StatusOr<v1::Value> ParseNpy(std::string bytes) {
   for (size_t i = 0; i < length_bytes; ++i) {
     header_length |= uint64_t{static_cast<uint8_t>(bytes[8 + i])} << (8 * i);
   }
-  if (header_length > bytes.size() - prefix) {
+  if (header_length > file_size - prefix) {
     return Bad(absl::StrCat("the header claims ", header_length, " bytes, the file has ",
-                            bytes.size() - prefix, " after the header length"));
+                            file_size - prefix, " after the header length"));
   }
-  const absl::string_view header = absl::string_view(bytes).substr(prefix, header_length);
+  if (header_length > bytes.size() - prefix) {
+    return absl::OutOfRangeError(
+        absl::StrCat("the header needs ", prefix + header_length, " bytes"));
+  }
+  const absl::string_view header = bytes.substr(prefix, header_length);
   if (major < 3 && std::any_of(header.begin(), header.end(),
                                [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
     return Bad("a format 1.0 or 2.0 header holds only ASCII");
@@ -330,35 +334,55 @@ absl::StatusOr<v1::Value> ParseNpy(std::string bytes) {
   if (count > kMaxBytes / itemsize) return Bad("the shape holds too many bytes");
   const uint64_t nbytes = count * itemsize;
   const uint64_t data_begin = prefix + header_length;
-  const uint64_t have = bytes.size() - data_begin;
+  const uint64_t have = file_size - data_begin;
   if (have != nbytes) {
     return Bad(absl::StrCat("shape ", ShapeText(shape->ints), " of ", DTypeName(type->dtype),
                             " needs ", nbytes, " data bytes, the file has ", have));
   }
+  NpyHeader out;
+  out.dtype = type->dtype;
+  out.shape = shape->ints;
+  out.fortran_order = fortran->boolean;
+  out.swap_bytes = type->swap;
+  out.data_offset = data_begin;
+  return out;
+}
+
+absl::StatusOr<v1::Value> ParseNpy(std::string bytes) {
+  absl::StatusOr<NpyHeader> header = ParseNpyHeader(bytes, bytes.size());
+  if (!header.ok()) return header.status();
+  const size_t itemsize = ItemSize(header->dtype);
+  uint64_t count = 1;
+  for (uint64_t d : header->shape) count *= d;
+  const uint64_t data_begin = header->data_offset;
 
   v1::Value value;
   v1::NDArray* array = value.mutable_ndarray();
-  array->set_dtype(type->dtype);
-  for (uint64_t d : shape->ints) array->add_shape(d);
-  const bool transpose = fortran->boolean && shape->ints.size() > 1 && count > 1;
-  const std::vector<uint64_t> dims = shape->ints;
+  array->set_dtype(header->dtype);
+  for (uint64_t d : header->shape) array->add_shape(d);
+  const bool transpose = header->fortran_order && header->shape.size() > 1 && count > 1;
   std::string data;
   if (transpose) {
-    data = FortranToC(absl::string_view(bytes).substr(data_begin), dims, itemsize);
+    data = FortranToC(absl::string_view(bytes).substr(data_begin), header->shape, itemsize);
   } else {
     bytes.erase(0, data_begin);  // in place: the data moves to the front of the same buffer
     data = std::move(bytes);
   }
-  if (type->swap) SwapBytes(data, itemsize);
-  if (type->dtype == v1::DTYPE_BOOL) {
-    auto bad = std::find_if(data.begin(), data.end(), [](char c) { return c != 0 && c != 1; });
-    if (bad != data.end()) {
-      return Bad(absl::StrCat("bool element ", bad - data.begin(), " is ",
-                              static_cast<int>(static_cast<uint8_t>(*bad)), ", not 0 or 1"));
-    }
+  if (header->swap_bytes) SwapBytes(data, itemsize);
+  if (header->dtype == v1::DTYPE_BOOL) {
+    if (absl::Status bools = CheckNpyBools(data); !bools.ok()) return bools;
   }
   array->set_data(std::move(data));
   return value;
+}
+
+absl::Status CheckNpyBools(absl::string_view data) {
+  auto bad = std::find_if(data.begin(), data.end(), [](char c) { return c != 0 && c != 1; });
+  if (bad != data.end()) {
+    return Bad(absl::StrCat("bool element ", bad - data.begin(), " is ",
+                            static_cast<int>(static_cast<uint8_t>(*bad)), ", not 0 or 1"));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::Value> ReadNpy(const std::string& path) {
@@ -371,6 +395,27 @@ absl::StatusOr<v1::Value> ReadNpy(const std::string& path) {
     return absl::Status(value.status().code(), absl::StrCat(path, ": ", value.status().message()));
   }
   return value;
+}
+
+absl::StatusOr<NpyHeader> ReadNpyHeader(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  const auto file_size = static_cast<uint64_t>(in.tellg());
+  // numpy pads headers to 64 bytes; most fit in 4 KiB, a long shape may need more.
+  for (uint64_t want = 4096;; want *= 16) {
+    std::string bytes(std::min(want, file_size), '\0');
+    in.seekg(0);
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!in) return absl::DataLossError(absl::StrCat("cannot read ", path));
+    absl::StatusOr<NpyHeader> header = ParseNpyHeader(bytes, file_size);
+    if (header.ok() || !absl::IsOutOfRange(header.status()) || bytes.size() == file_size) {
+      if (!header.ok()) {
+        return absl::Status(header.status().code(),
+                            absl::StrCat(path, ": ", header.status().message()));
+      }
+      return header;
+    }
+  }
 }
 
 absl::StatusOr<std::string> EncodeNpy(const v1::Value& value) {

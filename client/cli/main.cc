@@ -8,6 +8,7 @@
 
 #include "CLI/CLI.hpp"
 #include "brisk/client.h"
+#include "client/cli/array_command.h"
 #include "client/cli/cli_common.h"
 #include "client/cli/output.h"
 #include "client/cli/shell_jobs.h"
@@ -116,6 +117,9 @@ int main(int argc, char** argv) {
                       "Cancel the rest once more than N items failed");
   map_cmd->add_option("--output-dir", map.output_dir, "Write each item's output to DIR/INDEX.out");
 
+  ArrayCommandOptions array_options;
+  auto* array_cmd = AddArrayCommand(app, array_options);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -163,6 +167,7 @@ int main(int argc, char** argv) {
     return ReportJob(c, *submitted, *out, static_cast<size_t>(graph->tasks_size()), started);
   }
   if (run->parsed()) return RunCommand(c, shell, *out);
+  if (array_cmd->parsed()) return ArrayCommand(c, *array_cmd, array_options, g.output);
   if (map_cmd->parsed()) return MapCommand(c, map, *out);
   if (status->parsed()) {
     auto reply = c.Status();

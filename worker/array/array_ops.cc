@@ -9,6 +9,8 @@ void RegisterArrayOps(OpRegistry& registry) {
   RegisterArrayLayoutOps(registry);
   RegisterArrayMatmulOps(registry);
   RegisterArrayIoOps(registry);
+  RegisterArrayNpyReadOps(registry);
+  RegisterArrayMlOps(registry);
 }
 
 }  // namespace brisk

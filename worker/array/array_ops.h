@@ -23,6 +23,8 @@ void RegisterArrayReductionOps(OpRegistry& registry);    // array_reduction.cc
 void RegisterArrayLayoutOps(OpRegistry& registry);       // array_layout.cc
 void RegisterArrayMatmulOps(OpRegistry& registry);       // array_matmul.cc
 void RegisterArrayIoOps(OpRegistry& registry);           // array_io.cc
+void RegisterArrayNpyReadOps(OpRegistry& registry);      // array_npy_read.cc
+void RegisterArrayMlOps(OpRegistry& registry);           // array_ml_ops.cc
 
 // Keyword argument `name` as a list of non-negative ints (a shape); InvalidArgument naming the op
 // and the argument otherwise (array_elementwise.cc).
