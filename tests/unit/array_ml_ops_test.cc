@@ -145,7 +145,9 @@ TEST_F(ArrayMlOps, NoArrayOpCrashesOnNullMissingOrWrongArguments) {
     if (!absl::StartsWith(op, "array.")) continue;
     for (const auto& args : inputs) {
       absl::StatusOr<v1::Value> r = Run(op, args, {{"w", list}, {"blocks", text}});
-      if (!r.ok()) EXPECT_THAT(r.status().message(), HasSubstr(op)) << op;
+      if (!r.ok()) {
+        EXPECT_THAT(r.status().message(), HasSubstr(op)) << op;
+      }
     }
   }
 }
