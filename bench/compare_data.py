@@ -1,0 +1,87 @@
+#!/usr/bin/python3
+"""Compares Brisk's data-workload lines (data_bench) with Dask's (bench_dask_data.py): one JSON line
+per workload both ran,
+  {"workload", "unit": "s", "brisk", "dask", "ratio", "check_ok", "brisk_check", "dask_check"}
+where ratio is Dask's seconds over Brisk's (how many times faster Brisk is), rounded to one
+decimal, and check_ok says whether Brisk's check value matches Dask's within the tolerance that
+bench_dask_data.py's docstring states for the workload. array_matmul's line also carries the
+single-process OpenBLAS dgemm of the same size ("dgemm_s") and Brisk's time over it ("vs_dgemm").
+
+Usage: /usr/bin/python3 bench/compare_data.py BRISK.jsonl DASK.jsonl
+Exits 1 when a check does not match.
+"""
+import json
+import math
+import sys
+
+
+def abs_within(tol):
+    return lambda b, d: abs(b - d) <= tol
+
+
+def rel_within(tol):
+    return lambda b, d: abs(b - d) <= tol * max(abs(d), 1e-300)
+
+
+def below(limit):
+    # linreg: both report max |w_hat - w|; each must be below the limit (they need not agree).
+    return lambda b, d: b < limit
+
+
+def same(b, d):
+    return b == d
+
+
+# workload -> how Brisk's check is judged against Dask's
+CHECKS = {
+    "array_sum": abs_within(1e-3),
+    "array_transpose": abs_within(1e-3),
+    "array_matmul": abs_within(1e-2),
+    "kmeans": rel_within(1e-3),
+    "linreg": below(1e-3),
+}
+
+
+def read_lines(path):
+    rows = {}
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                sys.exit(f"compare_data.py: {path}:{n}: not JSON ({e}): {line[:200]}")
+            if "workload" in row:
+                rows[row["workload"]] = row
+    return rows
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__.strip().splitlines()[-2])
+    brisk, dask = read_lines(sys.argv[1]), read_lines(sys.argv[2])
+    failed = False
+    for workload, check in CHECKS.items():
+        if workload not in brisk or workload not in dask:
+            if workload in brisk or workload in dask:
+                print(f"compare_data.py: {workload}: no figure from "
+                      f"{'Brisk' if workload not in brisk else 'Dask'}; skipped", file=sys.stderr)
+            continue
+        b, d = brisk[workload], dask[workload]
+        ok = isinstance(b.get("check"), (int, float)) and isinstance(d.get("check"), (int, float)) \
+            and math.isfinite(b["check"]) and check(b["check"], d["check"])
+        failed = failed or not ok
+        out = {"workload": workload, "unit": "s", "brisk": b["seconds"], "dask": d["seconds"],
+               "ratio": round(d["seconds"] / b["seconds"], 1) if b["seconds"] > 0 else None,
+               "check_ok": ok, "brisk_check": b.get("check"), "dask_check": d.get("check")}
+        if workload == "array_matmul" and "dgemm" in brisk:
+            out["dgemm_s"] = brisk["dgemm"]["seconds"]
+            out["vs_dgemm"] = round(b["seconds"] / brisk["dgemm"]["seconds"], 2)
+        print(json.dumps(out), flush=True)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
