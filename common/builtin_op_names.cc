@@ -4,8 +4,11 @@ namespace brisk {
 
 const std::vector<absl::string_view>& BuiltinOpNames() {
   static const auto* names = new std::vector<absl::string_view>{
-      "noop",    "identity",  "inc",   "add",  "mul",   "sum",    "range", "len",  "concat",
-      "getitem", "partition", "sleep", "fail", "bytes", "nbytes", "full",  "shell"};
+      "noop", "identity", "inc", "add", "mul", "sum", "range", "len", "concat", "getitem",
+      "partition", "sleep", "fail", "bytes", "nbytes", "full", "shell",
+      // Array kernels (worker/array/).
+      "array.transpose", "array.reshape", "array.slice", "array.assemble", "array.matmul",
+      "array.save_npy", "array.check_block"};
   return *names;
 }
 
