@@ -3,8 +3,10 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cstring>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -225,6 +227,7 @@ v1::Graph Array::ToGraph() const {
   absl::flat_hash_set<const ArrayLayer*> seen;
   CollectTasks(data_->layer, seen, graph);
   for (const Shape& block : BlockIndices(chunks())) graph.add_outputs(BlockKey(block));
+  CullGraph(graph);
   return graph;
 }
 
@@ -314,6 +317,47 @@ absl::StatusOr<Array> Array::Persist(Client& client) const {
   data->layer = std::move(layer);
   data->expr = nullptr;  // read the held blocks, never recompute them
   return Array(std::move(data));
+}
+
+namespace {
+
+void AddRefs(const v1::Arg& arg, std::vector<const std::string*>& out) {
+  if (arg.kind_case() == v1::Arg::kRef) out.push_back(&arg.ref());
+  if (arg.kind_case() == v1::Arg::kList) {
+    for (const v1::Arg& item : arg.list().items()) AddRefs(item, out);
+  }
+}
+
+}  // namespace
+
+void CullGraph(v1::Graph& graph) {
+  absl::flat_hash_map<std::string, int> index;
+  for (int i = 0; i < graph.tasks_size(); ++i) index[graph.tasks(i).key()] = i;
+  std::vector<bool> needed(graph.tasks_size(), false);
+  std::vector<int> stack;
+  auto need = [&](const std::string& key) {
+    auto it = index.find(key);
+    if (it != index.end() && !needed[it->second]) {
+      needed[it->second] = true;
+      stack.push_back(it->second);
+    }
+  };
+  for (const std::string& key : graph.outputs()) need(key);
+  while (!stack.empty()) {
+    const v1::Task& task = graph.tasks(stack.back());
+    stack.pop_back();
+    std::vector<const std::string*> refs;
+    for (const v1::Arg& arg : task.args()) AddRefs(arg, refs);
+    for (const auto& [name, arg] : task.kwargs()) AddRefs(arg, refs);
+    for (const std::string* ref : refs) need(*ref);
+    for (const std::string& key : task.after()) need(key);
+  }
+  if (std::find(needed.begin(), needed.end(), false) == needed.end()) return;
+  google::protobuf::RepeatedPtrField<v1::Task> kept;
+  for (int i = 0; i < graph.tasks_size(); ++i) {
+    if (needed[i]) kept.Add()->Swap(graph.mutable_tasks(i));
+  }
+  graph.mutable_tasks()->Swap(&kept);
 }
 
 }  // namespace brisk

@@ -75,4 +75,8 @@ v1::Arg RefArg(const std::string& key);
 Array MakeArray(DType dtype, Shape shape, Chunks chunks, std::string name,
                 std::vector<v1::Task> tasks, std::vector<std::shared_ptr<const ArrayLayer>> deps);
 
+// Drops the tasks of `graph` that no output needs (through args, lists, kwargs or `after`), so
+// that an Array built from part of another (a slice) runs only the blocks it uses.
+void CullGraph(v1::Graph& graph);
+
 }  // namespace brisk

@@ -4,7 +4,8 @@
 
 namespace brisk {
 
-// Call in main() before any thread starts.
+// Call in main() before any thread starts. A thread started earlier (by a library as it is
+// loaded) may still take a signal: a handler passes it to WaitForTerminationSignal.
 void BlockTerminationSignals();
 // Blocks until SIGINT or SIGTERM (returns the signal) or StopWaitingForSignals() (returns 0).
 int WaitForTerminationSignal();

@@ -5,9 +5,14 @@
 //   bad_array()       returns an int32 array of shape [4] with 3 bytes of data
 //   area(width, height: int) -> int     declared signature; width * height
 //   shout(text) -> str                  upper-cases str or bytes (a typed accessor)
+//   positions(block=, offset=, shape=, scale=, wrong_block=) -> float64 ndarray
+//                     an Array::FromFunction block: the element at global position (i, j, ...)
+//                     is scale * (i * 1000^(n-1) + j * 1000^(n-2) + ...); the block whose index
+//                     is wrong_block gets one row too many
 #include <cctype>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "brisk/op.h"
 
@@ -52,6 +57,40 @@ absl::StatusOr<Value> Shout(OpContext&, const OpArgs& args) {
   return v;
 }
 
+std::vector<int64_t> Ints(const Value* list) {
+  std::vector<int64_t> out;
+  if (list == nullptr) return out;
+  for (const Value& item : list->list().items()) out.push_back(item.int_());
+  return out;
+}
+
+absl::StatusOr<Value> Positions(OpContext&, const OpArgs& args) {
+  absl::StatusOr<double> scale = args.Float("scale", 1.0);
+  if (!scale.ok()) return scale.status();
+  const std::vector<int64_t> offset = Ints(args.Kwarg("offset"));
+  std::vector<int64_t> shape = Ints(args.Kwarg("shape"));
+  const std::vector<int64_t> block = Ints(args.Kwarg("block"));
+  if (offset.size() != shape.size()) return args.Error("offset and shape differ in length");
+  if (args.Kwarg("wrong_block") != nullptr && Ints(args.Kwarg("wrong_block")) == block &&
+      !shape.empty()) {
+    ++shape[0];
+  }
+  std::vector<uint64_t> ushape(shape.begin(), shape.end());
+  brisk::ArrayBuilder<double> out(ushape);
+  absl::Span<double> values = out.values();
+  std::vector<int64_t> at(shape.size(), 0);
+  for (double& v : values) {
+    double x = 0;
+    for (size_t d = 0; d < at.size(); ++d) x = x * 1000 + static_cast<double>(offset[d] + at[d]);
+    v = *scale * x;
+    for (size_t d = at.size(); d-- > 0;) {
+      if (++at[d] < shape[d]) break;
+      at[d] = 0;
+    }
+  }
+  return std::move(out).Finish();
+}
+
 }  // namespace
 
 BRISK_PLUGIN(registry) {
@@ -66,4 +105,5 @@ BRISK_PLUGIN(registry) {
   area.result = Kind::kInt;
   registry.Register("area", area, Area);
   registry.Register("shout", Shout);
+  registry.Register("positions", Positions);
 }

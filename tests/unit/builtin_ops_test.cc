@@ -571,6 +571,20 @@ TEST_F(BuiltinOps, NoOpCrashesOnNullMissingOrWrongArguments) {
                                                   {Bytes("\xff"), S("")}};
   for (const std::string& op : registry_.Names()) {
     for (const auto& args : inputs) {
+      if (absl::StartsWith(op, "array.")) {
+        // Array kernels declare signatures: through Call, as a worker runs them.
+        OpArgs in;
+        for (const Value& v : args) {
+          in.args.push_back(&v);
+          in.arg_is_ref.push_back(false);
+        }
+        auto result = registry_.Call(op, ctx_, in);
+        if (!result.ok()) {
+          EXPECT_TRUE(absl::StartsWith(result.status().message(), "op \"" + op + "\": "))
+              << result.status();
+        }
+        continue;
+      }
       auto result = Run(op, args);
       if (!result.ok() && op != "fail" && !absl::StartsWith(op, "array.")) {
         EXPECT_TRUE(absl::StartsWith(result.status().message(), op + ": ")) << result.status();
