@@ -579,8 +579,9 @@ TEST_F(BuiltinOps, NoOpCrashesOnNullMissingOrWrongArguments) {
           in.arg_is_ref.push_back(false);
         }
         auto result = registry_.Call(op, ctx_, in);
-        if (!result.ok()) {
-          EXPECT_TRUE(absl::StartsWith(result.status().message(), "op \"" + op + "\": "))
+        if (!result.ok()) {  // named by its signature check or by the kernel itself
+          EXPECT_TRUE(absl::StartsWith(result.status().message(), "op \"" + op + "\": ") ||
+                      absl::StartsWith(result.status().message(), op + ": "))
               << result.status();
         }
         continue;
