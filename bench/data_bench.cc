@@ -107,10 +107,8 @@ struct Workload {
 
 const std::vector<Workload>& Workloads() {
   static const auto* workloads = new std::vector<Workload>{
-      {"array_sum", ArraySum},
-      {"array_transpose", ArrayTranspose},
-      {"array_matmul", ArrayMatmul},
-      {"kmeans", KMeansWorkload},
+      {"array_sum", ArraySum},       {"array_transpose", ArrayTranspose},
+      {"array_matmul", ArrayMatmul}, {"kmeans", KMeansWorkload},
       {"linreg", LinregWorkload},
   };
   return *workloads;
@@ -129,9 +127,9 @@ RunStats Dgemm(uint64_t n, int threads, int repeat) {
   std::vector<double> runs;
   for (int r = 0; r < repeat; ++r) {
     const auto start = std::chrono::steady_clock::now();
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(n),
-                static_cast<int>(n), static_cast<int>(n), 1.0, a.data(), static_cast<int>(n),
-                a.data(), static_cast<int>(n), 0.0, out.data(), static_cast<int>(n));
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(n), static_cast<int>(n),
+                static_cast<int>(n), 1.0, a.data(), static_cast<int>(n), a.data(),
+                static_cast<int>(n), 0.0, out.data(), static_cast<int>(n));
     runs.push_back(Seconds(start));
   }
   return Summarize(runs);

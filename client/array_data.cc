@@ -168,6 +168,30 @@ v1::Arg RefArg(const std::string& key) {
   return arg;
 }
 
+v1::Arg IntArg(int64_t v) {
+  v1::Arg arg;
+  arg.set_int_(v);
+  return arg;
+}
+
+v1::Arg FloatArg(double v) {
+  v1::Arg arg;
+  arg.set_float_(v);
+  return arg;
+}
+
+v1::Arg BoolArg(bool v) {
+  v1::Arg arg;
+  arg.set_bool_(v);
+  return arg;
+}
+
+v1::Arg StrArg(absl::string_view v) {
+  v1::Arg arg;
+  arg.set_str(std::string(v));
+  return arg;
+}
+
 Array MakeArray(DType dtype, Shape shape, Chunks chunks, std::string name,
                 std::vector<v1::Task> tasks, std::vector<std::shared_ptr<const ArrayLayer>> deps) {
   auto layer = std::make_shared<ArrayLayer>();

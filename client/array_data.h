@@ -70,6 +70,11 @@ Shape BlockOffset(const Chunks& chunks, absl::Span<const uint64_t> block);
 // A list-of-ints literal argument (shapes, block indices).
 v1::Arg IntListArg(absl::Span<const uint64_t> values);
 v1::Arg RefArg(const std::string& key);
+// Scalar literal arguments.
+v1::Arg IntArg(int64_t v);
+v1::Arg FloatArg(double v);
+v1::Arg BoolArg(bool v);
+v1::Arg StrArg(absl::string_view v);
 
 // Makes an Array from a new layer.
 Array MakeArray(DType dtype, Shape shape, Chunks chunks, std::string name,

@@ -8,30 +8,10 @@
 namespace brisk {
 namespace {
 
-v1::Arg Str(absl::string_view s) {
-  v1::Arg a;
-  a.set_str(std::string(s));
-  return a;
-}
-v1::Arg Int(int64_t v) {
-  v1::Arg a;
-  a.set_int_(v);
-  return a;
-}
-v1::Arg Float(double v) {
-  v1::Arg a;
-  a.set_float_(v);
-  return a;
-}
-v1::Arg Bool(bool v) {
-  v1::Arg a;
-  a.set_bool_(v);
-  return a;
-}
 v1::Arg Literal(const v1::Value& v) {
-  if (v.kind_case() == v1::Value::kInt) return Int(v.int_());
-  if (v.kind_case() == v1::Value::kBool) return Bool(v.bool_());
-  return Float(v.float_());
+  if (v.kind_case() == v1::Value::kInt) return IntArg(v.int_());
+  if (v.kind_case() == v1::Value::kBool) return BoolArg(v.bool_());
+  return FloatArg(v.float_());
 }
 
 struct Builder {
@@ -70,15 +50,15 @@ struct Builder {
       case ArrayExpr::Leaf::kNone: {
         std::vector<int> regs;
         for (const ExprPtr& a : e->args) regs.push_back(Add(a));
-        *in.add_items() = Str(e->op);
-        for (int r : regs) *in.add_items() = Int(r);
-        if (e->op == "cast") *in.add_items() = Str(DTypeName(e->dtype));
+        *in.add_items() = StrArg(e->op);
+        for (int r : regs) *in.add_items() = IntArg(r);
+        if (e->op == "cast") *in.add_items() = StrArg(DTypeName(e->dtype));
         break;
       }
       case ArrayExpr::Leaf::kConst:
-        *in.add_items() = Str("const");
+        *in.add_items() = StrArg("const");
         *in.add_items() = Literal(e->value);
-        *in.add_items() = Str(DTypeName(e->dtype));
+        *in.add_items() = StrArg(DTypeName(e->dtype));
         break;
       case ArrayExpr::Leaf::kInput: {
         Shape start, len;
@@ -95,8 +75,8 @@ struct Builder {
         const std::string key = BlockKeyOf(src.name, block);
         auto [it, added] = ref_index.emplace(key, static_cast<int>(refs->size()));
         if (added) refs->push_back(key);
-        *in.add_items() = Str("input");
-        *in.add_items() = Int(it->second);
+        *in.add_items() = StrArg("input");
+        *in.add_items() = IntArg(it->second);
         *in.add_items() = IntListArg(sub);
         *in.add_items() = IntListArg(len);
         break;
@@ -107,17 +87,17 @@ struct Builder {
         Shape start, len;
         Region(e->shape, &start, &len);
         const bool ints = e->leaf == ArrayExpr::Leaf::kIntegers;
-        *in.add_items() = Str(e->leaf == ArrayExpr::Leaf::kUniform ? "uniform"
-                              : ints                               ? "integers"
-                                                                   : "normal");
-        *in.add_items() = Int(static_cast<int64_t>(e->seed));
+        *in.add_items() = StrArg(e->leaf == ArrayExpr::Leaf::kUniform ? "uniform"
+                                 : ints                               ? "integers"
+                                                                      : "normal");
+        *in.add_items() = IntArg(static_cast<int64_t>(e->seed));
         if (ints) {
-          *in.add_items() = Int(e->i1);
-          *in.add_items() = Int(e->i2);
-          *in.add_items() = Str(DTypeName(e->dtype));
+          *in.add_items() = IntArg(e->i1);
+          *in.add_items() = IntArg(e->i2);
+          *in.add_items() = StrArg(DTypeName(e->dtype));
         } else {
-          *in.add_items() = Float(e->p1);
-          *in.add_items() = Float(e->p2);
+          *in.add_items() = FloatArg(e->p1);
+          *in.add_items() = FloatArg(e->p2);
         }
         *in.add_items() = IntListArg(e->shape);
         *in.add_items() = IntListArg(start);
@@ -129,19 +109,19 @@ struct Builder {
         Shape start, len;
         Region(e->shape, &start, &len);
         if (e->leaf == ArrayExpr::Leaf::kArange) {
-          *in.add_items() = Str("arange");
-          *in.add_items() = e->exact ? Int(e->i1) : Float(e->p1);
-          *in.add_items() = e->exact ? Int(e->i2) : Float(e->p2);
-          *in.add_items() = Str(DTypeName(e->dtype));
+          *in.add_items() = StrArg("arange");
+          *in.add_items() = e->exact ? IntArg(e->i1) : FloatArg(e->p1);
+          *in.add_items() = e->exact ? IntArg(e->i2) : FloatArg(e->p2);
+          *in.add_items() = StrArg(DTypeName(e->dtype));
         } else {
-          *in.add_items() = Str("linspace");
-          *in.add_items() = Float(e->p1);
-          *in.add_items() = Float(e->p2);
-          *in.add_items() = Int(static_cast<int64_t>(e->num));
-          *in.add_items() = Bool(e->endpoint);
+          *in.add_items() = StrArg("linspace");
+          *in.add_items() = FloatArg(e->p1);
+          *in.add_items() = FloatArg(e->p2);
+          *in.add_items() = IntArg(static_cast<int64_t>(e->num));
+          *in.add_items() = BoolArg(e->endpoint);
         }
-        *in.add_items() = Int(static_cast<int64_t>(start[0]));
-        *in.add_items() = Int(static_cast<int64_t>(len[0]));
+        *in.add_items() = IntArg(static_cast<int64_t>(start[0]));
+        *in.add_items() = IntArg(static_cast<int64_t>(len[0]));
         break;
       }
     }

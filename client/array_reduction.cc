@@ -13,12 +13,6 @@
 namespace brisk {
 namespace {
 
-v1::Arg StrArg(absl::string_view s) {
-  v1::Arg a;
-  a.set_str(std::string(s));
-  return a;
-}
-
 DType ResultDType(absl::string_view kind, DType in) {
   if (kind == "sum" || kind == "prod") {
     if (IsFloat(in)) return in;

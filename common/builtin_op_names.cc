@@ -13,9 +13,9 @@ const std::vector<absl::string_view>& BuiltinOpNames() {
       // arrays from .npy files and model fitting (worker/array/array_npy_read.cc,
       // array_ml_ops.cc)
       "array.read_npy", "array.column_stats", "array.column_stats_combine", "array.cv_logistic",
-      "array.kmeans_labels", "array.kmeans_partial", "array.kmeans_sample",
-      "array.linear_predict", "array.logistic_grad_hess", "array.normal_equations",
-      "array.npy_normal_equations", "array.split_rows", "array.sum_partials", "array.take_rows",
+      "array.kmeans_labels", "array.kmeans_partial", "array.kmeans_sample", "array.linear_predict",
+      "array.logistic_grad_hess", "array.normal_equations", "array.npy_normal_equations",
+      "array.split_rows", "array.sum_partials", "array.take_rows",
       // layout, matrix products, saving (worker/array/array_layout.cc, array_matmul.cc,
       // array_io.cc)
       "array.transpose", "array.reshape", "array.slice", "array.assemble", "array.matmul",

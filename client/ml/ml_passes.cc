@@ -170,26 +170,6 @@ v1::Arg DoublesArg(const std::vector<double>& values, std::vector<uint64_t> shap
       std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(double)));
   return arg;
 }
-v1::Arg FloatArg(double v) {
-  v1::Arg arg;
-  arg.set_float_(v);
-  return arg;
-}
-v1::Arg IntArg(int64_t v) {
-  v1::Arg arg;
-  arg.set_int_(v);
-  return arg;
-}
-v1::Arg BoolArg(bool v) {
-  v1::Arg arg;
-  arg.set_bool_(v);
-  return arg;
-}
-v1::Arg StrArg(const std::string& v) {
-  v1::Arg arg;
-  arg.set_str(v);
-  return arg;
-}
 
 absl::StatusOr<std::vector<double>> Doubles(const v1::Value& value) {
   absl::StatusOr<ArrayView> view = ArrayView::Of(value);

@@ -53,10 +53,6 @@ Array RowwiseArray(const Array& x, const BlockTask& task, DType dtype, const std
 
 // A float64 ndarray literal argument of the given shape.
 v1::Arg DoublesArg(const std::vector<double>& values, std::vector<uint64_t> shape);
-v1::Arg FloatArg(double v);
-v1::Arg IntArg(int64_t v);
-v1::Arg BoolArg(bool v);
-v1::Arg StrArg(const std::string& v);
 // A float64 vector value's elements.
 absl::StatusOr<std::vector<double>> Doubles(const v1::Value& value);
 
