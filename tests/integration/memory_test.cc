@@ -16,6 +16,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "brisk/array.h"
 #include "brisk/client.h"
 #include "brisk/value.h"
 #include "tests/integration/cluster.h"
@@ -230,6 +231,54 @@ TEST(MemoryTest, DataFiveTimesTheLimitsSpillsAndCompletesWithinThem) {
   // A worker's spill directory goes with it.
   EXPECT_TRUE(std::filesystem::is_empty(local0.path()));
   EXPECT_TRUE(std::filesystem::is_empty(local1.path()));
+}
+
+// A brisk::Array four times the workers' limits, persisted (so that its blocks are held, not
+// fused away), spills and reduces correctly: its sum from the spilled blocks is the sum that a
+// fused reduction draws without storing anything, and its mean and maximum are a uniform's.
+TEST(MemoryTest, AnArrayFourTimesTheLimitsSpillsAndReducesCorrectly) {
+  constexpr uint64_t kLimit = 64 * kMiB;
+  Dir local0, local1;
+  WorkerSpec w0("w0"), w1("w1");
+  w0.extra_args = {"--memory-limit", "64MiB", "--local-dir", local0.path()};
+  w1.extra_args = {"--memory-limit", "64MiB", "--local-dir", local1.path()};
+  if (kSanitized) {  // as in DataFiveTimesTheLimitsSpillsAndCompletesWithinThem
+    for (WorkerSpec* w : {&w0, &w1}) {
+      w->extra_args.insert(w->extra_args.end(), {"--memory-terminate", "off"});
+    }
+  }
+  RunningCluster r;
+  ASSERT_NO_FATAL_FAILURE(StartCluster({w0, w1}, r));
+
+  // 8192 x 4096 float64: 256 MiB in 32 blocks of 8 MiB.
+  const Array x = Array::RandomUniform(7, {8192, 4096}, {256, 4096});
+  absl::StatusOr<Array> held = x.Persist(*r.client);
+  ASSERT_TRUE(held.ok()) << held.status();
+  for (size_t i = 0; i < 2; ++i) {
+    const uint64_t peak = ProcStatusBytes(r.cluster->worker_pid(i), "VmHWM");
+    std::cerr << "worker " << i << ": peak resident memory " << peak / kMiB << " MiB, limit "
+              << kLimit / kMiB << " MiB\n";
+    if (!kSanitized) {
+      EXPECT_LE(peak, kLimit * 3 / 2) << "worker " << i;
+    }
+  }
+  EXPECT_GT(FilesUnder(local0.path()) + FilesUnder(local1.path()), 0u);
+
+  auto scalar = [&](const Array& a) -> double {
+    absl::StatusOr<v1::Value> v = a.Compute(*r.client);
+    EXPECT_TRUE(v.ok()) << v.status();
+    if (!v.ok()) return -1;
+    absl::StatusOr<ArrayView> view = ArrayView::Of(*v);
+    EXPECT_TRUE(view.ok() && view->size() == 1);
+    return view.ok() && view->size() == 1 ? view->AsDouble(0) : -1;
+  };
+  const double from_spilled = scalar(held->Sum());
+  const double drawn = scalar(x.Sum());  // fused: drawn inside the reduction, never stored
+  EXPECT_NEAR(from_spilled, drawn, 1e-9 * drawn);
+  EXPECT_NEAR(scalar(held->Mean()), 0.5, 1e-3);
+  const double top = scalar(held->Max());
+  EXPECT_LT(top, 1.0);
+  EXPECT_GT(top, 0.999);
 }
 
 // Workers that never spill (target and spill off) and pause above half their limit, so that one
