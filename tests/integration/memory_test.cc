@@ -237,11 +237,14 @@ TEST(MemoryTest, DataFiveTimesTheLimitsSpillsAndCompletesWithinThem) {
 // fused away), spills and reduces correctly: its sum from the spilled blocks is the sum that a
 // fused reduction draws without storing anything, and its mean and maximum are a uniform's.
 TEST(MemoryTest, AnArrayFourTimesTheLimitsSpillsAndReducesCorrectly) {
-  constexpr uint64_t kLimit = 64 * kMiB;
+  // 96 MiB: a worker's own resident memory is about 50 MiB before it holds anything. Blocks are
+  // small against it (2 MiB): a reduction reads blocks back, and serves them to its peer, while
+  // others spill, and with 8 MiB blocks that went above *terminate* (95%) in one run of six.
+  constexpr uint64_t kLimit = 96 * kMiB;
   Dir local0, local1;
   WorkerSpec w0("w0"), w1("w1");
-  w0.extra_args = {"--memory-limit", "64MiB", "--local-dir", local0.path()};
-  w1.extra_args = {"--memory-limit", "64MiB", "--local-dir", local1.path()};
+  w0.extra_args = {"--memory-limit", "96MiB", "--local-dir", local0.path()};
+  w1.extra_args = {"--memory-limit", "96MiB", "--local-dir", local1.path()};
   if (kSanitized) {  // as in DataFiveTimesTheLimitsSpillsAndCompletesWithinThem
     for (WorkerSpec* w : {&w0, &w1}) {
       w->extra_args.insert(w->extra_args.end(), {"--memory-terminate", "off"});
@@ -250,8 +253,8 @@ TEST(MemoryTest, AnArrayFourTimesTheLimitsSpillsAndReducesCorrectly) {
   RunningCluster r;
   ASSERT_NO_FATAL_FAILURE(StartCluster({w0, w1}, r));
 
-  // 8192 x 4096 float64: 256 MiB in 32 blocks of 8 MiB.
-  const Array x = Array::RandomUniform(7, {8192, 4096}, {256, 4096});
+  // 12288 x 4096 float64: 384 MiB (four times a worker's limit) in 192 blocks of 2 MiB.
+  const Array x = Array::RandomUniform(7, {12288, 4096}, {64, 4096});
   absl::StatusOr<Array> held = x.Persist(*r.client);
   ASSERT_TRUE(held.ok()) << held.status();
   for (size_t i = 0; i < 2; ++i) {
