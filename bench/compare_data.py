@@ -14,7 +14,11 @@ Exits 1 when a check does not match.
 """
 import json
 import math
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from compare import read_lines  # noqa: E402  (the same JSON-lines reader)
 
 
 def abs_within(tol):
@@ -42,22 +46,6 @@ CHECKS = {
     "kmeans": rel_within(1e-3),
     "linreg": below(1e-3),
 }
-
-
-def read_lines(path):
-    rows = {}
-    with open(path) as f:
-        for n, line in enumerate(f, 1):
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                sys.exit(f"compare_data.py: {path}:{n}: not JSON ({e}): {line[:200]}")
-            if "workload" in row:
-                rows[row["workload"]] = row
-    return rows
 
 
 def main():

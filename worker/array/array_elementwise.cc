@@ -9,9 +9,11 @@ namespace brisk {
 namespace {
 
 // The `shape` keyword argument: a list of non-negative ints.
-absl::StatusOr<std::vector<uint64_t>> ShapeKwarg(const OpArgs& args, absl::string_view name) {
+absl::StatusOr<std::vector<uint64_t>> ShapeKwarg(const OpArgs& args, absl::string_view name,
+                                                 bool optional = false) {
   const v1::Value* v = args.Kwarg(name);
   std::vector<uint64_t> shape;
+  if (v == nullptr && optional) return shape;
   if (v == nullptr || v->kind_case() != v1::Value::kList) {
     return args.Error(absl::StrCat(args.Describe(name), " must be a list of ints"));
   }
@@ -45,8 +47,9 @@ absl::StatusOr<v1::Value> Eval(OpContext&, const OpArgs& args) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<uint64_t>> ArrayShapeKwarg(const OpArgs& args, absl::string_view name) {
-  return ShapeKwarg(args, name);
+absl::StatusOr<std::vector<uint64_t>> ArrayShapeKwarg(const OpArgs& args, absl::string_view name,
+                                                      bool optional) {
+  return ShapeKwarg(args, name, optional);
 }
 
 OpFn ArrayOpNamed(std::string name, OpFn fn) {

@@ -243,27 +243,12 @@ Result NormalEquations(OpContext&, const OpArgs& args) {
       ml_kernels::NormalEquations(r->feature_rows, r->target, r->target_stride, *intercept));
 }
 
-absl::StatusOr<std::vector<uint64_t>> IntListKwarg(const OpArgs& args, absl::string_view name) {
-  const v1::Value* v = args.Kwarg(name);
-  std::vector<uint64_t> out;
-  if (v == nullptr) return out;
-  if (!v->has_list())
-    return args.Error(absl::StrCat(args.Describe(name), " must be a list of ints"));
-  for (const v1::Value& item : v->list().items()) {
-    if (item.kind_case() != v1::Value::kInt || item.int_() < 0) {
-      return args.Error(absl::StrCat(args.Describe(name), " must hold non-negative ints"));
-    }
-    out.push_back(static_cast<uint64_t>(item.int_()));
-  }
-  return out;
-}
-
 // array.read_npy and array.normal_equations with a target column, fused: the block's rows are
 // read slab by slab into one reused buffer and summed into one Gram matrix (no block held).
 Result NpyNormalEquations(OpContext&, const OpArgs& args) {
   absl::StatusOr<absl::string_view> path = args.Str(0);
-  absl::StatusOr<std::vector<uint64_t>> offset = IntListKwarg(args, "offset");
-  absl::StatusOr<std::vector<uint64_t>> shape = IntListKwarg(args, "shape");
+  absl::StatusOr<std::vector<uint64_t>> offset = ArrayShapeKwarg(args, "offset", /*optional=*/true);
+  absl::StatusOr<std::vector<uint64_t>> shape = ArrayShapeKwarg(args, "shape", /*optional=*/true);
   absl::StatusOr<int64_t> target = args.Int("target_column", -1);
   absl::StatusOr<bool> intercept = args.Bool("intercept", false);
   for (const absl::Status& s :

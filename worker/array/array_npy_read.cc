@@ -88,27 +88,12 @@ absl::Status ReadRuns(absl::string_view op, int fd, const NpyHeader& header,
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<uint64_t>> IntList(const OpArgs& args, absl::string_view name) {
-  const v1::Value* v = args.Kwarg(name);
-  std::vector<uint64_t> out;
-  if (v == nullptr) return out;
-  if (!v->has_list())
-    return args.Error(absl::StrCat(args.Describe(name), " must be a list of ints"));
-  for (const v1::Value& item : v->list().items()) {
-    if (item.kind_case() != v1::Value::kInt || item.int_() < 0) {
-      return args.Error(absl::StrCat(args.Describe(name), " must hold non-negative ints"));
-    }
-    out.push_back(static_cast<uint64_t>(item.int_()));
-  }
-  return out;
-}
-
 absl::StatusOr<v1::Value> ReadNpyOp(OpContext&, const OpArgs& args) {
   absl::StatusOr<absl::string_view> path_arg = args.Str(0);
   if (!path_arg.ok()) return path_arg.status();
-  absl::StatusOr<std::vector<uint64_t>> offset = IntList(args, "offset");
+  absl::StatusOr<std::vector<uint64_t>> offset = ArrayShapeKwarg(args, "offset", /*optional=*/true);
   if (!offset.ok()) return offset.status();
-  absl::StatusOr<std::vector<uint64_t>> shape = IntList(args, "shape");
+  absl::StatusOr<std::vector<uint64_t>> shape = ArrayShapeKwarg(args, "shape", /*optional=*/true);
   if (!shape.ok()) return shape.status();
   return ReadNpyBlock(kOp, std::string(*path_arg), std::move(*offset), std::move(*shape));
 }

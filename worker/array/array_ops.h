@@ -27,8 +27,10 @@ void RegisterArrayNpyReadOps(OpRegistry& registry);      // array_npy_read.cc
 void RegisterArrayMlOps(OpRegistry& registry);           // array_ml_ops.cc
 
 // Keyword argument `name` as a list of non-negative ints (a shape); InvalidArgument naming the op
-// and the argument otherwise (array_elementwise.cc).
-absl::StatusOr<std::vector<uint64_t>> ArrayShapeKwarg(const OpArgs& args, absl::string_view name);
+// and the argument otherwise. With `optional`, an absent one is an empty list
+// (array_elementwise.cc).
+absl::StatusOr<std::vector<uint64_t>> ArrayShapeKwarg(const OpArgs& args, absl::string_view name,
+                                                      bool optional = false);
 
 // `fn` with its errors in the built-in ops' form: "NAME: what is wrong" (the op's name first
 // whether or not it is called through OpRegistry::Call).
