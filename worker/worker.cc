@@ -215,6 +215,13 @@ bool Worker::Reconnect() {
     state_->DropAllTasks();
     outbox_.done.clear();
     outbox_.stolen.clear();
+    // Retiring with nothing to hand over: the retirement is done (as Retire() between two
+    // streams stops). A retiring worker that holds values registers again to hand them over.
+    if (retiring_ && store_.size() == 0) {
+      spdlog::info("worker {}: lost the scheduler while retiring, holding no values: stopping",
+                   options_.name);
+      return false;
+    }
   }
   const absl::Time give_up = absl::Now() + options_.scheduler_timeout;
   spdlog::warn(

@@ -100,6 +100,8 @@ class TestCluster {
   pid_t scheduler_pid() const { return daemons_.front().pid; }
   size_t worker_count() const { return daemons_.size() - 1; }
   pid_t worker_pid(size_t i) const { return daemons_.at(i + 1).pid; }
+  // Worker i's log (its standard output and error).
+  const std::string& worker_log(size_t i) const { return daemons_.at(i + 1).log_path; }
 
   // Starts one more worker (it may be refused); returns its index. With `wait_registered` also
   // waits until Status() lists it.

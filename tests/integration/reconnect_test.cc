@@ -9,7 +9,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <fstream>
 #include <future>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -251,6 +253,30 @@ TEST(ReconnectTest, ClientWithoutAReconnectTimeoutFailsAtOnceWhenTheSchedulerGoe
   ASSERT_TRUE(cluster.KillScheduler().ok());
   auto state = (*client)->Wait(job->id, absl::Seconds(60));
   EXPECT_EQ(state.status().code(), absl::StatusCode::kUnavailable) << state.status();
+}
+
+// SIGTERM reaches a worker while its stream still stands (the scheduler is frozen), then the
+// scheduler dies: the worker, retiring with no values to hand over, stops at once rather than
+// waiting --scheduler-timeout (5 minutes) to reconnect.
+TEST(ReconnectTest, RetiringWorkerWithNothingToHandOverStopsWhenTheSchedulerGoes) {
+  auto started = TestCluster::Start(QuickWorkers(1), Options({}));
+  ASSERT_TRUE(started.ok()) << started.status();
+  TestCluster& cluster = **started;
+  ASSERT_EQ(kill(cluster.scheduler_pid(), SIGSTOP), 0);
+  ASSERT_EQ(kill(cluster.worker_pid(0), SIGTERM), 0);
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  bool retiring = false;
+  while (!retiring && absl::Now() < deadline) {
+    std::ifstream in(cluster.worker_log(0));
+    const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    retiring = log.find("retiring") != std::string::npos;
+    if (!retiring) absl::SleepFor(absl::Milliseconds(20));  // polling the log, not a race
+  }
+  ASSERT_TRUE(retiring) << "the worker never logged its SIGTERM";
+  ASSERT_TRUE(cluster.KillScheduler().ok());
+  absl::StatusOr<ExitInfo> exit = cluster.WaitWorkerExit(0, absl::Seconds(20));
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_TRUE(exit->ok()) << exit->ToString();
 }
 
 TEST(ReconnectTest, BriskWaitAcrossASchedulerRestartSaysItReconnectsAndThatTheJobIsUnknown) {
