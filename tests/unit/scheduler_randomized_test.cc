@@ -701,16 +701,25 @@ class RandomRun {
   std::vector<std::string> events_;
 };
 
-TEST(SchedulerRandomized, ThousandsOfSeededEventSequencesKeepEveryInvariant) {
-  // BRISK_SEED=N reruns one seed; BRISK_RANDOMIZED_SEEDS=N runs seeds 1..N (scripts/test runs
-  // fewer under the sanitizers, which make this single-threaded test 15x slower and find nothing
-  // more in it after the first few hundred).
+// The seeds are dealt to kShards tests (seed % kShards), so that ctest runs them in parallel:
+// under the sanitizers one test of them all would otherwise take minutes on its own.
+constexpr uint64_t kShards = 4;
+
+class SchedulerRandomized : public ::testing::TestWithParam<uint64_t> {};
+
+TEST_P(SchedulerRandomized, ThousandsOfSeededEventSequencesKeepEveryInvariant) {
+  // BRISK_SEED=N reruns one seed (in the shard it falls in); BRISK_RANDOMIZED_SEEDS=N runs seeds
+  // 1..N (scripts/test runs fewer under the sanitizers, which make this single-threaded test 15x
+  // slower and find nothing more in it after the first few hundred).
   uint64_t first = 1, last = 2000;
   if (const char* seeds = std::getenv("BRISK_RANDOMIZED_SEEDS")) {
     last = std::max<uint64_t>(1, std::strtoull(seeds, nullptr, 10));
   }
   if (const char* seed = std::getenv("BRISK_SEED")) first = last = std::strtoull(seed, nullptr, 10);
+  uint64_t ran = 0;
   for (uint64_t seed = first; seed <= last; ++seed) {
+    if (seed % kShards != GetParam()) continue;
+    ++ran;
     RandomRun run(seed);
     const std::string problem = run.Run(/*steps=*/120);
     if (!problem.empty()) {
@@ -718,7 +727,10 @@ TEST(SchedulerRandomized, ThousandsOfSeededEventSequencesKeepEveryInvariant) {
              << "\nevents:\n  " << run.Events();
     }
   }
+  if (last - first + 1 >= kShards) EXPECT_GT(ran, 0u) << "no seed fell in shard " << GetParam();
 }
+
+INSTANTIATE_TEST_SUITE_P(Shard, SchedulerRandomized, ::testing::Range<uint64_t>(0, kShards));
 
 }  // namespace
 }  // namespace brisk
