@@ -2,7 +2,8 @@
 // files on the worker (brisk::Frame::ReadCsv, ReadJson, ToCsv).
 //
 //   frame.read_csv(path, start=0, end=-1, header=true, delimiter=",", names=[...],
-//                  dtypes={"col": "float64", ...})   -> table
+//                  dtypes={"col": "float64", ...} or ["col:float64", ...])
+//                                                    -> table
 //   frame.read_json(path, start=0, end=-1)          -> table
 //   frame.write_csv(table, path)                     -> int (rows written)
 //
@@ -62,12 +63,34 @@ absl::StatusOr<v1::Value> ReadCsvOp(OpContext&, const OpArgs& args) {
     return args.Error("without a header, keyword argument \"names\" must name the columns");
   }
   if (const v1::Value* dtypes = args.Kwarg("dtypes")) {
-    for (const auto& [name, v] : dtypes->map().entries()) {
-      if (v.kind_case() != v1::Value::kStr) {
-        return args.Error(absl::StrCat("keyword argument \"dtypes\": column \"", name,
-                                       "\" must map to a dtype name"));
+    // A map of column -> dtype name (from C++), or a list of "column:dtype" (graph files).
+    std::vector<std::pair<std::string, std::string>> pairs;
+    if (dtypes->kind_case() == v1::Value::kMap) {
+      for (const auto& [name, v] : dtypes->map().entries()) {
+        if (v.kind_case() != v1::Value::kStr) {
+          return args.Error(absl::StrCat("keyword argument \"dtypes\": column \"", name,
+                                         "\" must map to a dtype name"));
+        }
+        pairs.emplace_back(name, v.str());
       }
-      absl::StatusOr<DType> dtype = ParseDType(v.str());
+    } else if (dtypes->kind_case() == v1::Value::kList) {
+      for (const v1::Value& item : dtypes->list().items()) {
+        const size_t colon =
+            item.kind_case() == v1::Value::kStr ? item.str().rfind(':') : std::string::npos;
+        if (colon == std::string::npos) {
+          return args.Error(
+              "keyword argument \"dtypes\" must be a map or a list of \"column:dtype\" str");
+        }
+        pairs.emplace_back(item.str().substr(0, colon), item.str().substr(colon + 1));
+      }
+    } else {
+      return args.Error(
+          absl::StrCat("keyword argument \"dtypes\" must be a map or a list of "
+                       "\"column:dtype\" str, got ",
+                       KindName(*dtypes)));
+    }
+    for (const auto& [name, type] : pairs) {
+      absl::StatusOr<DType> dtype = ParseDType(type);
       if (!dtype.ok()) {
         return args.Error(absl::StrCat("keyword argument \"dtypes\": column \"", name,
                                        "\": ", dtype.status().message()));
@@ -119,7 +142,7 @@ void RegisterFrameIoOps(OpRegistry& registry) {
     OpSignature sig;
     sig.args = {{"path", Kind::kStr}};
     sig.kwargs = {{"start", Kind::kInt},     {"end", Kind::kInt},    {"header", Kind::kBool},
-                  {"delimiter", Kind::kStr}, {"names", Kind::kList}, {"dtypes", Kind::kMap}};
+                  {"delimiter", Kind::kStr}, {"names", Kind::kList}, {"dtypes", Kind::kAny}};
     sig.result = Kind::kTable;
     registry.Register("frame.read_csv", std::move(sig), ArrayOpNamed("frame.read_csv", ReadCsvOp));
   }
