@@ -19,7 +19,9 @@ const std::vector<absl::string_view>& BuiltinOpNames() {
       // layout, matrix products, saving (worker/array/array_layout.cc, array_matmul.cc,
       // array_io.cc)
       "array.transpose", "array.reshape", "array.slice", "array.assemble", "array.matmul",
-      "array.save_npy", "array.check_block"};
+      "array.save_npy", "array.check_block",
+      // brisk::Frame's kernels (worker/frame/)
+      "frame.read_csv", "frame.read_json", "frame.write_csv", "frame.concat"};
   return *names;
 }
 

@@ -20,6 +20,7 @@
 #include "absl/types/span.h"
 #include "brisk/value.h"
 #include "worker/array/array_ops.h"
+#include "worker/frame/frame_ops.h"
 #include "worker/shell_op.h"
 
 namespace brisk {
@@ -510,6 +511,7 @@ void RegisterBuiltinOps(OpRegistry& registry) {
   }
   RegisterShellOp(registry);
   RegisterArrayOps(registry);
+  RegisterFrameOps(registry);
 }
 
 }  // namespace brisk

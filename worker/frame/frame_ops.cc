@@ -1,0 +1,10 @@
+#include "worker/frame/frame_ops.h"
+
+namespace brisk {
+
+void RegisterFrameOps(OpRegistry& registry) {
+  RegisterFrameIoOps(registry);
+  RegisterFrameConcatOps(registry);
+}
+
+}  // namespace brisk

@@ -1,0 +1,18 @@
+// The partition kernels of brisk::Frame (client/include/brisk/frame.h): ops named "frame.*" over
+// table values, registered with the built-in ops of every worker (usable from graph files too).
+// Each group lives in its own file.
+#pragma once
+
+#include "brisk/op.h"
+
+namespace brisk {
+
+// Every frame op.
+void RegisterFrameOps(OpRegistry& registry);
+
+// The groups (worker/frame/*.cc).
+void RegisterFrameIoOps(OpRegistry& registry);      // frame_io_ops.cc: read_csv, read_json,
+                                                    // write_csv
+void RegisterFrameConcatOps(OpRegistry& registry);  // table_concat.cc: concat
+
+}  // namespace brisk

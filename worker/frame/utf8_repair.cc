@@ -1,0 +1,79 @@
+#include "worker/frame/utf8_repair.h"
+
+#include <cstdint>
+
+namespace brisk {
+namespace {
+
+// The length of the well-formed sequence at text[i], or 0 with *consumed set to the length of
+// the maximal ill-formed subpart that starts there (at least 1).
+size_t SequenceAt(absl::string_view text, size_t i, size_t* consumed) {
+  const auto byte = [&](size_t k) { return static_cast<uint8_t>(text[k]); };
+  const uint8_t lead = byte(i);
+  if (lead < 0x80) return 1;
+  size_t need;
+  uint8_t lo = 0x80, hi = 0xBF;  // the range of the second byte
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    need = 1;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    need = 2;
+    if (lead == 0xE0) lo = 0xA0;
+    if (lead == 0xED) hi = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    need = 3;
+    if (lead == 0xF0) lo = 0x90;
+    if (lead == 0xF4) hi = 0x8F;
+  } else {
+    *consumed = 1;
+    return 0;
+  }
+  size_t k = 1;
+  for (; k <= need; ++k) {
+    if (i + k >= text.size()) break;
+    const uint8_t b = byte(i + k);
+    const bool ok = k == 1 ? (b >= lo && b <= hi) : (b >= 0x80 && b <= 0xBF);
+    if (!ok) break;
+  }
+  if (k > need) return need + 1;
+  *consumed = k;
+  return 0;
+}
+
+}  // namespace
+
+bool IsValidUtf8(absl::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    if (static_cast<uint8_t>(text[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t consumed = 0;
+    const size_t n = SequenceAt(text, i, &consumed);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+void AppendRepairedUtf8(absl::string_view text, std::string& out) {
+  size_t run = 0;  // start of the pending well-formed run
+  for (size_t i = 0; i < text.size();) {
+    if (static_cast<uint8_t>(text[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t consumed = 0;
+    const size_t n = SequenceAt(text, i, &consumed);
+    if (n > 0) {
+      i += n;
+      continue;
+    }
+    out.append(text.data() + run, i - run);
+    out.append("\xEF\xBF\xBD");
+    i += consumed;
+    run = i;
+  }
+  out.append(text.data() + run, text.size() - run);
+}
+
+}  // namespace brisk
