@@ -98,18 +98,25 @@ TEST_F(ArrayKernels, EvalBroadcastsLeavesAndReadsRegionsOfBlocks) {
   EXPECT_THAT(Values<float>(got), ElementsAreArray(want));
 }
 
+// Word p of stream s: the 64-bit half p % 2 of Philox4x32-10 of counter (p / 2, s), key seed.
+uint64_t PhiloxWord(uint64_t seed, uint32_t stream, uint64_t p) {
+  r123::Philox4x32 rng;
+  const auto r =
+      rng({{static_cast<uint32_t>(p / 2), static_cast<uint32_t>(p / 2 >> 32), stream, 0}},
+          {{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)}});
+  return p % 2 == 0 ? r.v[0] | (uint64_t{r.v[1]} << 32) : r.v[2] | (uint64_t{r.v[3]} << 32);
+}
+
 TEST_F(ArrayKernels, RandomLeavesAreRandom123PhiloxOfTheElementsPosition) {
   // Region rows 1..2, cols 2..4 of a 4x5 array, seed 9, uniform in [2, 6).
   const v1::Value program =
       L({L({S("uniform"), I(9), F(2), F(6), Ints({4, 5}), Ints({1, 2}), Ints({2, 3})})});
   absl::StatusOr<v1::Value> got = Call("array.eval", {program}, {{"shape", Ints({2, 3})}});
   std::vector<double> want;
-  r123::Philox4x64 rng;
   for (uint64_t r = 1; r < 3; ++r) {
     for (uint64_t c = 2; c < 5; ++c) {
       const uint64_t p = r * 5 + c;
-      const auto words = rng({{p / 4, 0}}, {{9, 1}});
-      want.push_back(2 + 4 * (static_cast<double>(words.v[p % 4] >> 11) / 9007199254740992.0));
+      want.push_back(2 + 4 * (static_cast<double>(PhiloxWord(9, 1, p) >> 11) / 9007199254740992.0));
     }
   }
   EXPECT_THAT(Values<double>(got), ElementsAreArray(want));
@@ -119,11 +126,26 @@ TEST_F(ArrayKernels, RandomLeavesAreRandom123PhiloxOfTheElementsPosition) {
   got = Call("array.eval", {ints}, {{"shape", Ints({6})}});
   std::vector<int8_t> want_ints;
   for (uint64_t p = 0; p < 6; ++p) {
-    const auto words = rng({{p / 4, 0}}, {{9, 3}});
     want_ints.push_back(static_cast<int8_t>(
-        -3 + static_cast<int64_t>((static_cast<unsigned __int128>(words.v[p % 4]) * 7) >> 64)));
+        -3 +
+        static_cast<int64_t>((static_cast<unsigned __int128>(PhiloxWord(9, 3, p)) * 7) >> 64)));
   }
   EXPECT_THAT(Values<int8_t>(got), ElementsAreArray(want_ints));
+  // Normals, from an odd position: Box-Muller of the words of positions 2k and 2k + 1 (cosine at
+  // 2k, sine at 2k + 1), times stddev 2 plus mean 1.
+  const v1::Value normals =
+      L({L({S("normal"), I(4), F(1), F(2), Ints({20}), Ints({3}), Ints({7})})});
+  got = Call("array.eval", {normals}, {{"shape", Ints({7})}});
+  std::vector<double> want_normals;
+  for (uint64_t p = 3; p < 10; ++p) {
+    const uint64_t k = p & ~uint64_t{1};
+    const double u1 = static_cast<double>((PhiloxWord(4, 2, k) >> 11) + 1) / 9007199254740992.0;
+    const double u2 = static_cast<double>(PhiloxWord(4, 2, k + 1) >> 11) / 9007199254740992.0;
+    const double z = std::sqrt(-2 * std::log(u1)) *
+                     (p % 2 == 0 ? std::cos(2 * M_PI * u2) : std::sin(2 * M_PI * u2));
+    want_normals.push_back(1 + 2 * z);
+  }
+  EXPECT_THAT(Values<double>(got), ElementsAreArray(want_normals));
 }
 
 TEST_F(ArrayKernels, BadProgramsNameTheOpAndTheInstruction) {

@@ -65,8 +65,8 @@ class ArrayProgram {
 };
 
 // Random123 Philox generators (array_creation.cc): the value of element `position` of a random
-// array depends on the seed and the position only (lane position % 4 of Philox4x64-10 of counter
-// (position / 4, 0) with key (seed, stream): stream 1 uniform, 2 normal, 3 integers). Each fills
+// array depends on the seed and the position only (word `position` of random_words.h's
+// Philox4x32-10 words: stream 1 uniform, 2 normal, 3 integers). Each fills
 // out[0, count) with the values at positions position .. position + count - 1.
 void UniformValues(uint64_t seed, double low, double high, uint64_t position, uint64_t count,
                    double* out);
