@@ -1,8 +1,8 @@
 # Precompiled headers: the external headers most files include (gRPC, protobuf and its generated
 # code, Abseil, spdlog; GoogleTest for the tests) are parsed once per library, and once for all
-# the test executables, instead of once per file. A cold build of the whole tree takes about a
-# third less CPU time with them (README, "Building"). BRISK_PCH=OFF builds without, for checking
-# that every file includes what it uses.
+# the test executables, instead of once per file (scheduler/scheduler_service.cc, gcc -O2 -g:
+# 28.9 s without, 15.2 s with). BRISK_PCH=OFF builds without, for checking that every file
+# includes what it uses.
 option(BRISK_PCH "Precompile the heavy external headers (cmake/brisk_precompiled.h)" ON)
 
 if(BRISK_PCH AND CMAKE_CXX_COMPILER_LAUNCHER)
