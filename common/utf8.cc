@@ -5,60 +5,75 @@
 namespace brisk {
 namespace {
 
-// The length of the well-formed sequence starting at s[i], or 0 when there is none.
-size_t SequenceLength(absl::string_view s, size_t i) {
-  const size_t n = s.size();
-  const unsigned char c = s[i];
-  int extra;
-  if (c < 0x80) {
-    extra = 0;
-  } else if ((c >> 5) == 0x6) {
-    extra = 1;
-  } else if ((c >> 4) == 0xE) {
-    extra = 2;
-  } else if ((c >> 3) == 0x1E) {
-    extra = 3;
+// The length of the well-formed sequence at s[i], or 0 with *consumed set to the length of the
+// maximal ill-formed subpart that starts there (at least 1). The ranges of the second byte are
+// those of Unicode's table 3-7, which excludes overlong forms, surrogates and code points past
+// U+10FFFF.
+size_t SequenceAt(absl::string_view s, size_t i, size_t* consumed) {
+  const auto byte = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
+  const uint8_t lead = byte(i);
+  if (lead < 0x80) return 1;
+  size_t need;
+  uint8_t lo = 0x80, hi = 0xBF;  // the range of the second byte
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    need = 1;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    need = 2;
+    if (lead == 0xE0) lo = 0xA0;
+    if (lead == 0xED) hi = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    need = 3;
+    if (lead == 0xF0) lo = 0x90;
+    if (lead == 0xF4) hi = 0x8F;
   } else {
+    *consumed = 1;
     return 0;
   }
-  uint32_t code_point = c & (0x7F >> extra);
-  for (int k = 1; k <= extra; ++k) {
-    if (i + k >= n || (static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return 0;
-    code_point = (code_point << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  size_t k = 1;
+  for (; k <= need; ++k) {
+    if (i + k >= s.size()) break;
+    const uint8_t b = byte(i + k);
+    const bool ok = k == 1 ? (b >= lo && b <= hi) : (b >= 0x80 && b <= 0xBF);
+    if (!ok) break;
   }
-  // Reject overlong encodings, UTF-16 surrogates and code points above U+10FFFF.
-  static constexpr uint32_t kMinCodePoint[] = {0, 0x80, 0x800, 0x10000};
-  if (code_point < kMinCodePoint[extra] || code_point > 0x10FFFF ||
-      (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-    return 0;
-  }
-  return static_cast<size_t>(extra) + 1;
+  if (k > need) return need + 1;
+  *consumed = k;
+  return 0;
 }
 
 }  // namespace
 
 bool IsUtf8(absl::string_view s) {
+  size_t consumed = 0;
   for (size_t i = 0; i < s.size();) {
-    const size_t length = SequenceLength(s, i);
-    if (length == 0) return false;
-    i += length;
+    const size_t n = SequenceAt(s, i, &consumed);
+    if (n == 0) return false;
+    i += n;
   }
   return true;
+}
+
+void AppendValidUtf8(absl::string_view s, std::string& out) {
+  size_t run = 0;  // start of the pending well-formed run, appended in one piece
+  size_t consumed = 0;
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = SequenceAt(s, i, &consumed);
+    if (n > 0) {
+      i += n;
+      continue;
+    }
+    out.append(s.data() + run, i - run);
+    out.append("\xEF\xBF\xBD");
+    i += consumed;
+    run = i;
+  }
+  out.append(s.data() + run, s.size() - run);
 }
 
 std::string ValidUtf8(absl::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (size_t i = 0; i < s.size();) {
-    const size_t length = SequenceLength(s, i);
-    if (length == 0) {
-      out.append("\xEF\xBF\xBD");
-      ++i;
-    } else {
-      out.append(s.data() + i, length);
-      i += length;
-    }
-  }
+  AppendValidUtf8(s, out);
   return out;
 }
 

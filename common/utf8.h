@@ -1,5 +1,5 @@
-// UTF-8 checks for text that comes from values: whether bytes are valid UTF-8, and a valid copy
-// of text that may not be, for printing.
+// UTF-8 checks for text that comes from values or files: whether bytes are valid UTF-8, and a
+// valid copy of text that may not be (for printing, and for text columns read from files).
 #pragma once
 
 #include <string>
@@ -12,7 +12,12 @@ namespace brisk {
 // U+10FFFF).
 bool IsUtf8(absl::string_view s);
 
-// `s` with each byte that is not part of a well-formed sequence replaced by U+FFFD.
+// Appends `s` to `out` with each ill-formed sequence replaced by one U+FFFD per maximal
+// ill-formed subpart (Unicode's recommended practice, which Python's
+// bytes.decode("utf-8", errors="replace"), and so pandas' encoding_errors="replace", follow).
+void AppendValidUtf8(absl::string_view s, std::string& out);
+
+// `s` made valid as AppendValidUtf8 does.
 std::string ValidUtf8(absl::string_view s);
 
 }  // namespace brisk

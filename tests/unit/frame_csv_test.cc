@@ -8,12 +8,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "brisk/value.h"
+#include "common/utf8.h"
 #include "gtest/gtest.h"
 #include "tests/support/pandas_check.h"
 #include "worker/frame/csv_table.h"
 #include "worker/frame/json_lines_table.h"
 #include "worker/frame/table_concat.h"
-#include "worker/frame/utf8_repair.h"
 
 namespace brisk {
 namespace {
@@ -123,7 +123,7 @@ TEST_F(FrameCsvTest, NonUtf8BytesBecomeReplacementCharactersAsPandasReplaces) {
   ASSERT_TRUE(view.ok());
   ExpectTableMatches(*view, Pandas("df = " + PandasRead("latin1.csv")));
   for (uint64_t i = 0; i < view->num_rows(); ++i) {
-    EXPECT_TRUE(IsValidUtf8(view->column(0).String(i)));
+    EXPECT_TRUE(IsUtf8(view->column(0).String(i)));
   }
 }
 
@@ -229,6 +229,18 @@ TEST_F(FrameCsvTest, JsonLinesAsPandasReadsThem) {
   ASSERT_FALSE(table.ok());
   EXPECT_NE(table.status().message().find("line 2 is not a JSON object"), std::string::npos)
       << table.status();
+}
+
+TEST_F(FrameCsvTest, JsonLinesColumnsComeInTheOrderTheirKeysAreFirstSeen) {
+  const std::string path = Write("order.jsonl",
+                                 "{\"zeta\": 1, \"alpha\": \"a\"}\n"
+                                 "{\"mid\": 2.5, \"zeta\": 3}\n");
+  absl::StatusOr<v1::Value> table = ReadJsonLinesRange(path, 0, UINT64_MAX);
+  ASSERT_TRUE(table.ok()) << table.status();
+  absl::StatusOr<TableView> view = TableView::Of(*table);
+  ASSERT_TRUE(view.ok());
+  ExpectTableMatches(*view, Pandas("df = pd.read_json('order.jsonl', lines=True)"));
+  EXPECT_EQ(view->column(0).name(), "zeta");
 }
 
 }  // namespace

@@ -1,19 +1,15 @@
 #include "worker/frame/csv_table.h"
 
 #include <csv.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <charconv>
 #include <cmath>
-#include <cstring>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "common/utf8.h"
+#include "worker/frame/line_range.h"
 #include "worker/frame/text_columns.h"
-#include "worker/frame/utf8_repair.h"
 
 namespace brisk {
 namespace {
@@ -58,44 +54,6 @@ absl::string_view DropBom(absl::string_view text) {
   return text;
 }
 
-absl::Status PathError(const std::string& path, absl::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat(path, ": ", what));
-}
-
-absl::Status PreadAll(int fd, char* out, uint64_t count, uint64_t at, const std::string& path) {
-  while (count > 0) {
-    const ssize_t got = pread(fd, out, count, static_cast<off_t>(at));
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) return absl::NotFoundError(absl::StrCat(path, ": ", std::strerror(errno)));
-    if (got == 0) return absl::DataLossError(absl::StrCat(path, ": the file ends early"));
-    out += got;
-    count -= static_cast<uint64_t>(got);
-    at += static_cast<uint64_t>(got);
-  }
-  return absl::OkStatus();
-}
-
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) close(fd);
-  }
-};
-
-// The first line end at or after `at` (one past the '\n'), or `size`.
-absl::StatusOr<uint64_t> NextLineStart(int fd, uint64_t at, uint64_t size,
-                                       const std::string& path) {
-  std::string buf;
-  while (at < size) {
-    buf.resize(std::min<uint64_t>(64 << 10, size - at));
-    if (absl::Status s = PreadAll(fd, buf.data(), buf.size(), at, path); !s.ok()) return s;
-    const size_t nl = buf.find('\n');
-    if (nl != std::string::npos) return at + nl + 1;
-    at += buf.size();
-  }
-  return size;
-}
-
 bool NeedsQuotes(absl::string_view s, char delimiter) {
   for (char c : s) {
     if (c == delimiter || c == '"' || c == '\n' || c == '\r') return true;
@@ -135,7 +93,7 @@ absl::StatusOr<std::vector<std::string>> FirstCsvRecord(absl::string_view text, 
     auto on_field = [&](absl::string_view f) {
       if (!done) {
         std::string repaired;
-        AppendRepairedUtf8(f, repaired);
+        AppendValidUtf8(f, repaired);
         fields.push_back(std::move(repaired));
       }
     };
@@ -164,7 +122,7 @@ absl::StatusOr<v1::Value> CsvToTable(absl::string_view text, const CsvOptions& o
   auto on_field = [&](absl::string_view f) {
     if (in_header) {
       std::string repaired;
-      AppendRepairedUtf8(f, repaired);
+      AppendValidUtf8(f, repaired);
       header_fields.push_back(std::move(repaired));
       return;
     }
@@ -194,22 +152,13 @@ absl::StatusOr<v1::Value> CsvToTable(absl::string_view text, const CsvOptions& o
 
 absl::StatusOr<v1::Value> ReadCsvRange(const std::string& path, uint64_t start, uint64_t end,
                                        const CsvOptions& options) {
-  Fd fd{open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (fd.fd < 0) return absl::NotFoundError(absl::StrCat(path, ": ", std::strerror(errno)));
-  struct stat st;
-  if (fstat(fd.fd, &st) != 0) return PathError(path, std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) return PathError(path, "not a regular file");
-  const uint64_t size = static_cast<uint64_t>(st.st_size);
-  end = std::min(end, size);
-  if (start > end) start = end;
+  absl::StatusOr<LineRange> range = ReadLineRange(path, start, end);
+  if (!range.ok()) return range.status();
   auto with_path = [&](const absl::Status& s) {
     return absl::Status(s.code(), absl::StrCat(path, ": ", s.message()));
   };
-
-  if (start == 0 && end == size) {
-    std::string text(size, '\0');
-    if (absl::Status s = PreadAll(fd.fd, text.data(), size, 0, path); !s.ok()) return s;
-    absl::StatusOr<v1::Value> table = CsvToTable(text, options);
+  if (range->whole) {
+    absl::StatusOr<v1::Value> table = CsvToTable(range->text, options);
     if (!table.ok()) return with_path(table.status());
     return table;
   }
@@ -217,32 +166,18 @@ absl::StatusOr<v1::Value> ReadCsvRange(const std::string& path, uint64_t start, 
   CsvOptions ranged = options;
   if (options.header) {
     // The header is the file's first record.
-    std::string head(std::min<uint64_t>(size, 1 << 20), '\0');
-    if (absl::Status s = PreadAll(fd.fd, head.data(), head.size(), 0, path); !s.ok()) return s;
-    absl::StatusOr<std::vector<std::string>> names = FirstCsvRecord(head, options.delimiter);
+    constexpr uint64_t kHeadBytes = 1 << 20;
+    absl::StatusOr<std::string> head =
+        range->begin == 0 ? range->text.substr(0, kHeadBytes) : ReadFilePrefix(path, kHeadBytes);
+    if (!head.ok()) return head.status();
+    absl::StatusOr<std::vector<std::string>> names = FirstCsvRecord(*head, options.delimiter);
     if (!names.ok()) return with_path(names.status());
     ranged.names = std::move(*names);
   }
-  // The records starting in [start, end): from the first line start at or after `start` (the
-  // file's start, with its header, when start is 0) to the first line start at or after `end`.
-  uint64_t begin = 0;
-  if (start > 0) {
-    absl::StatusOr<uint64_t> b = NextLineStart(fd.fd, start - 1, size, path);
-    if (!b.ok()) return b.status();
-    begin = *b;
-  }
-  uint64_t stop = size;
-  if (end < size && end > 0) {
-    absl::StatusOr<uint64_t> e = NextLineStart(fd.fd, end - 1, size, path);
-    if (!e.ok()) return e.status();
-    stop = *e;
-  }
-  if (end == 0) stop = 0;
-  if (stop < begin) stop = begin;
-  std::string text(stop - begin, '\0');
-  if (absl::Status s = PreadAll(fd.fd, text.data(), text.size(), begin, path); !s.ok()) return s;
+  // The records starting in [start, end): ReadLineRange cut the range at line starts.
   absl::StatusOr<v1::Value> table =
-      CsvToTable(text, ranged, /*names_given=*/begin > 0 || stop == 0 || !options.header);
+      CsvToTable(range->text, ranged,
+                 /*names_given=*/range->begin > 0 || range->text.empty() || !options.header);
   if (!table.ok()) return with_path(table.status());
   return table;
 }

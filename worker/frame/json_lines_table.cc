@@ -1,15 +1,9 @@
 #include "worker/frame/json_lines_table.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "worker/frame/line_range.h"
 #include "worker/frame/text_columns.h"
 
 namespace brisk {
@@ -25,8 +19,8 @@ absl::StatusOr<v1::Value> JsonLinesToTable(absl::string_view text, uint64_t firs
     if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
     const uint64_t this_line = line++;
     if (row.find_first_not_of(" \t") == absl::string_view::npos) continue;
-    nlohmann::json record = nlohmann::json::parse(row.begin(), row.end(), nullptr,
-                                                  /*allow_exceptions=*/false);
+    nlohmann::ordered_json record = nlohmann::ordered_json::parse(row.begin(), row.end(), nullptr,
+                                                                  /*allow_exceptions=*/false);
     if (!record.is_object()) {
       return absl::InvalidArgumentError(
           absl::StrCat("JSON lines: line ", this_line,
@@ -54,38 +48,16 @@ absl::StatusOr<v1::Value> JsonLinesToTable(absl::string_view text, uint64_t firs
 
 absl::StatusOr<v1::Value> ReadJsonLinesRange(const std::string& path, uint64_t start,
                                              uint64_t end) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::NotFoundError(absl::StrCat(path, ": ", std::strerror(errno)));
-  struct stat st;
-  std::string text;
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-    text.resize(static_cast<size_t>(st.st_size));
-    size_t at = 0;
-    while (at < text.size()) {
-      const ssize_t got = pread(fd, text.data() + at, text.size() - at, static_cast<off_t>(at));
-      if (got < 0 && errno == EINTR) continue;
-      if (got <= 0) break;
-      at += static_cast<size_t>(got);
-    }
-    text.resize(at);
-  }
-  close(fd);
-  const uint64_t size = text.size();
-  end = std::min(end, size);
-  // Lines starting in [start, end).
-  auto line_start = [&](uint64_t at) -> uint64_t {
-    if (at == 0) return 0;
-    const size_t nl = text.find('\n', at - 1);
-    return nl == std::string::npos ? size : nl + 1;
-  };
-  const uint64_t begin = line_start(std::min(start, size));
-  const uint64_t stop = std::max(begin, end >= size ? size : line_start(end));
-  uint64_t first_line = 1;
-  for (uint64_t i = 0; i < begin; ++i) first_line += text[i] == '\n';
-  absl::StatusOr<v1::Value> table =
-      JsonLinesToTable(absl::string_view(text).substr(begin, stop - begin), first_line);
+  absl::StatusOr<LineRange> range = ReadLineRange(path, start, end);
+  if (!range.ok()) return range.status();
+  absl::StatusOr<v1::Value> table = JsonLinesToTable(range->text);
   if (!table.ok()) {
-    return absl::Status(table.status().code(), absl::StrCat(path, ": ", table.status().message()));
+    // Line numbers count from the range's first line; a range past the file's start says where.
+    return absl::Status(
+        table.status().code(),
+        absl::StrCat(path,
+                     range->begin > 0 ? absl::StrCat(" (lines from byte ", range->begin, ")") : "",
+                     ": ", table.status().message()));
   }
   return table;
 }

@@ -6,8 +6,8 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "common/utf8.h"
 #include "worker/frame/table_assembly.h"
-#include "worker/frame/utf8_repair.h"
 
 namespace brisk {
 namespace {
@@ -86,10 +86,10 @@ void TextColumns::Add(size_t column, absl::string_view field) {
     return;
   }
   Column& c = columns_[column];
-  if (IsValidUtf8(field)) {
+  if (IsUtf8(field)) {
     c.text.append(field.data(), field.size());
   } else {
-    AppendRepairedUtf8(field, c.text);
+    AppendValidUtf8(field, c.text);
   }
   if (c.text.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max()) && error_.empty()) {
     error_ = absl::StrCat("column \"", c.name, "\" holds more than 2 GiB of text in one partition");
