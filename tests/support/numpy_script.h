@@ -10,13 +10,14 @@
 
 namespace brisk::testing {
 
-// Writes `code` to DIR/script.py and runs it in DIR (`import numpy as np` is prepended);
+// Writes `prelude` then `code` to DIR/script.py and runs it in DIR with /usr/bin/python3;
 // returns the error output on failure, empty on success.
-inline std::string RunNumpy(const std::string& dir, const std::string& code) {
+inline std::string RunPython(const std::string& dir, const std::string& prelude,
+                             const std::string& code) {
   const std::string script = dir + "/script.py";
   {
     std::ofstream out(script);
-    out << "import numpy as np\nimport os\nos.chdir(" << '"' << dir << '"' << ")\n" << code;
+    out << "import os\nos.chdir(" << '"' << dir << '"' << ")\n" << prelude << code;
   }
   const std::string log = dir + "/script.log";
   const int rc =
@@ -25,6 +26,11 @@ inline std::string RunNumpy(const std::string& dir, const std::string& code) {
   std::ifstream in(log);
   return absl::StrCat("python3 exited with ", rc, ": ",
                       std::string(std::istreambuf_iterator<char>(in), {}));
+}
+
+// RunPython with `import numpy as np` prepended.
+inline std::string RunNumpy(const std::string& dir, const std::string& code) {
+  return RunPython(dir, "import numpy as np\n", code);
 }
 
 }  // namespace brisk::testing

@@ -12,6 +12,7 @@
 #include "brisk/value.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/support/numpy_script.h"
 
 namespace brisk::testing {
 
@@ -36,18 +37,7 @@ def dump(df, path):
 // Writes `code` (after kPandasDump) to DIR/script.py and runs it in DIR; the error output on
 // failure, empty on success.
 inline std::string RunPandas(const std::string& dir, const std::string& code) {
-  const std::string script = dir + "/script.py";
-  {
-    std::ofstream out(script);
-    out << "import os\nos.chdir(" << '"' << dir << '"' << ")\n" << kPandasDump << code;
-  }
-  const std::string log = dir + "/script.log";
-  const int rc =
-      std::system(absl::StrCat("/usr/bin/python3 ", script, " > ", log, " 2>&1").c_str());
-  if (rc == 0) return "";
-  std::ifstream in(log);
-  return absl::StrCat("python3 exited with ", rc, ": ",
-                      std::string(std::istreambuf_iterator<char>(in), {}));
+  return RunPython(dir, kPandasDump, code);
 }
 
 inline nlohmann::json ReadJsonFile(const std::string& path) {
