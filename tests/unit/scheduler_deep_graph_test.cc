@@ -146,7 +146,7 @@ TEST_F(DeepGraph, LosingTheLastLinkOfAMillionTaskChainRecomputesTheWholeLineage)
   v1::ClientToScheduler chain = Chain(kLinks);
   state_.HandleClientMessage(1, chain);
   workers_.RunAll(state_);
-  EXPECT_EQ(workers_.computed, uint64_t{kLinks});
+  EXPECT_EQ(workers_.computed, static_cast<uint64_t>(kLinks));
   EXPECT_EQ(workers_.job_states[1].back(), v1::JOB_STATE_FINISHED);
   EXPECT_EQ(Count(v1::TASK_STATE_MEMORY), 1u);  // only the output is kept
   ExpectValid();
@@ -164,7 +164,7 @@ TEST_F(DeepGraph, LosingTheLastLinkOfAMillionTaskChainRecomputesTheWholeLineage)
   EXPECT_TRUE(workers_.job_states[2].empty());
 
   workers_.RunAll(state_);
-  EXPECT_EQ(workers_.computed, uint64_t{kLinks}) << "every link is computed again";
+  EXPECT_EQ(workers_.computed, static_cast<uint64_t>(kLinks)) << "every link is computed again";
   EXPECT_EQ(state_.WhoHasKey(Link(kLinks - 1)), std::vector<std::string>{"w2"});
   ASSERT_EQ(workers_.job_states[2].size(), 1u);
   EXPECT_EQ(workers_.job_states[2][0], v1::JOB_STATE_FINISHED);
@@ -232,7 +232,7 @@ TEST_F(DeepGraph, AFailureAtTheRootOfADeepChainReachesTheLastLink) {
   state_.HandleWorkerMessage(1, failed);
   state_.Flush();
   EXPECT_EQ(workers_.job_states[1].back(), v1::JOB_STATE_ERRED);
-  EXPECT_EQ(Count(v1::TASK_STATE_ERRED), uint64_t{kLinks});
+  EXPECT_EQ(Count(v1::TASK_STATE_ERRED), static_cast<uint64_t>(kLinks));
   absl::StatusOr<v1::TaskLog> log = state_.GetLog(Link(kLinks - 1));
   ASSERT_TRUE(log.ok());
   EXPECT_EQ(log->error(), "dependency \"c0\" failed: boom");
@@ -248,7 +248,7 @@ TEST_F(DeepGraph, AFinishedDeepChainIsForgottenWhenItsJobRecordGoes) {
   v1::ClientToScheduler chain = Chain(kLinks);
   state.HandleClientMessage(1, chain);
   workers_.RunAll(state);
-  EXPECT_EQ(state.TaskCount(), uint64_t{kLinks});
+  EXPECT_EQ(state.TaskCount(), static_cast<uint64_t>(kLinks));
   state.RemoveClient(1);  // releases the job; with no history its record goes, and its tasks
   EXPECT_EQ(state.TaskCount(), 0u);
   absl::Status valid = state.ValidateState();
