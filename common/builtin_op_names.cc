@@ -21,7 +21,9 @@ const std::vector<absl::string_view>& BuiltinOpNames() {
       "array.transpose", "array.reshape", "array.slice", "array.assemble", "array.matmul",
       "array.save_npy", "array.check_block",
       // brisk::Frame's kernels (worker/frame/)
-      "frame.read_csv", "frame.read_json", "frame.write_csv", "frame.concat"};
+      "frame.read_csv", "frame.read_json", "frame.write_csv", "frame.concat",
+      "frame.groupby_partial", "frame.groupby_combine", "frame.groupby_finish", "frame.groupby",
+      "frame.sort"};
   return *names;
 }
 

@@ -5,6 +5,7 @@ namespace brisk {
 void RegisterFrameOps(OpRegistry& registry) {
   RegisterFrameIoOps(registry);
   RegisterFrameConcatOps(registry);
+  RegisterFrameGroupOps(registry);
 }
 
 }  // namespace brisk

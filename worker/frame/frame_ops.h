@@ -14,5 +14,6 @@ void RegisterFrameOps(OpRegistry& registry);
 void RegisterFrameIoOps(OpRegistry& registry);      // frame_io_ops.cc: read_csv, read_json,
                                                     // write_csv
 void RegisterFrameConcatOps(OpRegistry& registry);  // table_concat.cc: concat
+void RegisterFrameGroupOps(OpRegistry& registry);   // group_ops.cc: groupby_*, sort
 
 }  // namespace brisk
