@@ -23,7 +23,7 @@ const std::vector<absl::string_view>& BuiltinOpNames() {
       // brisk::Frame's kernels (worker/frame/)
       "frame.read_csv", "frame.read_json", "frame.write_csv", "frame.concat",
       "frame.groupby_partial", "frame.groupby_combine", "frame.groupby_finish", "frame.groupby",
-      "frame.sort"};
+      "frame.sort", "frame.join"};
   return *names;
 }
 

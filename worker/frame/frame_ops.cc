@@ -6,6 +6,7 @@ void RegisterFrameOps(OpRegistry& registry) {
   RegisterFrameIoOps(registry);
   RegisterFrameConcatOps(registry);
   RegisterFrameGroupOps(registry);
+  RegisterFrameJoinOps(registry);
 }
 
 }  // namespace brisk

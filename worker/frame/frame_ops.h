@@ -15,5 +15,6 @@ void RegisterFrameIoOps(OpRegistry& registry);      // frame_io_ops.cc: read_csv
                                                     // write_csv
 void RegisterFrameConcatOps(OpRegistry& registry);  // table_concat.cc: concat
 void RegisterFrameGroupOps(OpRegistry& registry);   // group_ops.cc: groupby_*, sort
+void RegisterFrameJoinOps(OpRegistry& registry);    // table_join.cc: join
 
 }  // namespace brisk

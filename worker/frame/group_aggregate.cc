@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/dtype_switch.h"
+#include "worker/frame/canonical_value.h"
 #include "worker/frame/column_take.h"
 #include "worker/frame/group_index.h"
 #include "worker/frame/row_order.h"
@@ -185,40 +186,6 @@ std::vector<uint64_t> PickRows(const ColumnView& c, const Groups& g, uint32_t gr
     });
   });
   return best;
-}
-
-// A value's bytes for nunique: equal values (an int and an integral float too) give equal bytes.
-void AppendCanonical(const ColumnView& c, uint64_t r, std::string& out) {
-  if (c.dtype() == v1::DTYPE_STRING) {
-    out.push_back('s');
-    const absl::string_view s = c.String(r);
-    out.append(s.data(), s.size());
-    return;
-  }
-  if (c.dtype() == v1::DTYPE_UINT64) {
-    const uint64_t v = c.values<uint64_t>().value()[r];
-    if (v > static_cast<uint64_t>(INT64_MAX)) {
-      out.push_back('u');
-      out.append(reinterpret_cast<const char*>(&v), 8);
-      return;
-    }
-  }
-  if (IsFloat(c.dtype())) {
-    const double v = c.AsDouble(r);
-    if (!(v == std::floor(v) && std::fabs(v) < 9.2e18)) {
-      out.push_back('f');
-      out.append(reinterpret_cast<const char*>(&v), 8);
-      return;
-    }
-    const int64_t i = static_cast<int64_t>(v);
-    out.push_back('i');
-    out.append(reinterpret_cast<const char*>(&i), 8);
-    return;
-  }
-  const int64_t i = c.dtype() == v1::DTYPE_INT64 ? c.values<int64_t>().value()[r]
-                                                 : static_cast<int64_t>(c.AsDouble(r));
-  out.push_back(c.dtype() == v1::DTYPE_BOOL ? 'b' : 'i');
-  out.append(reinterpret_cast<const char*>(&i), 8);
 }
 
 using ValueSet = absl::flat_hash_set<std::string>;
@@ -453,7 +420,7 @@ absl::StatusOr<v1::Value> PartialAggregate(const TableView& table, const GroupSp
         for (uint64_t r = 0; r < g.size(); ++r) {
           if (g[r] == kNoGroup || !Present(c, r)) continue;
           scratch.clear();
-          AppendCanonical(c, r, scratch);
+          AppendCanonicalValue(c, r, scratch);
           sets[g[r]].insert(scratch);
         }
         std::vector<std::string> encoded(groups);

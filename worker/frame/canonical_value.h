@@ -1,0 +1,16 @@
+// A cell's value as bytes that are equal exactly when the values are: an int and a float holding
+// the same integer give the same bytes (as they compare equal in pandas), -0.0 the same as 0.0.
+// The hash keys of nunique's sets and of joins.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "brisk/value.h"
+
+namespace brisk {
+
+// Appends row r of `column` (not null) to `out`.
+void AppendCanonicalValue(const ColumnView& column, uint64_t r, std::string& out);
+
+}  // namespace brisk
