@@ -59,14 +59,14 @@ void CopyBlock(const char* block, absl::Span<const uint64_t> bshape, char* out,
   }
 }
 
+}  // namespace
+
 void CollectTasks(const std::shared_ptr<const ArrayLayer>& layer,
                   absl::flat_hash_set<const ArrayLayer*>& seen, v1::Graph& graph) {
   if (!layer || !seen.insert(layer.get()).second) return;
   for (const auto& dep : layer->deps) CollectTasks(dep, seen, graph);
   for (const v1::Task& task : layer->tasks) *graph.add_tasks() = task;
 }
-
-}  // namespace
 
 PersistedJob::~PersistedJob() {
   if (client != nullptr) client->Release(job).IgnoreError();

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
@@ -79,6 +80,10 @@ v1::Arg StrArg(absl::string_view v);
 // Makes an Array from a new layer.
 Array MakeArray(DType dtype, Shape shape, Chunks chunks, std::string name,
                 std::vector<v1::Task> tasks, std::vector<std::shared_ptr<const ArrayLayer>> deps);
+
+// Adds the tasks of `layer` and of the layers it depends on to `graph`, each layer once.
+void CollectTasks(const std::shared_ptr<const ArrayLayer>& layer,
+                  absl::flat_hash_set<const ArrayLayer*>& seen, v1::Graph& graph);
 
 // Drops the tasks of `graph` that no output needs (through args, lists, kwargs or `after`), so
 // that an Array built from part of another (a slice) runs only the blocks it uses.

@@ -1,0 +1,182 @@
+// brisk::Frame on an embedded cluster of two workers, against pandas over the same files
+// (tests/support/pandas_check.h): files cut by byte range, grouped aggregates through trees of
+// several fan-ins, joins with a broadcast frame, sorts, value counts, persisting, CSV output and
+// the errors a user meets.
+#include "brisk/frame.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "brisk/client.h"
+#include "tests/support/pandas_check.h"
+
+namespace brisk {
+namespace {
+
+using testing::ExpectTableMatches;
+using ::testing::HasSubstr;
+using testing::ReadJsonFile;
+using testing::RunPandas;
+
+class FrameTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto c = Client::StartLocal({.workers = 2, .threads_per_worker = 1, .plugins = {}});
+    ASSERT_TRUE(c.ok()) << c.status();
+    client_ = c->release();
+  }
+  static void TearDownTestSuite() {
+    delete client_;
+    client_ = nullptr;
+  }
+  void SetUp() override {
+    std::string pattern = ::testing::TempDir() + "frame-test-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    // Three files of a log: a quoted comma, missing values, `ms` integer in one file and float
+    // in another, a header-only file.
+    Write("logs/a.csv",
+          "host,status,ms,path\n"
+          "web1,200,10,/\n"
+          "web2,500,20,\"/a,b\"\n"
+          "web1,500,,/x\n"
+          "web3,404,7,/y\n"
+          "web1,200,12,/\n");
+    Write("logs/b.csv", "host,status,ms,path\n");
+    Write("logs/c.csv",
+          "host,status,ms,path\n"
+          "web2,500,2.5,/\n"
+          ",200,3,/z\n"
+          "web1,503,40.25,/x\n"
+          "web2,200,1,/\n");
+    Write("hosts.csv", "host,dc\nweb1,east\nweb2,west\nweb4,north\n");
+  }
+  void TearDown() override { std::system(absl::StrCat("rm -rf '", dir_, "'").c_str()); }
+
+  void Write(const std::string& name, const std::string& bytes) {
+    std::filesystem::create_directories(std::filesystem::path(dir_ + "/" + name).parent_path());
+    std::ofstream(dir_ + "/" + name, std::ios::binary) << bytes;
+  }
+  // pandas' frame `r` from `code`, which may use `df` (logs/*.csv concatenated in order).
+  nlohmann::json Pandas(const std::string& code) {
+    const std::string error = RunPandas(
+        dir_, absl::StrCat("import glob\n"
+                           "df = pd.concat([pd.read_csv(f, float_precision='round_trip') for f in "
+                           "sorted(glob.glob('logs/*.csv'))], ignore_index=True)\n",
+                           code, "\ndump(r, 'expected.json')\n"));
+    EXPECT_EQ(error, "");
+    return ReadJsonFile(dir_ + "/expected.json");
+  }
+  void ExpectMatches(const Frame& frame, const std::string& pandas, double rel_tol = 1e-12) {
+    ASSERT_TRUE(frame.ok()) << frame.status();
+    absl::StatusOr<v1::Value> got = frame.Compute(*client_);
+    ASSERT_TRUE(got.ok()) << got.status();
+    absl::StatusOr<TableView> view = TableView::Of(*got);
+    ASSERT_TRUE(view.ok()) << view.status();
+    ExpectTableMatches(*view, Pandas(pandas), rel_tol);
+  }
+  Frame Logs(uint64_t blocksize = 0) {
+    CsvReadOptions options;
+    options.blocksize = blocksize;
+    return Frame::ReadCsv(dir_ + "/logs/*.csv", options);
+  }
+  static Client* client_;
+  std::string dir_;
+};
+Client* FrameTest::client_ = nullptr;
+
+TEST_F(FrameTest, ReadsAGlobWholeOrInByteRanges) {
+  EXPECT_EQ(Logs().num_partitions(), 3u);
+  // 16-byte ranges: several per file, each starting at a record.
+  const Frame ranged = Logs(16);
+  EXPECT_GT(ranged.num_partitions(), 6u);
+  ExpectMatches(Logs(), "r = df");
+  ExpectMatches(ranged, "r = df");
+}
+
+TEST_F(FrameTest, GroupByAggregatesAsPandasWhateverTheTreeShape) {
+  for (int fan_in : {2, 3, 8}) {
+    SCOPED_TRACE(absl::StrCat("fan-in ", fan_in));
+    AggregateOptions options;
+    options.fan_in = fan_in;
+    ExpectMatches(
+        Logs(16).GroupBy({"host"}).Agg(
+            {"count()", "sum(ms)", "mean(ms)", "max(status)", "nunique(path)", "std(ms)"}, options),
+        "r = df.groupby('host').agg(count=('host', 'size'), sum_ms=('ms', 'sum'),"
+        " mean_ms=('ms', 'mean'), max_status=('status', 'max'),"
+        " nunique_path=('path', 'nunique'), std_ms=('ms', 'std')).reset_index()");
+  }
+  AggregateOptions named;
+  named.names = {"n", "worst"};
+  ExpectMatches(Logs().GroupBy({"host", "status"}).Agg({"count()", "max(ms)"}, named),
+                "r = df.groupby(['host', 'status']).agg(n=('ms', 'size'),"
+                " worst=('ms', 'max')).reset_index()");
+}
+
+TEST_F(FrameTest, JoinWithABroadcastFrameAsPandasMerge) {
+  const Frame hosts = Frame::ReadCsv(dir_ + "/hosts.csv");
+  ExpectMatches(Logs(16).Join(hosts, {"host"}, "left"),
+                "h = pd.read_csv('hosts.csv')\nr = df.merge(h, on='host', how='left')");
+  // An inner join keeps the left rows' order (see table_join.h).
+  ExpectMatches(Logs().Join(hosts, {"host"}),
+                "h = pd.read_csv('hosts.csv')\n"
+                "r = df.merge(h, on='host', how='left', indicator=True)\n"
+                "r = r[r._merge == 'both'].drop(columns='_merge')");
+}
+
+TEST_F(FrameTest, SortAndValueCounts) {
+  ExpectMatches(Logs(16).SortValues({"ms", "host"}, {false, true}),
+                "r = df.sort_values(['ms', 'host'], ascending=[False, True], kind='stable')");
+  // Most frequent first, ties by value.
+  ExpectMatches(Logs().ValueCounts("status"),
+                "r = df.groupby('status').size().reset_index(name='count')\n"
+                "r = r.sort_values(['count', 'status'], ascending=[False, True], kind='stable')");
+}
+
+TEST_F(FrameTest, PersistedPartitionsAreReadNotRecomputed) {
+  absl::StatusOr<Frame> held = Logs(16).Persist(*client_);
+  ASSERT_TRUE(held.ok()) << held.status();
+  // The files go away: only the held partitions can give the result now.
+  std::filesystem::remove_all(dir_ + "/logs/");
+  absl::StatusOr<v1::Value> got = held->GroupBy({"host"}).Agg({"sum(ms)"}).Compute(*client_);
+  ASSERT_TRUE(got.ok()) << got.status();
+  absl::StatusOr<TableView> view = TableView::Of(*got);
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->num_rows(), 3u);  // web1, web2, web3 (the null host is in no group)
+}
+
+TEST_F(FrameTest, ToCsvWritesAPartPerPartition) {
+  absl::StatusOr<int64_t> rows = Logs().ToCsv(*client_, dir_ + "/out");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(*rows, 9);
+  for (const char* part : {"part-00000.csv", "part-00001.csv", "part-00002.csv"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir_ + "/out/" + part)) << part;
+  }
+  ExpectMatches(Frame::ReadCsv(dir_ + "/out/*.csv"), "r = df");
+}
+
+TEST_F(FrameTest, ErrorsNameWhatIsWrong) {
+  const Frame none = Frame::ReadCsv(dir_ + "/nothing/*.csv");
+  EXPECT_EQ(none.status().message(), absl::StrCat("no file matches \"", dir_, "/nothing/*.csv\""));
+  const Frame bad = Logs().GroupBy({"host"}).Agg({"median(ms)"});
+  EXPECT_THAT(bad.status().message(), HasSubstr("unknown function \"median\""));
+  EXPECT_EQ(bad.Compute(*client_).status(), bad.status());
+  // A column the files lack is found on the workers; the error names it.
+  absl::StatusOr<v1::Value> got = Logs().GroupBy({"host"}).Agg({"sum(latency)"}).Compute(*client_);
+  ASSERT_FALSE(got.ok());
+  EXPECT_THAT(got.status().message(), HasSubstr("sum(latency): "));
+  EXPECT_THAT(got.status().message(), HasSubstr("\"latency\""));
+  EXPECT_FALSE(Frame().ok());
+  EXPECT_THAT(Logs().Join(Logs(), {"host"}, "outer").status().message(),
+              HasSubstr("\"inner\" or \"left\""));
+}
+
+}  // namespace
+}  // namespace brisk
