@@ -319,7 +319,8 @@ std::string CellText(absl::string_view s) {
   return text.substr(0, keep) + "...";
 }
 
-std::string TableText(const v1::Value& value) {
+// `all_rows`: every row and no header line (TableRowsText); else as ValueText says.
+std::string TableText(const v1::Value& value, bool all_rows = false) {
   absl::StatusOr<TableView> view = TableView::Of(value);
   if (!view.ok()) return absl::StrCat("<invalid table: ", view.status().message(), ">");
   std::string header =
@@ -329,8 +330,8 @@ std::string TableText(const v1::Value& value) {
                   absl::StrJoin(view->columns(), ", ", [](std::string* out, const ColumnView& c) {
                     absl::StrAppend(out, c.name(), " ", DTypeName(c.dtype()));
                   }));
-  const std::vector<uint64_t> rows =
-      Shown(view->num_rows(), view->num_rows() > kMaxTableRows, kTableEdgeRows);
+  const std::vector<uint64_t> rows = Shown(
+      view->num_rows(), !all_rows && view->num_rows() > kMaxTableRows, kTableEdgeRows);
   // One column of text per table column: its name, then a cell per shown row.
   std::vector<std::vector<std::string>> grid;
   std::vector<bool> right_aligned;
@@ -365,7 +366,7 @@ std::string TableText(const v1::Value& value) {
       }
     }
   }
-  std::string out = header;
+  std::string out = all_rows ? "" : header;
   for (size_t r = 0; r < rows.size() + 1; ++r) {
     std::string line;
     for (size_t c = 0; c < grid.size(); ++c) {
@@ -375,12 +376,14 @@ std::string TableText(const v1::Value& value) {
       line += right_aligned[c] ? PadLeft(grid[c][r], width) : PadRight(grid[c][r], width);
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
-    absl::StrAppend(&out, "\n", line);
+    absl::StrAppend(&out, out.empty() && r == 0 ? "" : "\n", line);
   }
   return out;
 }
 
 }  // namespace
+
+std::string TableRowsText(const v1::Value& table) { return TableText(table, /*all_rows=*/true); }
 
 std::string ValueText(const v1::Value& value) {
   switch (value.kind_case()) {

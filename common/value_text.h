@@ -17,4 +17,7 @@ namespace brisk {
 // has more than 20.
 std::string ValueText(const v1::Value& value);
 
+// A table as ValueText prints it, but every row and no header line (`brisk frame`'s output).
+std::string TableRowsText(const v1::Value& table);
+
 }  // namespace brisk

@@ -10,6 +10,7 @@
 #include "brisk/client.h"
 #include "client/cli/array_command.h"
 #include "client/cli/cli_common.h"
+#include "client/cli/frame_command.h"
 #include "client/cli/output.h"
 #include "client/cli/shell_jobs.h"
 #include "common/graph_json.h"
@@ -30,8 +31,8 @@ int main(int argc, char** argv) {
   app.fallthrough();  // global options also after the subcommand: `brisk wait 3 -o json`
   Globals g;
   app.add_option("--scheduler", g.scheduler, "Scheduler address host:port");
-  app.add_option("--output,-o", g.output, "text or json")
-      ->check(CLI::IsMember({"text", "json"}))
+  app.add_option("--output,-o", g.output, "text or json (and csv for `brisk frame`)")
+      ->check(CLI::IsMember({"text", "json", "csv"}))
       ->capture_default_str();
   app.add_option("--auth-token-file", g.token_file,
                  "File holding the cluster's token (default: $BRISK_AUTH_TOKEN_FILE)");
@@ -119,6 +120,8 @@ int main(int argc, char** argv) {
 
   ArrayCommandOptions array_options;
   auto* array_cmd = AddArrayCommand(app, array_options);
+  uint64_t frame_blocksize = CsvReadOptions{}.blocksize;
+  auto* frame_cmd = AddFrameCommand(app, frame_blocksize);
 
   try {
     app.parse(argc, argv);
@@ -126,7 +129,15 @@ int main(int argc, char** argv) {
     // --help and --version exit 0; every usage error is bad input (2), not CLI11's own codes.
     return app.exit(e) == 0 ? kExitOk : kExitBadInput;
   }
-  std::unique_ptr<Output> out = MakeOutput(g.output);
+  std::optional<FramePlan> frame_plan;
+  if (frame_cmd->parsed()) {
+    auto plan = ParseFramePipeline(frame_cmd->remaining(), frame_blocksize);  // before connecting
+    if (!plan.ok()) return Fail(plan.status());
+    frame_plan = std::move(*plan);
+  } else if (g.output == "csv") {
+    return Fail(absl::InvalidArgumentError("-o csv is for `brisk frame`; use text or json"));
+  }
+  std::unique_ptr<Output> out = MakeOutput(g.output == "csv" ? "text" : g.output);
   if (!resources.empty()) {
     auto parsed = ParseResources(resources);
     if (!parsed.ok()) return Fail(parsed.status());
@@ -167,6 +178,7 @@ int main(int argc, char** argv) {
     return ReportJob(c, *submitted, *out, static_cast<size_t>(graph->tasks_size()), started);
   }
   if (run->parsed()) return RunCommand(c, shell, *out);
+  if (frame_plan) return FrameCommand(c, *frame_plan, g.output);
   if (array_cmd->parsed()) return ArrayCommand(c, *array_cmd, array_options, g.output);
   if (map_cmd->parsed()) return MapCommand(c, map, *out);
   if (status->parsed()) {
