@@ -330,8 +330,8 @@ std::string TableText(const v1::Value& value, bool all_rows = false) {
                   absl::StrJoin(view->columns(), ", ", [](std::string* out, const ColumnView& c) {
                     absl::StrAppend(out, c.name(), " ", DTypeName(c.dtype()));
                   }));
-  const std::vector<uint64_t> rows = Shown(
-      view->num_rows(), !all_rows && view->num_rows() > kMaxTableRows, kTableEdgeRows);
+  const std::vector<uint64_t> rows =
+      Shown(view->num_rows(), !all_rows && view->num_rows() > kMaxTableRows, kTableEdgeRows);
   // One column of text per table column: its name, then a cell per shown row.
   std::vector<std::vector<std::string>> grid;
   std::vector<bool> right_aligned;

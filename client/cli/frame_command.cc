@@ -130,9 +130,10 @@ CLI::App* AddFrameCommand(CLI::App& app, uint64_t& blocksize) {
       "  brisk frame read 'logs/*.csv' filter 'status >= 500' groupby host agg 'count()'\n"
       "Verbs: " +
           std::string(kVerbs) + ".\nOutput: an aligned table, or -o csv, or -o json (records).");
-  frame->add_option("--blocksize", blocksize,
-                    "Read files larger than this many bytes as several partitions (0: one per "
-                    "file); give it before `read`")
+  frame
+      ->add_option("--blocksize", blocksize,
+                   "Read files larger than this many bytes as several partitions (0: one per "
+                   "file); give it before `read`")
       ->capture_default_str();
   // Every word from the first verb on is left to the pipeline ("-count" too), not to `brisk`.
   frame->fallthrough(false);
@@ -269,8 +270,8 @@ int FrameCommand(Client& client, const FramePlan& plan, const std::string& forma
     absl::StatusOr<int64_t> rows = plan.frame.ToCsv(client, *plan.write_dir);
     if (!rows.ok()) return Fail(rows.status());
     if (format == "json") {
-      nlohmann::ordered_json out = {{"rows", *rows}, {"dir", *plan.write_dir},
-                                    {"files", plan.frame.num_partitions()}};
+      nlohmann::ordered_json out = {
+          {"rows", *rows}, {"dir", *plan.write_dir}, {"files", plan.frame.num_partitions()}};
       std::cout << out.dump() << "\n";
     } else {
       std::cout << *rows << " rows written to " << *plan.write_dir << " ("
