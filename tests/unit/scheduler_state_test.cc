@@ -1930,20 +1930,20 @@ TEST_F(History, RecordsOfForgottenKeysAreReusedAndKeysStillFindTheirTasks) {
   Start(options);
   AddWorker("w1", /*nthreads=*/1000);
   std::vector<v1::Task> first;
-  for (int i = 0; i < 500; ++i) first.push_back(T(absl::StrFormat("x%d", i)));
+  for (int i = 0; i < 100; ++i) first.push_back(T(absl::StrFormat("x%d", i)));
   const JobId old_job = Run(first);
-  for (int i = 0; i < 500; ++i) Complete("w1", absl::StrFormat("x%d", i));
+  for (int i = 0; i < 100; ++i) Complete("w1", absl::StrFormat("x%d", i));
   Release(old_job);
   EXPECT_EQ(state_->TaskCount(), 0u);
 
   std::vector<v1::Task> second;
-  for (int i = 0; i < 600; ++i) second.push_back(T(absl::StrFormat("y%d", i)));
+  for (int i = 0; i < 120; ++i) second.push_back(T(absl::StrFormat("y%d", i)));
   const JobId job = Run(second);
-  EXPECT_EQ(state_->TaskCount(), 600u);
+  EXPECT_EQ(state_->TaskCount(), 120u);
   EXPECT_EQ(State("x7"), TaskState::kForgotten);
-  for (int i = 0; i < 600; ++i) Complete("w1", absl::StrFormat("y%d", i));
+  for (int i = 0; i < 120; ++i) Complete("w1", absl::StrFormat("y%d", i));
   EXPECT_EQ(JobState(job), v1::JOB_STATE_FINISHED);
-  EXPECT_EQ(State("y599"), TaskState::kMemory);
+  EXPECT_EQ(State("y119"), TaskState::kMemory);
 }
 
 // ------------------------------------------------------------------------------------ containers
