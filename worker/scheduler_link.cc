@@ -20,9 +20,10 @@ SchedulerLink::SchedulerLink(SchedulerLinkOptions options) : options_(std::move(
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   // The channel reconnects on its own after the scheduler went away: from 0.1 s, backing off to
   // 5 s between attempts (gRPC's defaults, 1 s to 120 s, would leave a restarted scheduler
-  // without its workers for minutes).
+  // without its workers for minutes). GRPC_ARG_MIN_RECONNECT_BACKOFF_MS is left alone: gRPC takes
+  // it as the time one connection attempt may take, and at 0.1 s a loaded host or a slow network
+  // could not connect at all.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
   channel_ =
       grpc::CreateCustomChannel(options_.scheduler, grpc::InsecureChannelCredentials(), args);

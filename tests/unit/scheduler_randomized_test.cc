@@ -727,7 +727,9 @@ TEST_P(SchedulerRandomized, ThousandsOfSeededEventSequencesKeepEveryInvariant) {
              << "\nevents:\n  " << run.Events();
     }
   }
-  if (last - first + 1 >= kShards) EXPECT_GT(ran, 0u) << "no seed fell in shard " << GetParam();
+  if (last - first + 1 >= kShards) {
+    EXPECT_GT(ran, 0u) << "no seed fell in shard " << GetParam();
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Shard, SchedulerRandomized, ::testing::Range<uint64_t>(0, kShards));
