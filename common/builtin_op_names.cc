@@ -21,7 +21,10 @@ const std::vector<absl::string_view>& BuiltinOpNames() {
       "array.transpose", "array.reshape", "array.slice", "array.assemble", "array.matmul",
       "array.save_npy", "array.check_block",
       // brisk::Frame's kernels (worker/frame/)
-      "frame.read_csv", "frame.read_json", "frame.write_csv", "frame.concat"};
+      "frame.read_csv", "frame.read_json", "frame.write_csv", "frame.concat",
+      // brisk::Bag's kernels (worker/bag/)
+      "bag.partition", "bag.count", "bag.sum", "bag.write_text", "bag.frequencies",
+      "bag.merge_counts", "bag.distinct_values", "bag.topk", "bag.merge_topk"};
   return *names;
 }
 
