@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "common/utf8.h"
 #include "common/value_json.h"
 #include "worker/bag/partition_table.h"
 #include "worker/bag/text_reader.h"
@@ -113,6 +114,9 @@ absl::StatusOr<BagInput> BagInput::Of(absl::string_view op, const OpArgs& args) 
     absl::StatusOr<std::string> text =
         ReadTextRange(op, path, (*items)[2].int_(), (*items)[3].int_());
     if (!text.ok()) return text.status();
+    // Text from files is UTF-8: each ill-formed sequence becomes U+FFFD, as the frame readers
+    // and Python's errors="replace" make it.
+    if (!IsUtf8(*text)) *text = ValidUtf8(*text);
     if (format == "text") {
       in.file_text_ = std::move(*text);
       in.from_file_ = true;

@@ -4,7 +4,8 @@
 // "steps": a list of lists, each a step's name and its parameters, e.g.
 //   [["split", ""], ["lower"], ["match", "^w1"]]
 // Records are bytes: whitespace is ASCII's (space, \t, \n, \v, \f, \r), lower/upper change ASCII
-// letters only, and bytes that are not UTF-8 pass through unchanged.
+// letters only, and bytes that are not UTF-8 pass through unchanged (files' lines were made UTF-8
+// when read, worker/bag/bag_input.h).
 #pragma once
 
 #include <memory>

@@ -10,10 +10,11 @@
 // others); Pluck turns records into text. The per-record steps (Split, Lower, Upper, Strip, Match,
 // Exclude, Extract, NonEmpty, Pluck) are fused into one task per partition, also into the
 // reduction that consumes them, so a word count reads, splits and counts each file in one task.
-// Text is bytes: whitespace is ASCII's, Lower/Upper change ASCII letters only, bytes that are not
-// UTF-8 pass through unchanged. As Array, a Bag carries its errors (status()); every Bag built
-// from an errored one carries the error, and Compute returns it. Partition kernels are ops on
-// the workers (worker/bag/, named "bag.*", usable from graph files too).
+// Text is bytes: whitespace is ASCII's, Lower/Upper change ASCII letters only; lines read from
+// files are made UTF-8 (each ill-formed sequence becomes U+FFFD, as Python's errors="replace"
+// does), other records pass through unchanged. As Array, a Bag carries its errors (status()); every
+// Bag built from an errored one carries the error, and Compute returns it. Partition kernels are
+// ops on the workers (worker/bag/, named "bag.*", usable from graph files too).
 #pragma once
 
 #include <cstdint>
@@ -69,8 +70,9 @@ class Bag {
 
   // ---- Sources. Paths and globs are resolved here (relative to the working directory) and
   // sent to the workers as absolute paths; files are read on the workers.
-  // The lines of the files matching `glob` (sorted by path), without their "\n" or "\r\n"; a
-  // last line without a final newline is a line, an empty file has none. Gzip files (by their
+  // The lines of the files matching `glob` (sorted by path), without their "\n" or "\r\n" (lines
+  // end at "\n" only: a lone "\r" stays in its line); a last line without a final newline is a
+  // line, an empty file has none. Gzip files (by their
   // magic bytes) are decompressed. NotFound when nothing matches.
   static Bag ReadText(const std::string& glob, BagReadOptions options = {});
   // JSON lines as records (objects are maps; integers within ±2^53 ints; blank lines skipped).
