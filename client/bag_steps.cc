@@ -16,7 +16,7 @@ const char* KindText(BagKind kind) {
     case BagKind::kCounts:
       return "counts";
     case BagKind::kItem:
-      return "item";
+      return "the one value of a Count or Fold";
   }
   return "?";
 }
