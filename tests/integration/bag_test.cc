@@ -277,6 +277,8 @@ TEST_F(BagTest, JsonLinesPluck) {
         "\n"
         "{\"user\": \"bob\", \"n\": 2.5}\r\n"
         "{\"n\": 3, \"user\": null}\n"
+        "{\"n\": 9007199254740993, \"user\": \"big\"}\n"
+        "{\"n\": -3.0, \"user\": \"f\\u00e9\"}\n"
         "{\"user\": \"ann\", \"n\": 4, \"ok\": true}");
   const nlohmann::json want = Python(
       "rs = [json.loads(l) for l in open('events.jsonl', 'rb').read().split(b'\\n') if "

@@ -1,49 +1,51 @@
 #include "worker/bag/bag_input.h"
 
-#include <google/protobuf/struct.pb.h>
-#include <google/protobuf/util/json_util.h>
-
 #include <charconv>
-#include <cmath>
+#include <cstdint>
 
 #include "absl/strings/str_cat.h"
 #include "common/utf8.h"
 #include "common/value_json.h"
+#include "nlohmann/json.hpp"
 #include "worker/bag/partition_table.h"
 #include "worker/bag/text_reader.h"
 
 namespace brisk {
 namespace {
 
-v1::Value FromJson(const google::protobuf::Value& json) {
+v1::Value FromJson(const nlohmann::json& json) {
   v1::Value out;
-  switch (json.kind_case()) {
-    case google::protobuf::Value::kBoolValue:
-      out.set_bool_(json.bool_value());
+  switch (json.type()) {
+    case nlohmann::json::value_t::boolean:
+      out.set_bool_(json.get<bool>());
       break;
-    case google::protobuf::Value::kNumberValue: {
-      const double d = json.number_value();
-      if (std::floor(d) == d && std::abs(d) <= 9007199254740992.0) {
-        out.set_int_(static_cast<int64_t>(d));
+    case nlohmann::json::value_t::number_integer:
+      out.set_int_(json.get<int64_t>());
+      break;
+    case nlohmann::json::value_t::number_unsigned: {
+      const uint64_t u = json.get<uint64_t>();
+      if (u <= static_cast<uint64_t>(INT64_MAX)) {
+        out.set_int_(static_cast<int64_t>(u));
       } else {
-        out.set_float_(d);
+        out.set_float_(static_cast<double>(u));
       }
       break;
     }
-    case google::protobuf::Value::kStringValue:
-      out.set_str(json.string_value());
+    case nlohmann::json::value_t::number_float:
+      out.set_float_(json.get<double>());
       break;
-    case google::protobuf::Value::kListValue:
-      for (const auto& item : json.list_value().values()) {
-        *out.mutable_list()->add_items() = FromJson(item);
-      }
+    case nlohmann::json::value_t::string:
+      out.set_str(json.get_ref<const std::string&>());
+      break;
+    case nlohmann::json::value_t::array:
       out.mutable_list();
+      for (const auto& item : json) *out.mutable_list()->add_items() = FromJson(item);
       break;
-    case google::protobuf::Value::kStructValue:
-      for (const auto& [name, item] : json.struct_value().fields()) {
+    case nlohmann::json::value_t::object:
+      out.mutable_map();
+      for (const auto& [name, item] : json.items()) {
         (*out.mutable_map()->mutable_entries())[name] = FromJson(item);
       }
-      out.mutable_map();
       break;
     default:
       break;  // null: no kind
@@ -54,10 +56,9 @@ v1::Value FromJson(const google::protobuf::Value& json) {
 }  // namespace
 
 absl::StatusOr<v1::Value> ParseJsonRecord(absl::string_view json) {
-  google::protobuf::Value parsed;
-  const auto status = google::protobuf::util::JsonStringToMessage(
-      google::protobuf::StringPiece(json.data(), json.size()), &parsed);
-  if (!status.ok()) return absl::InvalidArgumentError(std::string(status.message()));
+  const nlohmann::json parsed = nlohmann::json::parse(json.begin(), json.end(), nullptr,
+                                                      /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return absl::InvalidArgumentError("not valid JSON");
   return FromJson(parsed);
 }
 
@@ -76,7 +77,10 @@ std::optional<std::string> PluckText(const v1::Value& record, absl::string_view 
     case v1::Value::kFloat: {
       char buf[64];
       auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v.float_());
-      return std::string(buf, end);
+      std::string text(buf, end);
+      // A float that prints as an integer gets ".0", as Python's json.dumps writes it.
+      if (text.find_first_not_of("-0123456789") == std::string::npos) text += ".0";
+      return text;
     }
     case v1::Value::kBool:
       return v.bool_() ? "true" : "false";

@@ -41,12 +41,13 @@ class BagInput {
 };
 
 // A record's field `field` as text: str and bytes as they are, an int in decimal, a float in
-// its shortest round-trip form, a bool as true/false, a list or map as JSON; nullopt when the
-// record is not a map, has no such field or holds null there.
+// its shortest round-trip form (with ".0" when it prints as an integer), a bool as true/false, a
+// list or map as JSON; nullopt when the record is not a map, has no such field or holds null there.
 std::optional<std::string> PluckText(const v1::Value& record, absl::string_view field);
 
-// One JSON text as a value: objects as maps, arrays as lists, numbers that are integers within
-// ±2^53 as ints and others as floats. InvalidArgument when it is not JSON.
+// One JSON text as a value: objects as maps, arrays as lists, integers as ints (exactly, within
+// int64; larger ones as floats), other numbers as floats, null as a value of no kind.
+// InvalidArgument when it is not JSON.
 absl::StatusOr<v1::Value> ParseJsonRecord(absl::string_view json);
 
 }  // namespace brisk

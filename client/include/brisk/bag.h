@@ -75,7 +75,7 @@ class Bag {
   // line, an empty file has none. Gzip files (by their
   // magic bytes) are decompressed. NotFound when nothing matches.
   static Bag ReadText(const std::string& glob, BagReadOptions options = {});
-  // JSON lines as records (objects are maps; integers within ±2^53 ints; blank lines skipped).
+  // JSON lines as records (objects are maps, integers ints, blank lines skipped).
   static Bag ReadJsonLines(const std::string& glob, BagReadOptions options = {});
   // Local strings as text records, in `npartitions` partitions of about equal counts, travelling
   // in the graph as literals.
