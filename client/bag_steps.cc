@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "brisk/bag.h"
 #include "client/bag_data.h"
+#include "re2/re2.h"
 
 namespace brisk {
 namespace {
@@ -44,6 +45,26 @@ Bag AddStep(const Bag& bag, const char* method, v1::Arg step) {
   return Bag(std::move(out));
 }
 
+// The Bag carrying the error when `pattern` is not an RE2 pattern (or has no group `group`):
+// found here rather than by every task that would run it.
+Bag CheckPattern(const Bag& bag, const char* method, const std::string& pattern, int group,
+                 Bag next) {
+  if (!bag.ok()) return bag;
+  RE2::Options options;
+  options.set_log_errors(false);
+  const RE2 re(pattern, options);
+  if (!re.ok()) {
+    return ErrorBag(absl::InvalidArgumentError(
+        absl::StrCat("Bag::", method, ": pattern \"", pattern, "\": ", re.error())));
+  }
+  if (group > re.NumberOfCapturingGroups()) {
+    return ErrorBag(absl::InvalidArgumentError(
+        absl::StrCat("Bag::", method, ": group ", group, " of pattern \"", pattern,
+                     "\", which has ", re.NumberOfCapturingGroups(), " groups")));
+  }
+  return next;
+}
+
 v1::Arg Step(std::initializer_list<std::string> parts) {
   v1::Arg arg;
   for (const std::string& p : parts) arg.mutable_list()->add_items()->set_str(p);
@@ -61,15 +82,17 @@ Bag Bag::Strip(const std::string& chars) const {
   return AddStep(*this, "Strip", Step({"strip", chars}));
 }
 Bag Bag::Match(const std::string& pattern) const {
-  return AddStep(*this, "Match", Step({"match", pattern}));
+  return CheckPattern(*this, "Match", pattern, 0,
+                      AddStep(*this, "Match", Step({"match", pattern})));
 }
 Bag Bag::Exclude(const std::string& pattern) const {
-  return AddStep(*this, "Exclude", Step({"exclude", pattern}));
+  return CheckPattern(*this, "Exclude", pattern, 0,
+                      AddStep(*this, "Exclude", Step({"exclude", pattern})));
 }
 Bag Bag::Extract(const std::string& pattern, int group) const {
   v1::Arg step = Step({"extract", pattern});
   step.mutable_list()->add_items()->set_int_(group);
-  return AddStep(*this, "Extract", std::move(step));
+  return CheckPattern(*this, "Extract", pattern, group, AddStep(*this, "Extract", std::move(step)));
 }
 Bag Bag::NonEmpty() const { return AddStep(*this, "NonEmpty", Step({"nonempty"})); }
 Bag Bag::Pluck(const std::string& field) const {

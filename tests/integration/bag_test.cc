@@ -319,7 +319,10 @@ TEST_F(BagTest, ErrorsAreCarried) {
   EXPECT_THAT(parsed.status().message(), AllOf(HasSubstr("bad.jsonl"), HasSubstr("line 2")));
 
   Bag lines = Bag::ReadText(Glob());
-  EXPECT_THAT(lines.Match("(open").ComputeStrings(*client_).status().message(), HasSubstr("(open"));
+  EXPECT_THAT(lines.Match("(open").status().message(),
+              AllOf(HasSubstr("Bag::Match"), HasSubstr("(open"), HasSubstr("missing )")));
+  EXPECT_THAT(lines.Extract("(a)(b)", 3).status().message(),
+              AllOf(HasSubstr("Bag::Extract"), HasSubstr("group 3")));
   EXPECT_THAT(lines.ComputeCounts(*client_).status().message(), HasSubstr("not a counts Bag"));
   EXPECT_THAT(lines.TopK(-1).status().message(), HasSubstr("k = -1"));
   EXPECT_THAT(lines.Frequencies({.split_every = 1}).status().message(), HasSubstr("split_every"));
