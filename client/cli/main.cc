@@ -9,6 +9,7 @@
 #include "CLI/CLI.hpp"
 #include "brisk/client.h"
 #include "client/cli/array_command.h"
+#include "client/cli/bag_command.h"
 #include "client/cli/cli_common.h"
 #include "client/cli/output.h"
 #include "client/cli/shell_jobs.h"
@@ -30,8 +31,8 @@ int main(int argc, char** argv) {
   app.fallthrough();  // global options also after the subcommand: `brisk wait 3 -o json`
   Globals g;
   app.add_option("--scheduler", g.scheduler, "Scheduler address host:port");
-  app.add_option("--output,-o", g.output, "text or json")
-      ->check(CLI::IsMember({"text", "json"}))
+  app.add_option("--output,-o", g.output, "text or json (or csv, for brisk bag)")
+      ->check(CLI::IsMember({"text", "json", "csv"}))
       ->capture_default_str();
   app.add_option("--auth-token-file", g.token_file,
                  "File holding the cluster's token (default: $BRISK_AUTH_TOKEN_FILE)");
@@ -119,6 +120,8 @@ int main(int argc, char** argv) {
 
   ArrayCommandOptions array_options;
   auto* array_cmd = AddArrayCommand(app, array_options);
+  BagCommandOptions bag_options;
+  auto* bag_cmd = AddBagCommand(app, bag_options);
 
   try {
     app.parse(argc, argv);
@@ -126,7 +129,10 @@ int main(int argc, char** argv) {
     // --help and --version exit 0; every usage error is bad input (2), not CLI11's own codes.
     return app.exit(e) == 0 ? kExitOk : kExitBadInput;
   }
-  std::unique_ptr<Output> out = MakeOutput(g.output);
+  if (g.output == "csv" && !bag_cmd->parsed()) {
+    return Fail(absl::InvalidArgumentError("-o csv is for the tables of brisk bag"));
+  }
+  std::unique_ptr<Output> out = MakeOutput(g.output == "csv" ? "text" : g.output);
   if (!resources.empty()) {
     auto parsed = ParseResources(resources);
     if (!parsed.ok()) return Fail(parsed.status());
@@ -168,6 +174,7 @@ int main(int argc, char** argv) {
   }
   if (run->parsed()) return RunCommand(c, shell, *out);
   if (array_cmd->parsed()) return ArrayCommand(c, *array_cmd, array_options, g.output);
+  if (bag_cmd->parsed()) return BagCommand(c, *bag_cmd, bag_options, g.output);
   if (map_cmd->parsed()) return MapCommand(c, map, *out);
   if (status->parsed()) {
     auto reply = c.Status();
