@@ -62,7 +62,9 @@ std::vector<ValueCount> JsonCounts(const nlohmann::json& j) {
 class BagTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto c = Client::StartLocal();
+    LocalClusterOptions options;
+    options.plugins = {BRISK_TEST_PLUGIN_DIR "/libbrisk_test_ops.so"};
+    auto c = Client::StartLocal(options);
     ASSERT_TRUE(c.ok()) << c.status();
     client_ = c->release();
   }
@@ -248,6 +250,33 @@ TEST_F(BagTest, FoldPersistFromStrings) {
   // The same expression names the same keys; a different one does not.
   EXPECT_EQ(Bag::ReadText(Glob()).Split().name(), Bag::ReadText(Glob()).Split().name());
   EXPECT_NE(Bag::ReadText(Glob()).Split().name(), Bag::ReadText(Glob()).Split(",").name());
+}
+
+// A C++ generator per partition (FromFunction) and a plugin op over each partition
+// (MapPartitions), from the test plugin (tests/plugins/test_ops.cc).
+TEST_F(BagTest, FromFunctionAndMapPartitionsByPluginOps) {
+  Bag generated = Bag::FromFunction("numbered_lines", 3, {{"lines", 2}});
+  ASSERT_TRUE(generated.ok()) << generated.status();
+  absl::StatusOr<std::vector<std::string>> lines = generated.ComputeStrings(*client_);
+  ASSERT_TRUE(lines.ok()) << lines.status();
+  EXPECT_EQ(*lines, (std::vector<std::string>{"p0/3 line 0", "p0/3 line 1", "p1/3 line 0",
+                                              "p1/3 line 1", "p2/3 line 0", "p2/3 line 1"}));
+  absl::StatusOr<std::vector<ValueCount>> words =
+      generated.Split().Frequencies().TopK(2).ComputeCounts(*client_);
+  ASSERT_TRUE(words.ok()) << words.status();
+  EXPECT_EQ(*words, (std::vector<ValueCount>{{"line", 6}, {"0", 3}}));
+
+  // Each file's lines (after the fused steps) reversed by the plugin, then steps again.
+  const nlohmann::json want = Python(
+      "out = s([w for f in sorted(glob.glob('logs/*.log')) "
+      "for l in reversed([l for l in lines(f) if re.search(rb'hello', l)]) for w in l.split()])");
+  absl::StatusOr<std::vector<std::string>> reversed = Bag::ReadText(Glob())
+                                                          .Match("hello")
+                                                          .MapPartitions("reversed_records")
+                                                          .Split()
+                                                          .ComputeStrings(*client_);
+  ASSERT_TRUE(reversed.ok()) << reversed.status();
+  EXPECT_EQ(*reversed, JsonStrings(want));
 }
 
 // to_text_files writes every partition's records on the workers, plain or gzip.
