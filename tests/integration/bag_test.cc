@@ -297,6 +297,20 @@ TEST_F(BagTest, ToTextFiles) {
     EXPECT_TRUE(want[1].get<bool>()) << "the files do not hold the records in order";
     EXPECT_EQ(want[2].get<int>(), words.npartitions());
   }
+  // A counts Bag's pairs as JSON arrays; JSON records as JSON.
+  Write("r.jsonl", "{\"a\": [1, \"x\"]}\n7\n");
+  absl::StatusOr<int64_t> pairs =
+      Bag::FromStrings({"b a", "a"}).Split().Frequencies().ToTextFiles(*client_, dir_ + "/counts");
+  ASSERT_TRUE(pairs.ok()) << pairs.status();
+  absl::StatusOr<int64_t> records =
+      Bag::ReadJsonLines(dir_ + "/r.jsonl").ToTextFiles(*client_, dir_ + "/records");
+  ASSERT_TRUE(records.ok()) << records.status();
+  EXPECT_EQ(*pairs, 2);
+  EXPECT_EQ(*records, 2);
+  const nlohmann::json back = Python(
+      "out = [[json.loads(l) for l in lines(f)] for f in ['counts/part-00000.txt', "
+      "'records/part-00000.txt']]");
+  EXPECT_EQ(back.dump(), R"([[["a",2],["b",1]],[{"a":[1,"x"]},7]])");
 }
 
 // JSON lines as records; Pluck turns a field into text (records without it dropped).

@@ -1,6 +1,7 @@
 // bag.partition (a partition made: read, steps applied), bag.count (its records counted),
 // bag.sum (ints added: count's combine step) and bag.write_text (its records written as lines
-// to a file, gzip-compressed on request).
+// to a file, gzip-compressed on request; records that are not text, and the (value, count) pairs
+// of a counts partition, as JSON).
 #include <zlib.h>
 
 #include <cerrno>
@@ -10,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/value_json.h"
+#include "nlohmann/json.hpp"
 #include "worker/bag/bag_input.h"
 #include "worker/bag/bag_ops.h"
 #include "worker/bag/partition_table.h"
@@ -80,10 +82,20 @@ absl::StatusOr<v1::Value> OpWriteText(OpContext&, const OpArgs& args) {
     buffer.push_back('\n');
     ++lines;
   };
-  absl::Status s =
-      in->text() ? in->ForEachText(add)
-                 : in->ForEachValue([&](const v1::Value& r) { add(JsonText(ValueToJson(r))); });
-  if (!s.ok()) return s;
+  if (args.size() > 0 && IsCountsPartition(args[0]) && args.Kwarg("steps") == nullptr) {
+    // A counts partition: each (value, count) as a JSON pair, ["word",12].
+    absl::StatusOr<CountsView> counts = ViewCounts(kOp, args[0]);
+    if (!counts.ok()) return counts.status();
+    for (uint64_t r = 0; r < counts->size(); ++r) {
+      const nlohmann::json pair = {std::string(counts->values.String(r)), counts->counts[r]};
+      add(pair.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+  } else {
+    absl::Status s =
+        in->text() ? in->ForEachText(add)
+                   : in->ForEachValue([&](const v1::Value& r) { add(JsonText(ValueToJson(r))); });
+    if (!s.ok()) return s;
+  }
   const std::string tmp = file + ".part";
   if (*compress) {
     gzFile gz = gzopen(tmp.c_str(), "wb6");

@@ -17,14 +17,6 @@ namespace {
 
 using Entry = std::pair<absl::string_view, int64_t>;
 
-bool IsCounts(const v1::Value& value) {
-  if (value.kind_case() != v1::Value::kTable) return false;
-  for (const v1::Column& c : value.table().columns()) {
-    if (c.name() == kCountColumn) return true;
-  }
-  return false;
-}
-
 absl::StatusOr<int64_t> K(const OpArgs& args) {
   absl::StatusOr<int64_t> k = args.Int("k", -1);
   if (k.ok() && *k < 0) return args.Error("keyword argument \"k\" (a count >= 0) is required");
@@ -60,7 +52,7 @@ absl::StatusOr<v1::Value> OpTopk(OpContext&, const OpArgs& args) {
   constexpr absl::string_view kOp = "bag.topk";
   absl::StatusOr<int64_t> k = K(args);
   if (!k.ok()) return k.status();
-  if (args.size() > 0 && IsCounts(args[0]) && args.Kwarg("steps") == nullptr) {
+  if (args.size() > 0 && IsCountsPartition(args[0]) && args.Kwarg("steps") == nullptr) {
     std::vector<Entry> entries;
     if (absl::Status s = AddCounts(kOp, args[0], entries); !s.ok()) return s;
     return TopCounts(entries, *k);
@@ -87,7 +79,7 @@ absl::StatusOr<v1::Value> OpMergeTopk(OpContext&, const OpArgs& args) {
   absl::StatusOr<int64_t> k = K(args);
   if (!k.ok()) return k.status();
   if (args.size() == 0) return args.Error("needs at least one partial result");
-  if (IsCounts(args[0])) {
+  if (IsCountsPartition(args[0])) {
     std::vector<Entry> entries;
     for (size_t i = 0; i < args.size(); ++i) {
       if (absl::Status s = AddCounts(kOp, args[i], entries); !s.ok()) return s;

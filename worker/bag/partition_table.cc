@@ -69,6 +69,14 @@ absl::StatusOr<v1::Value> MakeCountsPartition(
   return MakeStringTable(kValueColumn, std::move(values), kCountColumn, &n);
 }
 
+bool IsCountsPartition(const v1::Value& value) {
+  if (value.kind_case() != v1::Value::kTable) return false;
+  for (const v1::Column& c : value.table().columns()) {
+    if (c.name() == kCountColumn) return true;
+  }
+  return false;
+}
+
 absl::StatusOr<CountsView> ViewCounts(absl::string_view op, const v1::Value& value) {
   auto fail = [&](absl::string_view what) {
     return absl::InvalidArgumentError(

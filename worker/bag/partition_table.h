@@ -48,6 +48,9 @@ absl::StatusOr<v1::Value> MakeTextPartition(StringColumn&& text);
 absl::StatusOr<v1::Value> MakeCountsPartition(
     const std::vector<std::pair<absl::string_view, int64_t>>& counts);
 
+// Whether `value` is a table with a column "count": a counts partition (ViewCounts checks it).
+bool IsCountsPartition(const v1::Value& value);
+
 // A counts partition's columns; InvalidArgument naming `op` when `value` is not one.
 struct CountsView {
   ColumnView values;

@@ -157,7 +157,8 @@ class Bag {
   // outlive it).
   absl::StatusOr<Bag> Persist(Client& client) const;
   // Writes each partition's records as lines ("\n" after each) to DIR/part-NNNNN.txt (with
-  // `gzip`, part-NNNNN.txt.gz), on the workers; records that are not text are written as JSON.
+  // `gzip`, part-NNNNN.txt.gz), on the workers; records that are not text are written as JSON,
+  // the pairs of a counts Bag as JSON arrays (["word",12]).
   // The directory is made. Returns the number of lines written.
   absl::StatusOr<int64_t> ToTextFiles(Client& client, const std::string& dir,
                                       bool gzip = false) const;
