@@ -177,6 +177,10 @@ TEST_F(CliBag, ErrorsAreBadInput) {
   EXPECT_THAT(pattern.err, HasSubstr("pattern \"(open\""));
   CliResult both = Cli({"bag", "grep", "-v", "-x", "a", "corpus/*.log"});
   EXPECT_EQ(both.exit_code, 2) << both.ToString();
+  // A task that fails (lines that are not JSON) is a failure (1), naming the file and line.
+  CliResult json = Cli({"bag", "distinct", "--json-field", "user", "corpus/b.log"});
+  EXPECT_EQ(json.exit_code, 1) << json.ToString();
+  EXPECT_THAT(json.err, AllOf(HasSubstr("b.log"), HasSubstr("line 1"), HasSubstr("not JSON")));
   CliResult csv = Cli({"-o", "csv", "status"});
   EXPECT_EQ(csv.exit_code, 2) << csv.ToString();
   EXPECT_THAT(csv.err, HasSubstr("-o csv"));
