@@ -1,7 +1,9 @@
-// data_bench: the data workloads of ../shared/anchors/dask/bench_dask_data.py (arrays and model
-// fitting) on a real local Brisk cluster (1 scheduler + 2 workers with 1 thread each), through
-// brisk::Array and brisk::ml. One JSON line per workload, as the Dask script prints them:
+// data_bench: the data workloads of ../shared/anchors/dask/bench_dask_data.py (arrays, model
+// fitting, a word count) on a real local Brisk cluster (1 scheduler + 2 workers with 1 thread
+// each), through brisk::Array, brisk::ml and brisk::Bag. One JSON line per workload, as the Dask
+// script prints them:
 //   {"check":4.3333,"max":..,"min":..,"seconds":..,"system":"brisk","workload":"array_sum"}
+// (bag_wordcount's check is a list of [word, count] pairs).
 // and, for array_matmul's comparison, one line for a single-process OpenBLAS dgemm of the same
 // size on the same cores ("workload":"dgemm"). bench/run --vs-dask --data drives it.
 #include <cblas.h>
@@ -22,6 +24,7 @@
 #include "bench/process_cluster.h"
 #include "bench/run_stats.h"
 #include "brisk/array.h"
+#include "brisk/bag.h"
 #include "brisk/client.h"
 #include "brisk/ml.h"
 #include "brisk/value.h"
@@ -100,16 +103,46 @@ absl::StatusOr<double> LinregWorkload(Context& c) {
   return worst;
 }
 
+using Check = google::protobuf::Value;
+
+// dask: DATA/text/*.txt read as lines, split on whitespace, frequencies, the 20 most frequent;
+// check: the top 3 as [word, count] pairs.
+absl::StatusOr<Check> BagWordcount(Context& c) {
+  absl::StatusOr<std::vector<ValueCount>> top =
+      Bag::ReadText(c.data + "/text/*.txt").Split().Frequencies().TopK(20).ComputeCounts(c.client);
+  if (!top.ok()) return top.status();
+  Check check;
+  check.mutable_list_value();
+  for (size_t i = 0; i < std::min<size_t>(3, top->size()); ++i) {
+    google::protobuf::ListValue* pair =
+        check.mutable_list_value()->add_values()->mutable_list_value();
+    pair->add_values()->set_string_value((*top)[i].value);
+    pair->add_values()->set_number_value(static_cast<double>((*top)[i].count));
+  }
+  return check;
+}
+
+// A workload whose check is a number.
+std::function<absl::StatusOr<Check>(Context&)> Numeric(absl::StatusOr<double> (*run)(Context&)) {
+  return [run](Context& c) -> absl::StatusOr<Check> {
+    absl::StatusOr<double> got = run(c);
+    if (!got.ok()) return got.status();
+    Check check;
+    check.set_number_value(*got);
+    return check;
+  };
+}
+
 struct Workload {
   const char* name;
-  std::function<absl::StatusOr<double>(Context&)> run;
+  std::function<absl::StatusOr<Check>(Context&)> run;
 };
 
 const std::vector<Workload>& Workloads() {
   static const auto* workloads = new std::vector<Workload>{
-      {"array_sum", ArraySum},       {"array_transpose", ArrayTranspose},
-      {"array_matmul", ArrayMatmul}, {"kmeans", KMeansWorkload},
-      {"linreg", LinregWorkload},
+      {"array_sum", Numeric(ArraySum)},       {"array_transpose", Numeric(ArrayTranspose)},
+      {"array_matmul", Numeric(ArrayMatmul)}, {"kmeans", Numeric(KMeansWorkload)},
+      {"linreg", Numeric(LinregWorkload)},    {"bag_wordcount", BagWordcount},
   };
   return *workloads;
 }
@@ -137,7 +170,8 @@ RunStats Dgemm(uint64_t n, int threads, int repeat) {
 
 int Main(int argc, char** argv) {
   CLI::App app{
-      "data_bench: the array and model-fitting workloads of bench_dask_data.py on a local Brisk "
+      "data_bench: the array, model-fitting and word-count workloads of bench_dask_data.py on a "
+      "local Brisk "
       "cluster (1 scheduler, 2 workers with 1 thread each), one JSON line per workload"};
   std::string data, bin_dir = ExecutableDir(), only;
   bool quick = false;
@@ -177,10 +211,10 @@ int Main(int argc, char** argv) {
   for (const Workload& w : Workloads()) {
     if (!wanted(w.name)) continue;
     std::vector<double> runs;
-    double check = 0;
+    Check check;
     for (int r = 0; r < repeat; ++r) {
       const auto start = std::chrono::steady_clock::now();
-      absl::StatusOr<double> got = w.run(context);
+      absl::StatusOr<Check> got = w.run(context);
       if (!got.ok()) {
         std::fprintf(stderr, "data_bench: %s: %s\n", w.name,
                      std::string(got.status().message()).c_str());

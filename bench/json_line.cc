@@ -30,6 +30,11 @@ JsonLine& JsonLine::Set(const std::string& field, const std::string& value) {
   return *this;
 }
 
+JsonLine& JsonLine::Set(const std::string& field, const google::protobuf::Value& value) {
+  (*fields_.mutable_fields())[field] = value;
+  return *this;
+}
+
 JsonLine& JsonLine::Set(const std::string& field, const RunStats& stats, int decimals) {
   google::protobuf::ListValue* list = (*fields_.mutable_fields())[field].mutable_list_value();
   for (double v : {stats.median, stats.min, stats.max}) {

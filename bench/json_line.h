@@ -21,6 +21,8 @@ class JsonLine {
   JsonLine& Set(const std::string& field, const char* value) {
     return Set(field, std::string(value));
   }
+  // Any JSON value (a list, an object ...).
+  JsonLine& Set(const std::string& field, const google::protobuf::Value& value);
   // [median, min, max], each rounded to `decimals` places.
   JsonLine& Set(const std::string& field, const RunStats& stats, int decimals);
 

@@ -20,6 +20,7 @@
 #include "absl/types/span.h"
 #include "brisk/value.h"
 #include "worker/array/array_ops.h"
+#include "worker/bag/bag_ops.h"
 #include "worker/frame/frame_ops.h"
 #include "worker/shell_op.h"
 
@@ -512,6 +513,7 @@ void RegisterBuiltinOps(OpRegistry& registry) {
   RegisterShellOp(registry);
   RegisterArrayOps(registry);
   RegisterFrameOps(registry);
+  RegisterBagOps(registry);
 }
 
 }  // namespace brisk

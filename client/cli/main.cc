@@ -9,6 +9,7 @@
 #include "CLI/CLI.hpp"
 #include "brisk/client.h"
 #include "client/cli/array_command.h"
+#include "client/cli/bag_command.h"
 #include "client/cli/cli_common.h"
 #include "client/cli/frame_command.h"
 #include "client/cli/output.h"
@@ -31,7 +32,7 @@ int main(int argc, char** argv) {
   app.fallthrough();  // global options also after the subcommand: `brisk wait 3 -o json`
   Globals g;
   app.add_option("--scheduler", g.scheduler, "Scheduler address host:port");
-  app.add_option("--output,-o", g.output, "text or json (and csv for `brisk frame`)")
+  app.add_option("--output,-o", g.output, "text or json (or csv, for brisk frame and bag)")
       ->check(CLI::IsMember({"text", "json", "csv"}))
       ->capture_default_str();
   app.add_option("--auth-token-file", g.token_file,
@@ -122,6 +123,8 @@ int main(int argc, char** argv) {
   auto* array_cmd = AddArrayCommand(app, array_options);
   uint64_t frame_blocksize = CsvReadOptions{}.blocksize;
   auto* frame_cmd = AddFrameCommand(app, frame_blocksize);
+  BagCommandOptions bag_options;
+  auto* bag_cmd = AddBagCommand(app, bag_options);
 
   try {
     app.parse(argc, argv);
@@ -134,8 +137,9 @@ int main(int argc, char** argv) {
     auto plan = ParseFramePipeline(frame_cmd->remaining(), frame_blocksize);  // before connecting
     if (!plan.ok()) return Fail(plan.status());
     frame_plan = std::move(*plan);
-  } else if (g.output == "csv") {
-    return Fail(absl::InvalidArgumentError("-o csv is for `brisk frame`; use text or json"));
+  } else if (g.output == "csv" && !bag_cmd->parsed()) {
+    return Fail(
+        absl::InvalidArgumentError("-o csv is for the tables of brisk frame and brisk bag"));
   }
   std::unique_ptr<Output> out = MakeOutput(g.output == "csv" ? "text" : g.output);
   if (!resources.empty()) {
@@ -180,6 +184,7 @@ int main(int argc, char** argv) {
   if (run->parsed()) return RunCommand(c, shell, *out);
   if (frame_plan) return FrameCommand(c, *frame_plan, g.output);
   if (array_cmd->parsed()) return ArrayCommand(c, *array_cmd, array_options, g.output);
+  if (bag_cmd->parsed()) return BagCommand(c, *bag_cmd, bag_options, g.output);
   if (map_cmd->parsed()) return MapCommand(c, map, *out);
   if (status->parsed()) {
     auto reply = c.Status();

@@ -9,6 +9,12 @@
 //                     an Array::FromFunction block: the element at global position (i, j, ...)
 //                     is scale * (i * 1000^(n-1) + j * 1000^(n-2) + ...); the block whose index
 //                     is wrong_block gets one row too many
+//   numbered_lines(partition=, npartitions=, lines=) -> list of str
+//                     a Bag::FromFunction partition: "p<partition>/<npartitions> line <i>" for i
+//                     in 0..lines-1
+//   reversed_records(partition) -> list of str
+//                     a Bag::MapPartitions op: a text partition's records (a table's "text"
+//                     column, or a list of str) in reverse order
 #include <cctype>
 #include <stdexcept>
 #include <string>
@@ -91,6 +97,42 @@ absl::StatusOr<Value> Positions(OpContext&, const OpArgs& args) {
   return std::move(out).Finish();
 }
 
+absl::StatusOr<Value> NumberedLines(OpContext&, const OpArgs& args) {
+  absl::StatusOr<int64_t> partition = args.Int("partition", -1);
+  absl::StatusOr<int64_t> npartitions = args.Int("npartitions", -1);
+  absl::StatusOr<int64_t> lines = args.Int("lines", 0);
+  if (!partition.ok()) return partition.status();
+  if (!npartitions.ok()) return npartitions.status();
+  if (!lines.ok()) return lines.status();
+  Value out;
+  out.mutable_list();
+  for (int64_t i = 0; i < *lines; ++i) {
+    out.mutable_list()->add_items()->set_str("p" + std::to_string(*partition) + "/" +
+                                             std::to_string(*npartitions) + " line " +
+                                             std::to_string(i));
+  }
+  return out;
+}
+
+absl::StatusOr<Value> ReversedRecords(OpContext&, const OpArgs& args) {
+  std::vector<std::string> records;
+  if (args[0].kind_case() == Value::kList) {
+    for (const Value& item : args[0].list().items()) records.push_back(item.str());
+  } else {
+    absl::StatusOr<brisk::TableView> table = args.Table(0);
+    if (!table.ok()) return table.status();
+    absl::StatusOr<brisk::ColumnView> text = table->column("text");
+    if (!text.ok()) return text.status();
+    for (uint64_t r = 0; r < text->size(); ++r) records.emplace_back(text->String(r));
+  }
+  Value out;
+  out.mutable_list();
+  for (auto it = records.rbegin(); it != records.rend(); ++it) {
+    out.mutable_list()->add_items()->set_str(*it);
+  }
+  return out;
+}
+
 }  // namespace
 
 BRISK_PLUGIN(registry) {
@@ -106,4 +148,6 @@ BRISK_PLUGIN(registry) {
   registry.Register("area", area, Area);
   registry.Register("shout", Shout);
   registry.Register("positions", Positions);
+  registry.Register("numbered_lines", NumberedLines);
+  registry.Register("reversed_records", ReversedRecords);
 }

@@ -571,8 +571,9 @@ TEST_F(BuiltinOps, NoOpCrashesOnNullMissingOrWrongArguments) {
                                                   {Bytes("\xff"), S("")}};
   for (const std::string& op : registry_.Names()) {
     for (const auto& args : inputs) {
-      if (absl::StartsWith(op, "array.") || absl::StartsWith(op, "frame.")) {
-        // Array and frame kernels declare signatures: through Call, as a worker runs them.
+      if (absl::StartsWith(op, "array.") || absl::StartsWith(op, "frame.") ||
+          absl::StartsWith(op, "bag.")) {
+        // Array, frame and bag kernels declare signatures: through Call, as a worker runs them.
         OpArgs in;
         for (const Value& v : args) {
           in.args.push_back(&v);
