@@ -21,7 +21,10 @@ const std::vector<absl::string_view>& BuiltinOpNames() {
       "array.transpose", "array.reshape", "array.slice", "array.assemble", "array.matmul",
       "array.save_npy", "array.check_block",
       // brisk::Frame's kernels (worker/frame/)
-      "frame.read_csv", "frame.read_json", "frame.write_csv", "frame.concat"};
+      "frame.read_csv", "frame.read_json", "frame.write_csv", "frame.concat",
+      // per-partition verbs (worker/frame/frame_verb_ops.cc)
+      "frame.filter", "frame.assign", "frame.select", "frame.drop", "frame.rename", "frame.head",
+      "frame.apply"};
   return *names;
 }
 

@@ -5,6 +5,7 @@ namespace brisk {
 void RegisterFrameOps(OpRegistry& registry) {
   RegisterFrameIoOps(registry);
   RegisterFrameConcatOps(registry);
+  RegisterFrameVerbOps(registry);
 }
 
 }  // namespace brisk

@@ -14,5 +14,7 @@ void RegisterFrameOps(OpRegistry& registry);
 void RegisterFrameIoOps(OpRegistry& registry);      // frame_io_ops.cc: read_csv, read_json,
                                                     // write_csv
 void RegisterFrameConcatOps(OpRegistry& registry);  // table_concat.cc: concat
+void RegisterFrameVerbOps(OpRegistry& registry);    // frame_verb_ops.cc: filter, assign, select,
+                                                    // drop, rename, head, apply
 
 }  // namespace brisk
