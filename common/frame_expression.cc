@@ -15,8 +15,10 @@
 namespace brisk {
 namespace {
 
-// Deeper nesting than this is refused rather than risking the stack.
+// Deeper nesting, or more operators, than this is refused rather than risking the stack (a tree
+// is evaluated, and freed, recursively).
 constexpr int kMaxDepth = 200;
+constexpr int kMaxOperators = 1000;
 
 struct Token {
   enum class Type : uint8_t { kName, kQuotedName, kInt, kFloat, kString, kSymbol, kEnd };
@@ -209,7 +211,10 @@ class Parser {
     return Peek().type == Token::Type::kName && Peek().text == s;
   }
 
-  static FrameExpr Op(FrameExprOp op, int column, std::vector<FrameExpr> args) {
+  absl::StatusOr<FrameExpr> Op(FrameExprOp op, int column, std::vector<FrameExpr> args) {
+    if (++operators_ > kMaxOperators) {
+      return Error(absl::StrCat("more than ", kMaxOperators, " operators"), column);
+    }
     FrameExpr e;
     e.kind = FrameExpr::Kind::kOp;
     e.op = op;
@@ -428,6 +433,7 @@ class Parser {
   absl::string_view source_;
   std::vector<Token> tokens_;
   size_t pos_ = 0;
+  int operators_ = 0;
 };
 
 void CollectColumns(const FrameExpr& e, absl::flat_hash_set<std::string>& seen,

@@ -155,16 +155,22 @@ TEST(FrameExpressionParse, ErrorsNameTheTokenAndItsColumn) {
             "expression \"abs(a\": unexpected end at column 6 (expected \")\" closing abs()");
 }
 
-TEST(FrameExpressionParse, DeepNestingIsAnErrorNotACrash) {
-  const std::string deep = std::string(5000, '(') + "a" + std::string(5000, ')');
+TEST(FrameExpressionParse, DeepNestingAndLongChainsAreErrorsNotCrashes) {
+  const std::string deep = absl::StrCat(std::string(5000, '('), "a", std::string(5000, ')'));
   EXPECT_NE(ErrorOf(deep).find("nested deeper than 200 levels"), std::string::npos);
   std::string nots;
   for (int i = 0; i < 5000; ++i) nots += "not ";
   EXPECT_NE(ErrorOf(nots + "a").find("nested deeper than 200 levels"), std::string::npos);
   std::string negs(5000, '-');
   EXPECT_NE(ErrorOf(negs + "a").find("nested deeper than 200 levels"), std::string::npos);
-  const std::string ok = std::string(100, '(') + "a" + std::string(100, ')');
+  const std::string ok = absl::StrCat(std::string(100, '('), "a", std::string(100, ')'));
   EXPECT_EQ(Parsed(ok), "a");
+  // A long flat chain makes a deep tree too: the operators are counted.
+  std::string sum = "a";
+  for (int i = 0; i < 1000; ++i) sum += " + a";
+  EXPECT_TRUE(ParseFrameExpression(sum).ok());
+  EXPECT_NE(ErrorOf(sum + " + a").find("more than 1000 operators at column 4003"),
+            std::string::npos);
 }
 
 TEST(FrameExpressionColumns, EachColumnOnceInOrderOfAppearance) {
