@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "brisk/op.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -334,6 +335,39 @@ TEST_F(FrameVerbs, ApplyRunsAChainInOrderAsPandas) {
   v1::Value same = Ok("frame.apply", {List({})});
   EXPECT_EQ(same.table().num_rows(), 8u);
   EXPECT_EQ(same.table().columns_size(), 6);
+}
+
+TEST_F(FrameVerbs, LowerFollowsPythonsUnicodeCaseMapping) {
+  // \u00c9COLE, \u03a3\u0391\u03a3 \u039f\u0394\u039f\u03a3 (final sigmas), \u0130stanbul (a dotted
+  // capital I: two code points lowercased), Stra\u00dfe, \u01c5emal (a title-case digraph).
+  const std::vector<std::string> words = {
+      "\xc3\x89",
+      "COLE\n",
+      "\xce\xa3\xce\x91\xce\xa3 \xce\x9f\xce\x94\xce\x9f\xce\xa3\n",
+      "\xc4\xb0",
+      "stanbul\n",
+      "Stra\xc3\x9f",
+      "e\n",
+      "\xc7\x85",
+      "emal\n",
+      "MIXED ascii\nNA\n"};
+  table_ = Read("words.csv", absl::StrCat("w\n", absl::StrJoin(words, "")));
+  Pandas(
+      "w = pd.read_csv('words.csv')\n"
+      "dump(pd.DataFrame({'r': w.w.str.lower()}), 'lower.json')\n"
+      "dump(w[w.w.str.lower() == '\\u00e9cole'], 'ecole.json')\n");
+  v1::Value got = Ok(
+      "frame.apply",
+      {List({List({Str("assign"), Str("r"), Str("lower(w)")}), List({Str("select"), Str("r")})})});
+  absl::StatusOr<TableView> view = TableView::Of(got);
+  ASSERT_TRUE(view.ok()) << view.status();
+  ExpectTableMatches(*view, Expected("lower"));
+  v1::Value ecole = Ok("frame.filter", {Str("lower(w) == '\xc3\xa9"
+                                            "cole'")});
+  view = TableView::Of(ecole);
+  ASSERT_TRUE(view.ok()) << view.status();
+  ExpectTableMatches(*view, Expected("ecole"));
+  EXPECT_EQ(view->num_rows(), 1u);
 }
 
 TEST_F(FrameVerbs, AHeaderOnlyFileFiltersAndAssignsToNoRows) {

@@ -8,10 +8,10 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/dtype_switch.h"
+#include "worker/frame/text_lower.h"
 
 namespace brisk {
 namespace {
@@ -360,7 +360,7 @@ class Evaluator {
         storage->reserve(total);
         std::vector<size_t> ends(a.s.size());
         for (size_t r = 0; r < a.s.size(); ++r) {
-          for (char c : a.s[r]) storage->push_back(absl::ascii_tolower(c));
+          AppendLowercase(a.s[r], *storage);
           ends[r] = storage->size();
         }
         size_t begin = 0;

@@ -12,7 +12,8 @@
 //   - comparisons give bool without nulls: false where an operand is null, except `!=`, true
 //     there (as pandas: NaN != x is True); strings compare byte by byte with strings only;
 //   - and / or / not take bool operands, a null counting as false; isnull / notnull say whether
-//     a row has a value; startswith / endswith / contains are false on a null row.
+//     a row has a value; startswith / endswith / contains are false on a null row; lower is
+//     Python's str.lower (text_lower.h).
 // Errors: NotFound naming an unknown column and listing the table's columns; InvalidArgument
 // naming the operator, its column in the expression and the operand types
 // ("\"+\" at column 6 does not apply to string (column \"name\") and int64 (5)").
