@@ -7,6 +7,8 @@
 
 #include <cmath>
 #include <fstream>
+#include <functional>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -504,6 +506,65 @@ TEST_F(FrameVerbs, VerbErrorsNameTheColumnOrStep) {
   EXPECT_EQ(std::string(s.message()),
             "frame.apply: step 2 (filter): expression \"j > 0\": no column \"j\" (columns: i, f, "
             "s, t, b)");
+}
+
+// Seeded random expressions, well-formed (from the grammar) and not (random tokens), over the
+// table: each either gives a column of one row per table row or fails as InvalidArgument or
+// NotFound, naming the expression; never anything else (and never a crash).
+TEST_F(FrameVerbs, RandomExpressionsEvaluateOrFailCleanly) {
+  std::mt19937 rng(20261202);
+  auto pick = [&](const std::vector<std::string>& from) {
+    return from[std::uniform_int_distribution<size_t>(0, from.size() - 1)(rng)];
+  };
+  const std::vector<std::string> leaves = {"i",    "j",     "f",    "s",    "t",   "b",
+                                           "nope", "0",     "-1",   "3",    "2.5", "-0.5",
+                                           "'ab'", "\"x\"", "true", "False"};
+  const std::vector<std::string> binary = {"+",  "-", "*",  "/",   "%",  "==", "!=", "<",
+                                           "<=", ">", ">=", "and", "or", "&",  "|"};
+  const std::vector<std::string> unary = {"-", "not ", "~", "isnull", "notnull", "abs", "lower"};
+  const std::vector<std::string> text_functions = {"startswith", "endswith", "contains"};
+  std::function<std::string(int)> gen = [&](int depth) -> std::string {
+    const int choice = depth <= 0 ? 0 : std::uniform_int_distribution<int>(0, 3)(rng);
+    if (choice == 0) return pick(leaves);
+    if (choice == 1) {
+      return absl::StrCat("(", gen(depth - 1), " ", pick(binary), " ", gen(depth - 1), ")");
+    }
+    if (choice == 2) return absl::StrCat(pick(unary), "(", gen(depth - 1), ")");
+    return absl::StrCat(pick(text_functions), "(", gen(depth - 1), ", 'a')");
+  };
+  std::vector<std::string> tokens = leaves;
+  for (const std::string& op : binary) tokens.push_back(op);
+  for (const char* op : {"(", ")", ",", "isnull(", "lower(", "startswith(", "`", "'", "=", "!", "$",
+                         "1e", ".5", "9223372036854775808"}) {
+    tokens.push_back(op);
+  }
+  int evaluated = 0;
+  for (int k = 0; k < 3000; ++k) {
+    std::string expr;
+    if (k % 2 == 0) {
+      expr = gen(std::uniform_int_distribution<int>(0, 5)(rng));
+    } else {
+      const int n = std::uniform_int_distribution<int>(1, 8)(rng);
+      for (int t = 0; t < n; ++t) absl::StrAppend(&expr, t == 0 ? "" : " ", pick(tokens));
+    }
+    SCOPED_TRACE(expr);
+    absl::StatusOr<v1::Value> got = Run("frame.assign", table_, {Str("r"), Str(expr)});
+    if (got.ok()) {
+      ++evaluated;
+      absl::StatusOr<TableView> view = TableView::Of(*got);
+      ASSERT_TRUE(view.ok()) << view.status();
+      ASSERT_EQ(view->num_rows(), 8u);
+      const DType d = view->column(view->num_columns() - 1).dtype();
+      EXPECT_TRUE(d == v1::DTYPE_BOOL || d == v1::DTYPE_INT64 || d == v1::DTYPE_FLOAT64 ||
+                  d == v1::DTYPE_STRING);
+      continue;
+    }
+    EXPECT_TRUE(got.status().code() == absl::StatusCode::kInvalidArgument ||
+                got.status().code() == absl::StatusCode::kNotFound)
+        << got.status();
+    EXPECT_THAT(std::string(got.status().message()), HasSubstr("expression \""));
+  }
+  EXPECT_GT(evaluated, 300);  // the well-formed half reaches the evaluator often
 }
 
 }  // namespace
