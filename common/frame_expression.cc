@@ -90,13 +90,23 @@ class Parser {
     return absl::InvalidArgumentError(absl::StrCat(s.message(), " (", hint, ")"));
   }
 
+  // The 1-based column of byte i: characters, not bytes, before it (UTF-8 continuation bytes
+  // do not count).
+  int ColumnAt(size_t i) {
+    while (counted_ < i) {
+      if ((static_cast<unsigned char>(source_[counted_]) & 0xC0) != 0x80) ++chars_;
+      ++counted_;
+    }
+    return chars_ + 1;
+  }
+
   absl::Status Tokenize() {
     size_t i = 0;
     const size_t n = source_.size();
     while (true) {
       while (i < n && absl::ascii_isspace(source_[i])) ++i;
       Token t;
-      t.column = static_cast<int>(i) + 1;
+      t.column = ColumnAt(i);
       if (i == n) {
         tokens_.push_back(std::move(t));
         return absl::OkStatus();
@@ -192,7 +202,11 @@ class Parser {
           // Operators of other languages get a hint.
           if (c == '=') return Unexpected(t, "use == to compare");
           if (c == '!') return Unexpected(t, "use != or not");
-          return Error(absl::StrCat("unexpected character \"", source_.substr(i, 1), "\""),
+          size_t len = 1;  // the whole UTF-8 sequence
+          while (i + len < n && (static_cast<unsigned char>(source_[i + len]) & 0xC0) == 0x80) {
+            ++len;
+          }
+          return Error(absl::StrCat("unexpected character \"", source_.substr(i, len), "\""),
                        t.column);
         }
         t.type = Token::Type::kSymbol;
@@ -434,6 +448,8 @@ class Parser {
   std::vector<Token> tokens_;
   size_t pos_ = 0;
   int operators_ = 0;
+  size_t counted_ = 0;  // ColumnAt: bytes counted so far, and the characters among them
+  int chars_ = 0;
 };
 
 void CollectColumns(const FrameExpr& e, absl::flat_hash_set<std::string>& seen,

@@ -59,10 +59,11 @@ struct FrameExpr {
   double float_value = 0;
   bool bool_value = false;
   std::vector<FrameExpr> args;  // kOp: the operands (functions: their arguments)
-  int column = 1;               // 1-based column of the node's first character in the source
+  int column = 1;  // 1-based column (in characters) of the node's first character in the source
 };
 
-// The syntax tree of `text`; InvalidArgument naming the token and its 1-based column:
+// The syntax tree of `text`; InvalidArgument naming the token and its 1-based column (counted in
+// characters of the UTF-8 text):
 // `expression "status >= 5oo": unexpected "oo" at column 12`.
 absl::StatusOr<FrameExpr> ParseFrameExpression(absl::string_view text);
 

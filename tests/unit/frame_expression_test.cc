@@ -117,10 +117,15 @@ TEST(FrameExpressionParse, ErrorsNameTheTokenAndItsColumn) {
   EXPECT_EQ(ErrorOf(""), "expression \"\": empty expression at column 1");
   EXPECT_EQ(ErrorOf("   "), "expression \"   \": empty expression at column 4");
   EXPECT_EQ(ErrorOf("a b"), "expression \"a b\": unexpected \"b\" at column 3");
+  // Columns count characters: "\u00e9" is one.
+  EXPECT_EQ(ErrorOf("s == '\xc3\xa9' oo"),
+            "expression \"s == '\xc3\xa9' oo\": unexpected \"oo\" at column 10");
   EXPECT_EQ(ErrorOf("a = 1"),
             "expression \"a = 1\": unexpected \"=\" at column 3 (use == to compare)");
   EXPECT_EQ(ErrorOf("!a"), "expression \"!a\": unexpected \"!\" at column 1 (use != or not)");
   EXPECT_EQ(ErrorOf("a $ b"), "expression \"a $ b\": unexpected character \"$\" at column 3");
+  EXPECT_EQ(ErrorOf("a \xe2\x89\xa5 b"),  // U+2265, a Unicode >=
+            "expression \"a \xe2\x89\xa5 b\": unexpected character \"\xe2\x89\xa5\" at column 3");
   EXPECT_EQ(ErrorOf("s == 'abc"), "expression \"s == 'abc\": unterminated string at column 6");
   EXPECT_EQ(ErrorOf("`a b"), "expression \"`a b\": unterminated `column name` at column 1");
   EXPECT_EQ(ErrorOf("`` > 1"), "expression \"`` > 1\": empty `column name` at column 1");
