@@ -178,7 +178,7 @@ class Parser {
         t.text = std::move(text);
         t.shown = std::string(source_.substr(start, i - start));
       } else {
-        static constexpr absl::string_view kTwo[] = {"==", "!=", "<=", ">="};
+        static constexpr absl::string_view kTwo[] = {"==", "!=", "<=", ">=", "//"};
         static constexpr absl::string_view kOne = "<>+-*/%()|&~,";
         const absl::string_view two = source_.substr(i, 2);
         bool found = false;
@@ -318,11 +318,12 @@ class Parser {
 
   absl::StatusOr<FrameExpr> ParseProduct(int depth) {
     absl::StatusOr<FrameExpr> left = ParseUnary(depth);
-    while (left.ok() && (IsSymbol("*") || IsSymbol("/") || IsSymbol("%"))) {
+    while (left.ok() && (IsSymbol("*") || IsSymbol("/") || IsSymbol("//") || IsSymbol("%"))) {
       const Token& t = Next();
-      const FrameExprOp op = t.text == "*"   ? FrameExprOp::kMul
-                             : t.text == "/" ? FrameExprOp::kDiv
-                                             : FrameExprOp::kMod;
+      const FrameExprOp op = t.text == "*"    ? FrameExprOp::kMul
+                             : t.text == "/"  ? FrameExprOp::kDiv
+                             : t.text == "//" ? FrameExprOp::kFloorDiv
+                                              : FrameExprOp::kMod;
       absl::StatusOr<FrameExpr> right = ParseUnary(depth);
       if (!right.ok()) return right;
       left = Op(op, t.column, {*std::move(left), *std::move(right)});
@@ -491,6 +492,8 @@ absl::string_view FrameExprOpName(FrameExprOp op) {
       return "/";
     case FrameExprOp::kMod:
       return "%";
+    case FrameExprOp::kFloorDiv:
+      return "//";
     case FrameExprOp::kIsNull:
       return "isnull";
     case FrameExprOp::kNotNull:

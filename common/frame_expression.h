@@ -4,7 +4,7 @@
 // The grammar, pandas-query-like, loosest binding first:
 //   or  | (also "|")      and (also "&")      not (also "~", unary)
 //   == != < <= > >=       (do not chain)
-//   + -                   * / %               - (unary)
+//   + -                   * / // %            - (unary)
 //   primaries: a column name (identifier [A-Za-z_][A-Za-z0-9_.]* or `any name` in backquotes),
 //   an int or float literal, a string literal in '...' or "..." (backslash escapes the quote and
 //   the backslash), true / false (also True / False), ( expression ), and the functions
@@ -36,6 +36,7 @@ enum class FrameExprOp : uint8_t {
   kMul,
   kDiv,  // true division: float64
   kMod,
+  kFloorDiv,  // as Python's and NumPy's //
   kNeg,
   kIsNull,
   kNotNull,

@@ -49,7 +49,8 @@ TEST(FrameExpressionParse, ArithmeticBindsTighterThanComparisonThanNotThanAndTha
   EXPECT_EQ(Parsed("a + b * c"), "(+ a (* b c))");
   EXPECT_EQ(Parsed("a * b + c"), "(+ (* a b) c)");
   EXPECT_EQ(Parsed("a - b - c"), "(- (- a b) c)");
-  EXPECT_EQ(Parsed("a / b % c * d"), "(* (% (/ a b) c) d)");
+  EXPECT_EQ(Parsed("a / b % c * d // e"), "(// (* (% (/ a b) c) d) e)");
+  EXPECT_EQ(Parsed("a // -b"), "(// a (- b))");
   EXPECT_EQ(Parsed("(a + b) * c"), "(* (+ a b) c)");
   EXPECT_EQ(Parsed("-a * b"), "(* (- a) b)");
   EXPECT_EQ(Parsed("a + b > c * 2"), "(> (+ a b) (* c i:2))");

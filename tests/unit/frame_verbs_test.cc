@@ -140,6 +140,11 @@ TEST_F(FrameVerbs, AssignedExpressionsAsPandasEvaluatesThem) {
       {"f / (j - 10)", "df.f / (df.j - 10)"},
       {"i + 0.5", "df.i + 0.5"},
       {"j + f", "df.j + df.f"},
+      {"j // 3", "df.j // 3"},
+      {"j // -3", "df.j // -3"},
+      {"f // 0.75", "df.f // 0.75"},
+      {"f // -2", "df.f // -2"},
+      {"i // (j - 10)", "df.i // (df.j - 10)"},
       {"j % 3", "df.j % 3"},
       {"j % -3", "df.j % -3"},
       {"i % j", "df.i % df.j"},  // by 0: NaN
@@ -224,26 +229,63 @@ TEST_F(FrameVerbs, IntegerResultsStayInt64AndTrueDivisionIsFloat64) {
   EXPECT_EQ(dtype_of("j * j - 3"), "int64");
   EXPECT_EQ(dtype_of("j % 3"), "int64");
   EXPECT_EQ(dtype_of("j % j"), "float64");  // a 0 divisor: pandas' NaN there
+  EXPECT_EQ(dtype_of("j // 2"), "int64");
+  EXPECT_EQ(dtype_of("j // j"), "float64");
   EXPECT_EQ(dtype_of("j / 1"), "float64");
   EXPECT_EQ(dtype_of("b + j"), "int64");
   EXPECT_EQ(dtype_of("j > 0"), "bool");
   EXPECT_EQ(dtype_of("lower(t)"), "string");
 }
 
+// Division by zero gives infinities, which pandas' JSON dump cannot hold: pandas writes them
+// as "inf" and "-inf" here, and the rows are compared one by one.
 TEST_F(FrameVerbs, DivisionByZeroIsInfinityOrNullAsInPandas) {
-  v1::Value got = Ok("frame.assign", {Str("r"), Str("j / 0")});
-  absl::StatusOr<TableView> view = TableView::Of(got);
-  ASSERT_TRUE(view.ok());
-  const ColumnView& r = view->column(6);
-  const ColumnView& j = view->column(1);
-  ASSERT_EQ(r.dtype(), v1::DTYPE_FLOAT64);
-  for (uint64_t row = 0; row < r.size(); ++row) {
-    const int64_t x = j.values<int64_t>().value()[row];
-    if (x == 0) {
-      EXPECT_TRUE(r.IsNull(row)) << row;  // 0 / 0: NaN, missing in pandas
-    } else {
-      ASSERT_FALSE(r.IsNull(row)) << row;
-      EXPECT_EQ(r.AsDouble(row), x > 0 ? INFINITY : -INFINITY) << row;
+  const std::vector<Case> cases = {
+      {"j / 0", "df.j / 0"},
+      {"i / j", "df.i / df.j"},
+      {"f / j", "df.f / df.j"},
+      {"-f / (j * 0)", "-df.f / (df.j * 0)"},
+      {"j // 0", "df.j // 0"},
+      {"i // j", "df.i // df.j"},
+      {"j // j", "df.j // df.j"},
+      {"f // j", "df.f // df.j"},
+      {"f // 0", "df.f // 0"},
+      {"-f // 0.0", "-df.f // 0.0"},
+      {"i % j", "df.i % df.j"},
+      {"f % 0", "df.f % 0"},
+      {"(j - 1) // j", "(df.j - 1) // df.j"},
+  };
+  std::string code =
+      "def cells(r):\n"
+      "    return [None if math.isnan(v) else ('inf' if v > 0 else '-inf') if math.isinf(v)"
+      " else v for v in r.astype('float64').tolist()]\n";
+  for (size_t k = 0; k < cases.size(); ++k) {
+    absl::StrAppend(&code, "json.dump(cells(", cases[k].pandas, "), open('div", k,
+                    ".json', 'w'))\n");
+  }
+  Pandas(code);
+  for (size_t k = 0; k < cases.size(); ++k) {
+    SCOPED_TRACE(cases[k].brisk);
+    v1::Value got = Ok("frame.assign", {Str("r"), Str(cases[k].brisk)});
+    absl::StatusOr<TableView> view = TableView::Of(got);
+    ASSERT_TRUE(view.ok());
+    const ColumnView& r = view->column(view->num_columns() - 1);
+    const nlohmann::json want = ReadJsonFile(absl::StrCat(dir_, "/div", k, ".json"));
+    ASSERT_TRUE(want.is_array());
+    ASSERT_EQ(want.size(), r.size());
+    ASSERT_NE(r.dtype(), v1::DTYPE_STRING);
+    for (uint64_t row = 0; row < r.size(); ++row) {
+      SCOPED_TRACE(absl::StrCat("row ", row));
+      if (want[row].is_null()) {
+        EXPECT_TRUE(r.IsNull(row));
+        continue;
+      }
+      ASSERT_FALSE(r.IsNull(row)) << want[row].dump();
+      if (want[row].is_string()) {
+        EXPECT_EQ(r.AsDouble(row), want[row] == "inf" ? INFINITY : -INFINITY);
+      } else {
+        EXPECT_EQ(r.AsDouble(row), want[row].get<double>());
+      }
     }
   }
 }
@@ -519,8 +561,8 @@ TEST_F(FrameVerbs, RandomExpressionsEvaluateOrFailCleanly) {
   const std::vector<std::string> leaves = {"i",    "j",     "f",    "s",    "t",   "b",
                                            "nope", "0",     "-1",   "3",    "2.5", "-0.5",
                                            "'ab'", "\"x\"", "true", "False"};
-  const std::vector<std::string> binary = {"+",  "-", "*",  "/",   "%",  "==", "!=", "<",
-                                           "<=", ">", ">=", "and", "or", "&",  "|"};
+  const std::vector<std::string> binary = {
+      "//", "+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "and", "or", "&", "|"};
   const std::vector<std::string> unary = {"-", "not ", "~", "isnull", "notnull", "abs", "lower"};
   const std::vector<std::string> text_functions = {"startswith", "endswith", "contains"};
   std::function<std::string(int)> gen = [&](int depth) -> std::string {

@@ -86,6 +86,28 @@ double ModF(double a, double b) {
   }
   return r;
 }
+// Python's floor division; b != 0 (INT64_MIN // -1 wraps, as NumPy's).
+int64_t FloorDivI(int64_t a, int64_t b) {
+  if (b == -1) return Wrap(0 - static_cast<uint64_t>(a));
+  int64_t q = a / b;
+  if (a % b != 0 && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+// NumPy's floor_divide for floats (npy_floor_divide and npy_divmod): a / b for b == 0.
+double FloorDivF(double a, double b) {
+  if (b == 0) return a / b;
+  double mod = std::fmod(a, b);
+  double div = (a - mod) / b;
+  if (mod != 0) {
+    if ((b < 0) != (mod < 0)) div -= 1.0;
+  }
+  if (div != 0) {
+    double floordiv = std::floor(div);
+    if (div - floordiv > 0.5) floordiv += 1.0;
+    return floordiv;
+  }
+  return std::copysign(0.0, a / b);
+}
 
 class Evaluator {
  public:
@@ -300,6 +322,7 @@ class Evaluator {
       case Op::kMul:
       case Op::kDiv:
       case Op::kMod:
+      case Op::kFloorDiv:
         return Arithmetic(e, std::move(args[0]), std::move(args[1]));
       case Op::kEq:
       case Op::kNe:
@@ -399,21 +422,28 @@ class Evaluator {
         default:
           break;
       }
-      // %: int64 unless a divisor with a value is 0; then float64, null there (pandas: NaN).
+      // % and //: int64 unless a divisor with a value is 0; then float64, and in those rows what
+      // pandas fills in: NaN (a null) for %, +-inf or (0 // 0) NaN for //.
+      const bool floor = e.op == Op::kFloorDiv;
       bool zero = false;
       for (uint64_t r = 0; r < n && !zero; ++r) {
         zero = b.i[b.scalar ? 0 : r] == 0 && a.Valid(r) && b.Valid(r);
       }
-      out.i = Zip<int64_t>(n, a.i, a.scalar, b.i, b.scalar,
-                           [](int64_t x, int64_t y) { return y == 0 ? 0 : ModI(x, y); });
+      out.i = Zip<int64_t>(n, a.i, a.scalar, b.i, b.scalar, [floor](int64_t x, int64_t y) {
+        return y == 0 ? 0 : floor ? FloorDivI(x, y) : ModI(x, y);
+      });
       if (!zero) return out;
       out.dtype = v1::DTYPE_FLOAT64;
       out.f.assign(out.i.begin(), out.i.end());
       out.i.clear();
-      if (out.valid.empty()) out.valid.assign(n, 1);
       for (uint64_t r = 0; r < n; ++r) {
-        if (b.i[b.scalar ? 0 : r] == 0) out.valid[r] = 0;
+        if (b.i[b.scalar ? 0 : r] != 0) continue;
+        const int64_t x = a.i[a.scalar ? 0 : r];
+        out.f[r] = !floor || x == 0 ? std::numeric_limits<double>::quiet_NaN()
+                   : x > 0          ? std::numeric_limits<double>::infinity()
+                                    : -std::numeric_limits<double>::infinity();
       }
+      NullNaN(out);
       return out;
     }
     a = AsFloat(std::move(a));
@@ -435,6 +465,9 @@ class Evaluator {
       case Op::kDiv:
         out.f =
             Zip<double>(n, a.f, a.scalar, b.f, b.scalar, [](double x, double y) { return x / y; });
+        break;
+      case Op::kFloorDiv:
+        out.f = Zip<double>(n, a.f, a.scalar, b.f, b.scalar, FloorDivF);
         break;
       default:
         out.f = Zip<double>(n, a.f, a.scalar, b.f, b.scalar, ModF);

@@ -3,11 +3,11 @@
 //
 // Types and nulls follow pandas (a NaN is a null, as pandas treats it as missing):
 //   - int columns of any width are int64, float32 is float64; uint64 is read as float64;
-//   - int64 (+ - * %) int64 is int64 (wrapping on overflow, as NumPy); with a float operand the
-//     result is float64; `/` is always float64 (x / 0 is +-inf, 0 / 0 null); `%` is Python's
-//     (the sign of the divisor), and an int64 `%` whose divisor is 0 in some row is float64 with
-//     a null in that row (pandas gives NaN there); a bool operand of + - * / % counts as int64
-//     when the other is a number;
+//   - int64 (+ - * // %) int64 is int64 (wrapping on overflow, as NumPy); with a float operand
+//     the result is float64; `/` is always float64 (x / 0 is +-inf, 0 / 0 null); `//` and `%`
+//     are Python's (NumPy's for floats), and an int64 `//` or `%` whose divisor is 0 in some row
+//     is float64 with what pandas fills in there (+-inf, or a null for 0 // 0 and for %); a bool
+//     operand of an arithmetic operator counts as int64 when the other is a number;
 //   - a null operand of an arithmetic operator, abs or lower gives a null;
 //   - comparisons give bool without nulls: false where an operand is null, except `!=`, true
 //     there (as pandas: NaN != x is True); strings compare byte by byte with strings only;
