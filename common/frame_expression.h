@@ -2,7 +2,7 @@
 // the workers that evaluate them and by the client and CLI that check them before submitting.
 //
 // The grammar, pandas-query-like, loosest binding first:
-//   or  | (also "|")      and (also "&")      not (also "~", unary)
+//   or (also "|")         and (also "&")      not (also "~", unary)
 //   == != < <= > >=       (do not chain)
 //   + -                   * / // %            - (unary)
 //   primaries: a column name (identifier [A-Za-z_][A-Za-z0-9_.]* or `any name` in backquotes),
