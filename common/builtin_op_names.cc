@@ -26,7 +26,10 @@ const std::vector<absl::string_view>& BuiltinOpNames() {
       "frame.sort", "frame.join",
       // brisk::Bag's kernels (worker/bag/)
       "bag.partition", "bag.count", "bag.sum", "bag.write_text", "bag.frequencies",
-      "bag.merge_counts", "bag.distinct_values", "bag.topk", "bag.merge_topk"};
+      "bag.merge_counts", "bag.distinct_values", "bag.topk", "bag.merge_topk",
+      // per-partition verbs (worker/frame/frame_verb_ops.cc)
+      "frame.filter", "frame.assign", "frame.select", "frame.drop", "frame.rename", "frame.head",
+      "frame.apply"};
   return *names;
 }
 

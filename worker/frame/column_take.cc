@@ -1,57 +1,101 @@
 #include "worker/frame/column_take.h"
 
 #include <cstring>
+#include <limits>
+#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 
 namespace brisk {
+namespace {
 
-absl::StatusOr<ColumnBuffers> TakeRows(const ColumnView& column, absl::Span<const uint64_t> rows) {
-  ColumnBuffers out;
-  out.name = column.name();
-  out.dtype = column.dtype();
-  std::vector<uint8_t> valid(rows.size(), 1);
-  bool any_null = false;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    if (rows[i] == kNoRow || column.IsNull(rows[i])) {
-      valid[i] = 0;
-      any_null = true;
-    }
+template <typename T>
+void Gather(absl::string_view data, absl::Span<const uint64_t> rows, std::string& out) {
+  out.resize(rows.size() * sizeof(T));
+  const char* src = data.data();
+  char* dst = out.data();
+  for (size_t k = 0; k < rows.size(); ++k) {
+    if (rows[k] == kNoRow) continue;  // a null: its value is left zero
+    std::memcpy(dst + k * sizeof(T), src + rows[k] * sizeof(T), sizeof(T));
   }
-  if (column.dtype() == v1::DTYPE_STRING) {
-    uint64_t chars = 0;
-    for (size_t i = 0; i < rows.size(); ++i) {
-      if (valid[i]) chars += column.String(rows[i]).size();
+}
+
+int32_t Offset(absl::string_view offsets, uint64_t i) {
+  int32_t v;
+  std::memcpy(&v, offsets.data() + 4 * i, 4);
+  return v;
+}
+
+}  // namespace
+
+absl::StatusOr<ColumnBuffers> TakeRows(const FrameColumn& c, absl::Span<const uint64_t> rows) {
+  ColumnBuffers b;
+  b.name = c.name;
+  b.dtype = c.dtype;
+  bool any_missing = false;
+  for (uint64_t r : rows) any_missing = any_missing || r == kNoRow;
+  if (c.dtype == v1::DTYPE_STRING) {
+    uint64_t total = 0;
+    for (uint64_t r : rows) {
+      if (r != kNoRow) total += Offset(c.offsets, r + 1) - Offset(c.offsets, r);
     }
-    if (chars > static_cast<uint64_t>(INT32_MAX)) {
+    if (total > static_cast<uint64_t>(std::numeric_limits<int32_t>::max())) {
       return absl::InvalidArgumentError(
-          absl::StrCat("column \"", column.name(), "\": ", chars,
-                       " bytes of text in one column (2 GiB at most)"));
+          absl::StrCat("column \"", c.name, "\" would exceed 2 GiB of text"));
     }
-    out.data.reserve(chars);
-    out.offsets.resize((rows.size() + 1) * 4);
+    b.data.resize(total);
+    b.offsets.resize(4 * (rows.size() + 1));
     int32_t at = 0;
-    std::memcpy(out.offsets.data(), &at, 4);
-    for (size_t i = 0; i < rows.size(); ++i) {
-      if (valid[i]) {
-        const absl::string_view s = column.String(rows[i]);
-        out.data.append(s.data(), s.size());
-        at += static_cast<int32_t>(s.size());
+    std::memcpy(b.offsets.data(), &at, 4);
+    for (size_t k = 0; k < rows.size(); ++k) {
+      if (rows[k] != kNoRow) {
+        const int32_t begin = Offset(c.offsets, rows[k]);
+        const int32_t len = Offset(c.offsets, rows[k] + 1) - begin;
+        if (len > 0) std::memcpy(b.data.data() + at, c.data.data() + begin, len);
+        at += len;
       }
-      std::memcpy(out.offsets.data() + 4 * (i + 1), &at, 4);
+      std::memcpy(b.offsets.data() + 4 * (k + 1), &at, 4);
     }
   } else {
-    const size_t item = ItemSize(column.dtype());
-    out.data.resize(rows.size() * item);
-    const char* from = column.data().data();
-    char* to = out.data.data();
-    for (size_t i = 0; i < rows.size(); ++i) {
-      if (valid[i]) std::memcpy(to + i * item, from + rows[i] * item, item);
+    switch (ItemSize(c.dtype)) {
+      case 1:
+        Gather<uint8_t>(c.data, rows, b.data);
+        break;
+      case 2:
+        Gather<uint16_t>(c.data, rows, b.data);
+        break;
+      case 4:
+        Gather<uint32_t>(c.data, rows, b.data);
+        break;
+      default:
+        Gather<uint64_t>(c.data, rows, b.data);
+        break;
     }
   }
-  if (any_null) out.validity = ValidityBits(valid);
-  return out;
+  if (!c.validity.empty() || any_missing) {
+    std::string bits((rows.size() + 7) / 8, '\0');
+    bool any_null = false;
+    for (size_t k = 0; k < rows.size(); ++k) {
+      if (rows[k] == kNoRow || c.IsNull(rows[k])) {
+        any_null = true;
+      } else {
+        bits[k / 8] = static_cast<char>(bits[k / 8] | (1 << (k % 8)));
+      }
+    }
+    if (any_null) b.validity = std::move(bits);
+  }
+  return b;
+}
+
+absl::StatusOr<ColumnBuffers> TakeRows(const ColumnView& column, absl::Span<const uint64_t> rows) {
+  FrameColumn c;
+  c.name = column.name();
+  c.dtype = column.dtype();
+  c.data = column.data();
+  c.offsets = column.offsets();
+  c.validity = column.validity();
+  return TakeRows(c, rows);
 }
 
 }  // namespace brisk

@@ -16,5 +16,7 @@ void RegisterFrameIoOps(OpRegistry& registry);      // frame_io_ops.cc: read_csv
 void RegisterFrameConcatOps(OpRegistry& registry);  // table_concat.cc: concat
 void RegisterFrameGroupOps(OpRegistry& registry);   // group_ops.cc: groupby_*, sort
 void RegisterFrameJoinOps(OpRegistry& registry);    // table_join.cc: join
+void RegisterFrameVerbOps(OpRegistry& registry);    // frame_verb_ops.cc: filter, assign, select,
+                                                    // drop, rename, head, apply
 
 }  // namespace brisk
