@@ -1,10 +1,20 @@
 #include "worker/frame/take_rows.h"
 
+#include <cstring>
 #include <utility>
 
 #include "worker/frame/column_take.h"
 
 namespace brisk {
+namespace {
+
+int32_t Offset(absl::string_view offsets, uint64_t i) {
+  int32_t v;
+  std::memcpy(&v, offsets.data() + 4 * i, 4);
+  return v;
+}
+
+}  // namespace
 
 std::vector<uint64_t> SelectedRows(absl::string_view mask, absl::string_view validity) {
   std::vector<uint64_t> rows;
