@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "brisk/client.h"
 #include "client/frame_data.h"
+#include "common/frame_expression.h"
 #include "worker/frame/group_aggregate.h"
 #include "worker/frame/table_concat.h"
 
@@ -111,10 +112,21 @@ std::vector<std::string> Frame::PartitionKeys() const {
 }
 
 Frame Frame::Filter(const std::string& expr) const {
+  // A malformed expression is the Frame's error at once (naming the token); a column the
+  // partitions lack is found by the workers.
+  if (absl::StatusOr<FrameExpr> parsed = ParseFrameExpression(expr); ok() && !parsed.ok()) {
+    return ErrorFrame(parsed.status());
+  }
   return WithStep(*this, Step({StrArg("filter"), StrArg(expr)}));
 }
 
 Frame Frame::Assign(const std::string& name, const std::string& expr) const {
+  if (absl::StatusOr<FrameExpr> parsed = ParseFrameExpression(expr); ok() && !parsed.ok()) {
+    return ErrorFrame(parsed.status());
+  }
+  if (ok() && name.empty()) {
+    return ErrorFrame(absl::InvalidArgumentError("assign: the column needs a name"));
+  }
   return WithStep(*this, Step({StrArg("assign"), StrArg(name), StrArg(expr)}));
 }
 

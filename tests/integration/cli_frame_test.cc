@@ -88,6 +88,19 @@ TEST_F(CliFrame, GroupBySortAndJoinPrintCsvAsPandasWritesIt) {
                                "r = r.sort_values('latency', kind='stable')"));
 }
 
+TEST_F(CliFrame, TheReadmePipeline) {
+  CliResult got = Brisk({"-o", "csv", "frame", "read", "logs/*.csv", "filter", "status >= 500",
+                         "assign", "ms=latency * 1000", "groupby", "host", "agg",
+                         "count(), mean(ms)", "sort", "-count", "head", "2"});
+  ASSERT_EQ(got.exit_code, 0) << got.ToString();
+  EXPECT_EQ(got.out,
+            PandasCsv("d = df[df.status >= 500].copy()\n"
+                      "d['ms'] = d.latency * 1000\n"
+                      "r = d.groupby('host').agg(count=('host', 'size'),"
+                      " mean_ms=('ms', 'mean')).reset_index()\n"
+                      "r = r.sort_values('count', ascending=False, kind='stable').head(2)"));
+}
+
 TEST_F(CliFrame, JsonRecordsAndText) {
   CliResult got = Brisk({"-o", "json", "frame", "read", "logs/*.csv", "value_counts", "status"});
   ASSERT_EQ(got.exit_code, 0) << got.ToString();
@@ -118,6 +131,12 @@ TEST_F(CliFrame, ErrorsNameTheVerbOrColumnAndTheClusterServesOn) {
   got = Brisk({"frame", "read", "logs/*.csv", "groupby", "host", "agg", "sum(bytes)"});
   EXPECT_EQ(got.exit_code, 1) << got.ToString();
   EXPECT_THAT(got.err, HasSubstr("sum(bytes): "));
+  EXPECT_THAT(got.err, HasSubstr("\"bytes\""));
+  got = Brisk({"frame", "read", "logs/*.csv", "filter", "status >= 5oo"});
+  EXPECT_EQ(got.exit_code, 2) << got.ToString();
+  EXPECT_THAT(got.err, HasSubstr("unexpected \"oo\" at column 12"));
+  got = Brisk({"frame", "read", "logs/*.csv", "filter", "bytes > 1"});
+  EXPECT_EQ(got.exit_code, 1) << got.ToString();
   EXPECT_THAT(got.err, HasSubstr("\"bytes\""));
   got = Brisk({"-o", "csv", "status"});
   EXPECT_EQ(got.exit_code, 2) << got.ToString();

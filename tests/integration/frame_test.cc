@@ -101,6 +101,28 @@ TEST_F(FrameTest, ReadsAGlobWholeOrInByteRanges) {
   ExpectMatches(ranged, "r = df");
 }
 
+TEST_F(FrameTest, FusedVerbsAsPandas) {
+  const Frame slow = Logs(16)
+                         .Filter("status >= 500 and notnull(ms)")
+                         .Assign("us", "ms * 1000")
+                         .Rename({{"path", "url"}})
+                         .Drop({"ms"});
+  // One frame.apply per partition, whatever the length of the chain.
+  const v1::Graph graph = slow.ToGraph();
+  int applies = 0;
+  for (const v1::Task& t : graph.tasks()) applies += t.op() == "frame.apply";
+  EXPECT_EQ(applies, static_cast<int>(slow.num_partitions()));
+  EXPECT_EQ(graph.tasks_size(), 2 * static_cast<int>(slow.num_partitions()));
+  ExpectMatches(slow,
+                "r = df[(df.status >= 500) & df.ms.notnull()].copy()\n"
+                "r['us'] = r.ms * 1000\n"
+                "r = r.rename(columns={'path': 'url'}).drop(columns=['ms'])");
+  ExpectMatches(Logs(16).Select({"host", "ms"}).Head(4), "r = df[['host', 'ms']].head(4)");
+  ExpectMatches(Logs(16).Filter("startswith(path, '/x')").GroupBy({"host"}).Agg({"count()"}),
+                "r = df[df.path.str.startswith('/x')].groupby('host').size()"
+                ".reset_index(name='count')");
+}
+
 TEST_F(FrameTest, GroupByAggregatesAsPandasWhateverTheTreeShape) {
   for (int fan_in : {2, 3, 8}) {
     SCOPED_TRACE(absl::StrCat("fan-in ", fan_in));
@@ -174,6 +196,14 @@ TEST_F(FrameTest, ErrorsNameWhatIsWrong) {
   EXPECT_THAT(got.status().message(), HasSubstr("sum(latency): "));
   EXPECT_THAT(got.status().message(), HasSubstr("\"latency\""));
   EXPECT_FALSE(Frame().ok());
+  // A malformed expression is the Frame's error before anything runs, naming the token.
+  const Frame typo = Logs().Filter("status >= 5oo");
+  EXPECT_EQ(typo.status().message(),
+            "expression \"status >= 5oo\": unexpected \"oo\" at column 12");
+  // A column the partitions lack: the workers' error names it and lists the columns.
+  got = Logs().Filter("latency > 1").Compute(*client_);
+  ASSERT_FALSE(got.ok());
+  EXPECT_THAT(got.status().message(), HasSubstr("\"latency\""));
   EXPECT_THAT(Logs().Join(Logs(), {"host"}, "outer").status().message(),
               HasSubstr("\"inner\" or \"left\""));
 }
