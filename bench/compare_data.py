@@ -5,7 +5,9 @@ per workload both ran,
 where ratio is Dask's seconds over Brisk's (how many times faster Brisk is), rounded to one
 decimal, and check_ok says whether Brisk's check value matches Dask's within the tolerance that
 bench_dask_data.py's docstring states for the workload. array_matmul's line also carries the
-single-process OpenBLAS dgemm of the same size ("dgemm_s") and Brisk's time over it ("vs_dgemm").
+single-process OpenBLAS dgemm of the same size ("dgemm_s") and Brisk's time over it ("vs_dgemm");
+csv_groupby's the time one process takes to read the same bytes from the page cache ("read_s")
+and Brisk's time over it ("vs_read").
 When Dask's fastest run took under a fifth of its slowest (it still held the result of the run
 before), the line says "dask_cached" and compares with its slowest run too ("ratio_uncached").
 
@@ -49,6 +51,12 @@ def same_top_words(b, d):
         wb == wd for (wb, _), (wd, n) in zip(b, d) if counts.count(n) == 1)
 
 
+def all_rel_within(tol):
+    # csv_groupby, csv_filter: lists of numbers, each within tol (relative) of Dask's.
+    return lambda b, d: (isinstance(b, list) and isinstance(d, list) and len(b) == len(d)
+                         and all(abs(x - y) <= tol * max(abs(y), 1e-300) for x, y in zip(b, d)))
+
+
 def valid(check):
     if isinstance(check, list):
         return True
@@ -62,6 +70,9 @@ CHECKS = {
     "array_matmul": abs_within(1e-2),
     "kmeans": rel_within(1e-3),
     "linreg": below(1e-3),
+    "csv_groupby": all_rel_within(1e-6),
+    "csv_filter": all_rel_within(0),
+    "csv_join": rel_within(1e-6),
     "bag_wordcount": same_top_words,
 }
 
@@ -90,6 +101,9 @@ def main():
             out["dask_cached"] = True
             out["dask_uncached"] = d["max"]
             out["ratio_uncached"] = round(d["max"] / b["seconds"], 1) if b["seconds"] > 0 else None
+        if workload == "csv_groupby" and "page_cache_read" in brisk:
+            out["read_s"] = brisk["page_cache_read"]["seconds"]
+            out["vs_read"] = round(b["seconds"] / brisk["page_cache_read"]["seconds"], 2)
         if workload == "array_matmul" and "dgemm" in brisk:
             out["dgemm_s"] = brisk["dgemm"]["seconds"]
             out["vs_dgemm"] = round(b["seconds"] / brisk["dgemm"]["seconds"], 2)

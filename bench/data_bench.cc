@@ -1,11 +1,14 @@
 // data_bench: the data workloads of ../shared/anchors/dask/bench_dask_data.py (arrays, model
 // fitting, a word count) on a real local Brisk cluster (1 scheduler + 2 workers with 1 thread
-// each), through brisk::Array, brisk::ml and brisk::Bag. One JSON line per workload, as the Dask
+// each), through brisk::Array, brisk::ml, brisk::Frame and brisk::Bag. One JSON line per workload, as the Dask
 // script prints them:
 //   {"check":4.3333,"max":..,"min":..,"seconds":..,"system":"brisk","workload":"array_sum"}
-// (bag_wordcount's check is a list of [word, count] pairs).
+// (bag_wordcount's check is a list of [word, count] pairs, csv_groupby's and csv_filter's lists
+// of numbers).
 // and, for array_matmul's comparison, one line for a single-process OpenBLAS dgemm of the same
-// size on the same cores ("workload":"dgemm"). bench/run --vs-dask --data drives it.
+// size on the same cores ("workload":"dgemm"); for csv_groupby's, one for reading the same CSV
+// bytes from the page cache in one process ("workload":"page_cache_read"). bench/run --vs-dask
+// --data drives it.
 #include <cblas.h>
 
 #include <algorithm>
@@ -26,6 +29,7 @@
 #include "brisk/array.h"
 #include "brisk/bag.h"
 #include "brisk/client.h"
+#include "brisk/frame.h"
 #include "brisk/ml.h"
 #include "brisk/value.h"
 
@@ -122,6 +126,80 @@ absl::StatusOr<Check> BagWordcount(Context& c) {
   return check;
 }
 
+// Column `name` of a table value as doubles (nulls skipped).
+absl::StatusOr<std::vector<double>> ColumnValues(const v1::Value& table, const std::string& name) {
+  absl::StatusOr<TableView> view = TableView::Of(table);
+  if (!view.ok()) return view.status();
+  absl::StatusOr<ColumnView> column = view->column(name);
+  if (!column.ok()) return column.status();
+  std::vector<double> out;
+  for (uint64_t i = 0; i < column->size(); ++i) {
+    if (!column->IsNull(i)) out.push_back(column->AsDouble(i));
+  }
+  return out;
+}
+
+Check Numbers(const std::vector<double>& values) {
+  Check check;
+  check.mutable_list_value();
+  for (double v : values) check.mutable_list_value()->add_values()->set_number_value(v);
+  return check;
+}
+
+double Total(const std::vector<double>& values) {
+  double s = 0;
+  for (double v : values) s += v;
+  return s;
+}
+
+// dask: DATA/frame/*.csv, one partition per file (blocksize=None).
+Frame CsvFrame(Context& c) {
+  CsvReadOptions options;
+  options.blocksize = 0;
+  return Frame::ReadCsv(c.data + "/frame/*.csv", options);
+}
+
+// dask: groupby key: sum x, mean y, max n; check: [sum of sum_x, sum of mean_y, sum of max_n].
+absl::StatusOr<Check> CsvGroupby(Context& c) {
+  absl::StatusOr<v1::Value> g =
+      CsvFrame(c).GroupBy({"key"}).Agg({"sum(x)", "mean(y)", "max(n)"}).Compute(c.client);
+  if (!g.ok()) return g.status();
+  std::vector<double> sums;
+  for (const char* column : {"sum_x", "mean_y", "max_n"}) {
+    absl::StatusOr<std::vector<double>> v = ColumnValues(*g, column);
+    if (!v.ok()) return v.status();
+    sums.push_back(Total(*v));
+  }
+  return Numbers(sums);
+}
+
+// dask: the rows with x > 0.5, value counts of n; check: [count of n == 7, rows kept].
+absl::StatusOr<Check> CsvFilter(Context& c) {
+  absl::StatusOr<v1::Value> vc = CsvFrame(c).Filter("x > 0.5").ValueCounts("n").Compute(c.client);
+  if (!vc.ok()) return vc.status();
+  absl::StatusOr<std::vector<double>> n = ColumnValues(*vc, "n");
+  absl::StatusOr<std::vector<double>> count = ColumnValues(*vc, "count");
+  if (!n.ok() || !count.ok()) return !n.ok() ? n.status() : count.status();
+  double sevens = 0;
+  for (size_t i = 0; i < n->size(); ++i) {
+    if ((*n)[i] == 7) sevens = (*count)[i];
+  }
+  return Numbers({sevens, Total(*count)});
+}
+
+// dask: the frame joined with DATA/keys.csv on key; check: sum of x * w.
+absl::StatusOr<Check> CsvJoin(Context& c) {
+  const Frame keys = Frame::ReadCsv(c.data + "/keys.csv");
+  absl::StatusOr<v1::Value> sum =
+      CsvFrame(c).Join(keys, {"key"}).Assign("xw", "x * w").Agg({"sum(xw)"}).Compute(c.client);
+  if (!sum.ok()) return sum.status();
+  absl::StatusOr<std::vector<double>> v = ColumnValues(*sum, "sum_xw");
+  if (!v.ok()) return v.status();
+  Check check;
+  check.set_number_value(Total(*v));
+  return check;
+}
+
 // A workload whose check is a number.
 std::function<absl::StatusOr<Check>(Context&)> Numeric(absl::StatusOr<double> (*run)(Context&)) {
   return [run](Context& c) -> absl::StatusOr<Check> {
@@ -142,13 +220,42 @@ const std::vector<Workload>& Workloads() {
   static const auto* workloads = new std::vector<Workload>{
       {"array_sum", Numeric(ArraySum)},       {"array_transpose", Numeric(ArrayTranspose)},
       {"array_matmul", Numeric(ArrayMatmul)}, {"kmeans", Numeric(KMeansWorkload)},
-      {"linreg", Numeric(LinregWorkload)},    {"bag_wordcount", BagWordcount},
+      {"linreg", Numeric(LinregWorkload)},    {"csv_groupby", CsvGroupby},
+      {"csv_filter", CsvFilter},              {"csv_join", CsvJoin},
+      {"bag_wordcount", BagWordcount},
   };
   return *workloads;
 }
 
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+// One process reading every byte of DATA/frame/*.csv from the page cache (each file read once
+// before): what csv_groupby is measured against.
+RunStats PageCacheRead(const std::string& data, int repeat) {
+  std::vector<std::string> files;
+  for (int i = 0; i < 1000; ++i) {
+    const std::string path = absl::StrCat(data, "/frame/part-", i < 10 ? "0" : "", i, ".csv");
+    if (FILE* f = std::fopen(path.c_str(), "rb")) {
+      std::fclose(f);
+      files.push_back(path);
+    }
+  }
+  std::vector<char> buffer(1 << 20);
+  std::vector<double> runs;
+  for (int r = 0; r <= repeat; ++r) {  // the first run only fills the page cache
+    const auto start = std::chrono::steady_clock::now();
+    for (const std::string& path : files) {
+      FILE* f = std::fopen(path.c_str(), "rb");
+      if (f == nullptr) continue;
+      while (std::fread(buffer.data(), 1, buffer.size(), f) > 0) {
+      }
+      std::fclose(f);
+    }
+    if (r > 0) runs.push_back(Seconds(start));
+  }
+  return Summarize(runs);
 }
 
 // One process, the whole n x n product with cblas_dgemm on `threads` BLAS threads: what the
@@ -185,7 +292,8 @@ int Main(int argc, char** argv) {
       ->check(CLI::Range(1, 100));
   std::string names;
   for (const Workload& w : Workloads()) absl::StrAppend(&names, names.empty() ? "" : ",", w.name);
-  app.add_option("--only", only, "Comma-separated workloads to run, of: " + names + ",dgemm");
+  app.add_option("--only", only,
+                 "Comma-separated workloads to run, of: " + names + ",dgemm,page_cache_read");
   CLI11_PARSE(app, argc, argv);
 
   std::vector<std::string> chosen = absl::StrSplit(only, ',', absl::SkipEmpty());
@@ -246,6 +354,15 @@ int Main(int argc, char** argv) {
         .Set("system", "openblas")
         .Set("n", static_cast<double>(n))
         .Set("threads", 2)
+        .Set("seconds", Round(stats.median, 3))
+        .Set("min", Round(stats.min, 3))
+        .Set("max", Round(stats.max, 3))
+        .Print();
+  }
+  if (wanted("page_cache_read") || wanted("csv_groupby")) {
+    const RunStats stats = PageCacheRead(data, repeat);
+    JsonLine("page_cache_read")
+        .Set("system", "read")
         .Set("seconds", Round(stats.median, 3))
         .Set("min", Round(stats.min, 3))
         .Set("max", Round(stats.max, 3))

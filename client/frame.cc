@@ -19,6 +19,7 @@ namespace {
 
 v1::Arg StrListArg(const std::vector<std::string>& items) {
   v1::Arg arg;
+  arg.mutable_list();  // an empty list is a list too
   for (const std::string& s : items) *arg.mutable_list()->add_items() = StrArg(s);
   return arg;
 }
@@ -163,10 +164,13 @@ FrameGroupBy Frame::GroupBy(const std::vector<std::string>& keys) const {
   return FrameGroupBy(*this, keys);
 }
 
+Frame Frame::Agg(const std::vector<std::string>& aggs, const AggregateOptions& options) const {
+  return FrameGroupBy(*this, {}).Agg(aggs, options);
+}
+
 Frame FrameGroupBy::Agg(const std::vector<std::string>& aggs,
                         const AggregateOptions& options) const {
   if (!frame_.ok()) return frame_;
-  if (keys_.empty()) return ErrorFrame(absl::InvalidArgumentError("groupby needs a key column"));
   if (aggs.empty()) return ErrorFrame(absl::InvalidArgumentError("agg needs an aggregate"));
   if (options.fan_in < 2) {
     return ErrorFrame(absl::InvalidArgumentError(

@@ -19,7 +19,8 @@ namespace {
 
 constexpr char kVerbs[] =
     "read GLOB, filter EXPR, select COLS, drop COLS, rename OLD=NEW,..., assign NAME=EXPR, "
-    "groupby COLS agg 'AGG(COL) [as NAME], ...', join FILE on COLS [how inner|left], "
+    "groupby COLS agg 'AGG(COL) [as NAME], ...', agg 'AGG(COL), ...', "
+    "join FILE on COLS [how inner|left], "
     "sort [-]COL,..., head N, value_counts COL, write DIR";
 
 std::vector<std::string> Columns(const std::string& text) {
@@ -211,6 +212,12 @@ absl::StatusOr<FramePlan> ParseFramePipeline(const std::vector<std::string>& wor
       std::vector<std::string> aggs;
       if (absl::Status s = ParseAggs(*arg, aggs, options.names); !s.ok()) return s;
       plan.frame = plan.frame.GroupBy(keys).Agg(aggs, options);
+    } else if (verb == "agg") {
+      if (!(arg = next(verb, "aggregates, e.g. 'count(), sum(x)'")).ok()) return arg.status();
+      AggregateOptions options;
+      std::vector<std::string> aggs;
+      if (absl::Status s = ParseAggs(*arg, aggs, options.names); !s.ok()) return s;
+      plan.frame = plan.frame.Agg(aggs, options);
     } else if (verb == "join") {
       if (!(arg = next(verb, "a file or glob")).ok()) return arg.status();
       const Frame right = Read(*arg, blocksize);

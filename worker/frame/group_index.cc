@@ -62,15 +62,19 @@ bool AppendKey(const ColumnView& c, uint64_t r, std::string& key) {
 
 absl::StatusOr<GroupIndex> GroupIndex::Build(const TableView& table,
                                              absl::Span<const std::string> keys) {
-  if (keys.empty()) return absl::InvalidArgumentError("groupby needs at least one key column");
+  GroupIndex index;
+  const uint64_t rows = table.num_rows();
+  if (keys.empty()) {  // one group of every row (a frame's own aggregate), even of no rows
+    index.group_of_row_.assign(rows, 0);
+    index.first_row_ = {0};
+    return index;
+  }
   std::vector<ColumnView> columns;
   for (const std::string& key : keys) {
     absl::StatusOr<ColumnView> c = table.column(key);
     if (!c.ok()) return c.status();
     columns.push_back(*c);
   }
-  GroupIndex index;
-  const uint64_t rows = table.num_rows();
   absl::Status status;
   const ColumnView& only = columns[0];
   if (columns.size() == 1 && only.dtype() == v1::DTYPE_STRING) {

@@ -1,6 +1,7 @@
 // The groups of a table's rows by the values of key columns, as pandas' groupby(keys) forms them
 // (dropna=True): equal keys share a group, a row whose key has a null (or NaN) is in none, and
-// -0.0 equals 0.0. Groups are numbered in the order their first row appears.
+// -0.0 equals 0.0. Groups are numbered in the order their first row appears. Without keys, every
+// row is in one group (there is one even when the table has no row): a frame's own aggregates.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +19,7 @@ class GroupIndex {
   static constexpr uint32_t kNoGroup = ~uint32_t{0};
 
   // NotFound naming the key and the table's columns when a key is not a column; InvalidArgument
-  // when there are no keys or more than 2^32 - 1 groups.
+  // for more than 2^32 - 1 groups.
   static absl::StatusOr<GroupIndex> Build(const TableView& table,
                                           absl::Span<const std::string> keys);
 

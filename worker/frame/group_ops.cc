@@ -51,7 +51,6 @@ absl::StatusOr<GroupSpec> Spec(const v1::Value* keys, const v1::Value* aggs) {
   GroupSpec spec;
   absl::StatusOr<std::vector<std::string>> k = Names(*keys, "\"keys\"");
   if (!k.ok()) return k.status();
-  if (k->empty()) return absl::InvalidArgumentError("\"keys\" names no column");
   spec.keys = *std::move(k);
   absl::StatusOr<std::vector<std::string>> a = Names(*aggs, "\"aggs\"");
   if (!a.ok()) return a.status();

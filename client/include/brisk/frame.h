@@ -83,6 +83,9 @@ class Frame {
 
   // Rows grouped by the values of `keys` (rows with a null key in none, as pandas' dropna).
   FrameGroupBy GroupBy(const std::vector<std::string>& keys) const;
+  // The frame's own aggregates (FrameGroupBy::Agg's), one row: df.agg(...) in pandas, and
+  // GroupBy({}).Agg(...).
+  Frame Agg(const std::vector<std::string>& aggs, const AggregateOptions& options = {}) const;
   // pandas.merge(self, right, on=on, how=...): the right frame (the smaller) is concatenated
   // into one table and joined with every partition of this one. how: "inner" or "left".
   Frame Join(const Frame& right, const std::vector<std::string>& on,
