@@ -54,7 +54,26 @@ bool IsNullToken(absl::string_view field) {
   static const auto* tokens = new absl::flat_hash_set<absl::string_view>{
       "",        "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
       "1.#QNAN", "<NA>", "N/A",      "NA",  "NULL",    "NaN",      "n/a",  "nan",  "null"};
-  return field.size() <= 8 && tokens->contains(field);
+  if (field.empty()) return true;
+  if (field.size() > 8) return false;
+  // Every token starts with one of these: a number or a word seldom does, and skips the lookup.
+  switch (field[0]) {
+    case '#':
+    case '<':
+    case 'N':
+    case 'n':
+      break;
+    case '-':
+    case '1':
+      if (field.size() < 4 ||
+          (field[1] != 'N' && field[1] != 'n' && field[1] != '1' && field[1] != '.')) {
+        return false;
+      }
+      break;
+    default:
+      return false;
+  }
+  return tokens->contains(field);
 }
 
 TextColumns::TextColumns(std::vector<std::string> names) {
