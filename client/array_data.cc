@@ -72,6 +72,29 @@ PersistedJob::~PersistedJob() {
   if (client != nullptr) client->Release(job).IgnoreError();
 }
 
+absl::StatusOr<std::shared_ptr<PersistedJob>> HoldGraph(Client& client, const v1::Graph& graph,
+                                                        absl::string_view what) {
+  SubmitOptions options;
+  options.keep = true;
+  absl::StatusOr<Job> job = client.Submit(graph, options);
+  if (!job.ok()) return job.status();
+  auto held = std::make_shared<PersistedJob>();
+  held->client = &client;
+  held->job = job->id;
+  absl::StatusOr<v1::JobState> state = client.Wait(job->id);
+  if (!state.ok()) return state.status();
+  if (*state != v1::JOB_STATE_FINISHED) {
+    for (const Future& f : job->outputs) {
+      absl::StatusOr<KeyStatus> key = client.WaitKey(f);
+      if (key.ok() && !key->error.empty()) {
+        return absl::AbortedError(absl::StrCat(what, " ", f.key, ": ", key->error));
+      }
+    }
+    return absl::AbortedError(absl::StrCat("job ", job->id, " did not finish"));
+  }
+  return held;
+}
+
 Array ErrorArray(absl::Status status) {
   auto data = std::make_shared<ArrayData>();
   data->status = std::move(status);
@@ -316,27 +339,11 @@ absl::StatusOr<v1::Value> Array::Compute(Client& client) const {
 absl::StatusOr<Array> Array::Persist(Client& client) const {
   if (!ok()) return status();
   if (data_->scalar || data_->layer->persisted) return *this;
-  SubmitOptions options;
-  options.keep = true;
-  absl::StatusOr<Job> job = client.Submit(ToGraph(), options);
-  if (!job.ok()) return job.status();
-  absl::StatusOr<v1::JobState> state = client.Wait(job->id);
-  auto held = std::make_shared<PersistedJob>();
-  held->client = &client;
-  held->job = job->id;
-  if (!state.ok()) return state.status();
-  if (*state != v1::JOB_STATE_FINISHED) {
-    for (const Future& f : job->outputs) {
-      absl::StatusOr<KeyStatus> key = client.WaitKey(f);
-      if (key.ok() && !key->error.empty()) {
-        return absl::AbortedError(absl::StrCat("block ", f.key, ": ", key->error));
-      }
-    }
-    return absl::AbortedError(absl::StrCat("job ", job->id, " did not finish"));
-  }
+  absl::StatusOr<std::shared_ptr<PersistedJob>> held = HoldGraph(client, ToGraph(), "block");
+  if (!held.ok()) return held.status();
   auto layer = std::make_shared<ArrayLayer>();
   layer->name = name();
-  layer->persisted = std::move(held);
+  layer->persisted = *std::move(held);
   auto data = std::make_shared<ArrayData>(*data_);
   data->layer = std::move(layer);
   data->expr = nullptr;  // read the held blocks, never recompute them

@@ -10,6 +10,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "brisk/array.h"
@@ -23,6 +24,11 @@ struct PersistedJob {
   uint64_t job = 0;
   ~PersistedJob();
 };
+
+// Submits `graph` as a kept job and waits for it: the job, released when the last holder goes; an
+// error naming the first failed output ("WHAT KEY: error") when it did not finish.
+absl::StatusOr<std::shared_ptr<PersistedJob>> HoldGraph(Client& client, const v1::Graph& graph,
+                                                        absl::string_view what);
 
 struct ArrayLayer {
   // Unique among the layers of a graph: the Array's name (a hash of how it is computed).

@@ -249,27 +249,12 @@ absl::StatusOr<Bag> Bag::Persist(Client& client) const {
   if (!ok()) return status();
   const Bag made = Materialize(*this);
   if (made.data()->layer && made.data()->layer->persisted) return made;
-  SubmitOptions options;
-  options.keep = true;
-  absl::StatusOr<Job> job = client.Submit(made.ToGraph(), options);
-  if (!job.ok()) return job.status();
-  auto held = std::make_shared<PersistedJob>();
-  held->client = &client;
-  held->job = job->id;
-  absl::StatusOr<v1::JobState> state = client.Wait(job->id);
-  if (!state.ok()) return state.status();
-  if (*state != v1::JOB_STATE_FINISHED) {
-    for (const Future& f : job->outputs) {
-      absl::StatusOr<KeyStatus> key = client.WaitKey(f);
-      if (key.ok() && !key->error.empty()) {
-        return absl::AbortedError(absl::StrCat("partition ", f.key, ": ", key->error));
-      }
-    }
-    return absl::AbortedError(absl::StrCat("job ", job->id, " did not finish"));
-  }
+  absl::StatusOr<std::shared_ptr<PersistedJob>> held =
+      HoldGraph(client, made.ToGraph(), "partition");
+  if (!held.ok()) return held.status();
   auto layer = std::make_shared<ArrayLayer>();
   layer->name = name();
-  layer->persisted = std::move(held);
+  layer->persisted = *std::move(held);
   auto data = std::make_shared<BagData>(*made.data());
   data->layer = std::move(layer);
   return Bag(std::move(data));

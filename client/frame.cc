@@ -315,27 +315,11 @@ absl::StatusOr<Frame> Frame::Persist(Client& client) const {
   const Frame m = Materialized(*this);
   if (!m.ok()) return m.status();
   if (m.data()->layer->persisted) return m;
-  SubmitOptions options;
-  options.keep = true;
-  absl::StatusOr<Job> job = client.Submit(m.ToGraph(), options);
-  if (!job.ok()) return job.status();
-  auto held = std::make_shared<PersistedJob>();
-  held->client = &client;
-  held->job = job->id;
-  absl::StatusOr<v1::JobState> state = client.Wait(job->id);
-  if (!state.ok()) return state.status();
-  if (*state != v1::JOB_STATE_FINISHED) {
-    for (const Future& f : job->outputs) {
-      absl::StatusOr<KeyStatus> key = client.WaitKey(f);
-      if (key.ok() && !key->error.empty()) {
-        return absl::AbortedError(absl::StrCat("partition ", f.key, ": ", key->error));
-      }
-    }
-    return absl::AbortedError(absl::StrCat("job ", job->id, " did not finish"));
-  }
+  absl::StatusOr<std::shared_ptr<PersistedJob>> held = HoldGraph(client, m.ToGraph(), "partition");
+  if (!held.ok()) return held.status();
   auto layer = std::make_shared<ArrayLayer>();
   layer->name = m.data()->name;
-  layer->persisted = std::move(held);
+  layer->persisted = *std::move(held);
   auto data = std::make_shared<FrameData>(*m.data());
   data->layer = std::move(layer);
   return Frame(std::move(data));

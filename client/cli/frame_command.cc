@@ -201,6 +201,10 @@ absl::StatusOr<FramePlan> ParseFramePipeline(const std::vector<std::string>& wor
     } else if (verb == "groupby") {
       if (!(arg = next(verb, "key columns, e.g. host")).ok()) return arg.status();
       const std::vector<std::string> keys = Columns(*arg);
+      if (keys.empty()) {
+        return absl::InvalidArgumentError(
+            "groupby needs key columns (the frame's own aggregates: `agg 'FN(COL), ...'`)");
+      }
       absl::StatusOr<std::string> agg_word = next(verb, "`agg 'AGG(COL), ...'` after its keys");
       if (!agg_word.ok()) return agg_word.status();
       if (*agg_word != "agg") {

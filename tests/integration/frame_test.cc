@@ -142,6 +142,17 @@ TEST_F(FrameTest, GroupByAggregatesAsPandasWhateverTheTreeShape) {
                 " worst=('ms', 'max')).reset_index()");
 }
 
+TEST_F(FrameTest, AggregatesNamedDifferentlyAreDifferentKeys) {
+  AggregateOptions total, s;
+  total.names = {"total"};
+  s.names = {"s"};
+  const Frame a = Logs().GroupBy({"host"}).Agg({"sum(ms)"}, total);
+  const Frame b = Logs().GroupBy({"host"}).Agg({"sum(ms)"}, s);
+  ExpectMatches(a.Join(b, {"host"}),
+                "a = df.groupby('host').agg(total=('ms', 'sum')).reset_index()\n"
+                "r = a.merge(df.groupby('host').agg(s=('ms', 'sum')).reset_index(), on='host')");
+}
+
 TEST_F(FrameTest, JoinWithABroadcastFrameAsPandasMerge) {
   const Frame hosts = Frame::ReadCsv(dir_ + "/hosts.csv");
   ExpectMatches(Logs(16).Join(hosts, {"host"}, "left"),

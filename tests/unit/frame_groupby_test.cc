@@ -212,6 +212,56 @@ TEST_F(FrameGroupByTest, GivenNamesAndOnePartitionFinishedDirectly) {
   ExpectTableMatches(*TableView::Of(*got), want);
 }
 
+TEST_F(FrameGroupByTest, BoolsInOneFileAndIntsInAnotherMergeAsInts) {
+  Write("a.csv", "k,v\na,True\na,False\nb,True\n");
+  Write("b.csv", "k,v\na,5\nb,1\n");
+  const GroupSpec spec = Spec({"k"}, {"min(v)", "max(v)", "first(v)", "nunique(v)", "sum(v)"});
+  absl::StatusOr<v1::Value> got = Aggregate(ReadAll(), spec, 2);
+  ASSERT_TRUE(got.ok()) << got.status();
+  // pandas.concat keeps an object column of True, False and 5, whose values compare as 1, 0, 5.
+  ExpectTableMatches(*TableView::Of(*got),
+                     Pandas("df['v'] = df['v'].astype('int64')\n"
+                            "r = df.groupby('k').agg(min_v=('v', 'min'), max_v=('v', 'max'),"
+                            " first_v=('v', 'first'), nunique_v=('v', 'nunique'),"
+                            " sum_v=('v', 'sum')).reset_index()"));
+}
+
+TEST_F(FrameGroupByTest, AFramesOwnAggregatesStayIntsOverAnEmptyPartition) {
+  Write("a.csv", "k,v\nx,1\ny,2\n");
+  Write("b.csv", "k,v\n");  // header only: its columns are strings of no rows
+  const GroupSpec spec = Spec({}, {"sum(v)", "count()", "max(v)"});
+  absl::StatusOr<v1::Value> got = Aggregate(ReadAll(), spec, 2);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ExpectTableMatches(*TableView::Of(*got),
+                     Pandas("v = df['v'].astype('int64')\n"
+                            "r = pd.DataFrame({'sum_v': [v.sum()], 'count': [len(df)],"
+                            " 'max_v': [v.max()]})"));
+}
+
+TEST_F(FrameGroupByTest, AKeyNamedLikeAStateColumn) {
+  Write("a.csv", "#0.n,#0.s,v\na,p,1\na,q,2\nb,p,5\n");
+  const GroupSpec spec = Spec({"#0.n", "#0.s"}, {"count()", "sum(v)"});
+  absl::StatusOr<v1::Value> got = Aggregate(ReadAll(), spec, 2);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ExpectTableMatches(*TableView::Of(*got),
+                     Pandas("r = df.groupby(['#0.n', '#0.s']).agg(count=('v', 'size'),"
+                            " sum_v=('v', 'sum')).reset_index()"));
+}
+
+TEST_F(FrameGroupByTest, FloatSumsAreCompensatedAsPandasSumsThem) {
+  std::string rows = "k,v\n";
+  for (int i = 0; i < 10; ++i) absl::StrAppend(&rows, "a,0.1\n");
+  Write("a.csv", rows);
+  Write("b.csv", rows);
+  const GroupSpec spec = Spec({"k"}, {"sum(v)", "mean(v)", "var(v)"});
+  absl::StatusOr<v1::Value> got = Aggregate(ReadAll(), spec, 2);
+  ASSERT_TRUE(got.ok()) << got.status();
+  // Exactly: pandas gives 2.0, 0.1 and 0.0 (a naive sum gives 1.9999999999999998).
+  ExpectTableMatches(*TableView::Of(*got),
+                     Pandas("r = df.groupby('k').agg(sum_v=('v', 'sum'), mean_v=('v', 'mean'),"
+                            " var_v=('v', 'var')).reset_index()"));
+}
+
 TEST_F(FrameGroupByTest, ErrorsNameTheAggregateAndTheColumn) {
   Write("a.csv", "k,s,v\na,x,1\n");
   const std::vector<v1::Value> tables = ReadAll();

@@ -85,6 +85,20 @@ TEST_F(FrameJoinTest, IntegerAndFloatKeysMatchOnTwoColumns) {
                             "j = j[j._merge == 'both'].drop(columns='_merge')"));
 }
 
+TEST_F(FrameJoinTest, KeysOfSeveralColumnsNeverRunTogether) {
+  // ("p", "q\0sr") and ("p\0sq", "r") are different keys, whatever bytes they hold.
+  TableBuilder left, right;
+  left.AddStrings("a", {std::string("p")}).AddStrings("b", {std::string("q\0sr", 4)});
+  right.AddStrings("a", {std::string("p\0sq", 4)}).AddStrings("b", {std::string("r")});
+  absl::StatusOr<v1::Value> l = std::move(left).Finish();
+  absl::StatusOr<v1::Value> r = std::move(right).Finish();
+  ASSERT_TRUE(l.ok() && r.ok());
+  absl::StatusOr<v1::Value> got =
+      JoinTables(*TableView::Of(*l), *TableView::Of(*r), {"a", "b"}, JoinHow::kInner);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(TableView::Of(*got)->num_rows(), 0u);
+}
+
 TEST_F(FrameJoinTest, AMissingKeyNamesTheSide) {
   const v1::Value l = Table("l.csv", "a,x\n1,2\n");
   const v1::Value r = Table("r.csv", "b,y\n1,2\n");

@@ -49,7 +49,7 @@ void AppendCanonicalValue(const ColumnView& c, uint64_t r, std::string& out) {
     }
     case v1::DTYPE_BOOL: {
       const int64_t i = c.values<bool>().value()[r] ? 1 : 0;
-      AppendTagged('b', &i, out);
+      AppendTagged('i', &i, out);  // True is 1, as once stacked with ints
       return;
     }
     default: {

@@ -1,5 +1,6 @@
-// A cell's value as bytes that are equal exactly when the values are: an int and a float holding
-// the same integer give the same bytes (as they compare equal in pandas), -0.0 the same as 0.0.
+// A cell's value as bytes that are equal exactly when the values are: an int, a float holding the
+// same integer and a bool (True is 1) give the same bytes (as they compare equal in pandas), -0.0
+// the same as 0.0.
 // The hash keys of nunique's sets and of joins.
 #pragma once
 

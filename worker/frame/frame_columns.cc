@@ -6,11 +6,7 @@
 #include "absl/strings/str_join.h"
 
 namespace brisk {
-namespace {
-
-uint64_t Padded(uint64_t n) { return (n + 7) / 8 * 8; }
-
-}  // namespace
+namespace {}  // namespace
 
 FrameColumn FrameColumn::Owning(ColumnBuffers buffers) {
   auto owned = std::make_shared<const ColumnBuffers>(std::move(buffers));
@@ -56,32 +52,12 @@ absl::Status FrameColumns::NoColumn(absl::string_view name) const {
 }
 
 absl::StatusOr<v1::Value> FrameColumns::ToTable() const {
-  uint64_t total = 0;
+  std::vector<ColumnSlices> slices;
+  slices.reserve(columns.size());
   for (const FrameColumn& c : columns) {
-    total += Padded(c.data.size()) + Padded(c.offsets.size()) + Padded(c.validity.size());
+    slices.push_back({c.name, c.dtype, c.data, c.offsets, c.validity});
   }
-  v1::Value value;
-  v1::Table* table = value.mutable_table();
-  table->set_num_rows(num_rows);
-  std::string body(total, '\0');
-  uint64_t at = 0;
-  auto place = [&](absl::string_view bytes, v1::BufferSlice* slice) {
-    slice->set_offset(at);
-    slice->set_length(bytes.size());
-    if (!bytes.empty()) std::memcpy(body.data() + at, bytes.data(), bytes.size());
-    at += Padded(bytes.size());
-  };
-  for (const FrameColumn& c : columns) {
-    v1::Column* column = table->add_columns();
-    column->set_name(c.name);
-    column->set_dtype(c.dtype);
-    place(c.data, column->mutable_data());
-    if (c.dtype == v1::DTYPE_STRING) place(c.offsets, column->mutable_offsets());
-    if (!c.validity.empty()) place(c.validity, column->mutable_validity());
-  }
-  table->set_body(std::move(body));
-  if (absl::Status s = CheckTable(*table); !s.ok()) return s;
-  return value;
+  return AssembleTable(num_rows, slices);
 }
 
 }  // namespace brisk

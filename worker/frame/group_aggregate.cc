@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/dtype_switch.h"
@@ -139,15 +140,35 @@ std::vector<int64_t> SumInt(const ColumnView& c, const Groups& g, uint32_t group
   return out;
 }
 
+// Compensated (Neumaier's Kahan-Babuska) sums per group, as pandas sums groups with Kahan's: ten
+// times 0.1 is 1.0, not 0.9999999999999999.
+class CompensatedSums {
+ public:
+  explicit CompensatedSums(uint32_t groups) : sum_(groups, 0.0), carry_(groups, 0.0) {}
+  void Add(uint32_t g, double x) {
+    const double t = sum_[g] + x;
+    carry_[g] += std::fabs(sum_[g]) >= std::fabs(x) ? (sum_[g] - t) + x : (x - t) + sum_[g];
+    sum_[g] = t;
+  }
+  std::vector<double> Totals() const {
+    std::vector<double> out(sum_.size());
+    for (size_t i = 0; i < out.size(); ++i) out[i] = sum_[i] + carry_[i];
+    return out;
+  }
+
+ private:
+  std::vector<double> sum_, carry_;
+};
+
 std::vector<double> SumFloat(const ColumnView& c, const Groups& g, uint32_t groups) {
-  std::vector<double> s(groups, 0.0);
+  CompensatedSums s(groups);
   ForType(c, [&](auto t) {
     using T = decltype(t);
     ForPresent<T>(c, [&](uint64_t r, T v) {
-      if (g[r] != kNoGroup) s[g[r]] += static_cast<double>(v);
+      if (g[r] != kNoGroup) s.Add(g[r], static_cast<double>(v));
     });
   });
-  return s;
+  return s.Totals();
 }
 
 // The row each group's min, max, first or last present value is in (kNoRow for none).
@@ -219,7 +240,14 @@ bool ForEachInSet(absl::string_view set, Fn fn) {
   return true;
 }
 
-ColumnBuffers StringColumn(std::string name, const std::vector<std::string>& values) {
+absl::StatusOr<ColumnBuffers> StringColumn(std::string name,
+                                           const std::vector<std::string>& values) {
+  uint64_t total = 0;
+  for (const std::string& v : values) total += v.size();
+  if (total > static_cast<uint64_t>(INT32_MAX)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("nunique: the distinct values of column ", name, " exceed 2 GiB"));
+  }
   ColumnBuffers b;
   b.name = std::move(name);
   b.dtype = v1::DTYPE_STRING;
@@ -234,7 +262,17 @@ ColumnBuffers StringColumn(std::string name, const std::vector<std::string>& val
   return b;
 }
 
-std::string StateName(size_t j, absl::string_view part) { return absl::StrCat("#", j, ".", part); }
+// The state columns are named PREFIX J.PART, PREFIX a run of '#' that no key starts with (so no
+// key is ever named like one).
+std::string StateName(const GroupSpec& spec, size_t j, absl::string_view part) {
+  std::string prefix = "#";
+  for (bool clash = true; clash;) {
+    clash = false;
+    for (const std::string& key : spec.keys) clash = clash || absl::StartsWith(key, prefix);
+    if (clash) prefix += "#";
+  }
+  return absl::StrCat(prefix, j, ".", part);
+}
 
 // A string column with no value (a header-only file's) counts as numbers, none present.
 absl::Status NeedNumeric(const Aggregate& agg, const ColumnView& c) {
@@ -245,11 +283,12 @@ absl::Status NeedNumeric(const Aggregate& agg, const ColumnView& c) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<ColumnView> StateColumn(const TableView& t, size_t j, absl::string_view part) {
-  absl::StatusOr<ColumnView> c = t.column(StateName(j, part));
+absl::StatusOr<ColumnView> StateColumn(const TableView& t, const GroupSpec& spec, size_t j,
+                                       absl::string_view part) {
+  absl::StatusOr<ColumnView> c = t.column(StateName(spec, j, part));
   if (!c.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not a partial aggregate of this groupby: no column ", StateName(j, part)));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "not a partial aggregate of this groupby: no column ", StateName(spec, j, part)));
   }
   return c;
 }
@@ -355,7 +394,7 @@ absl::StatusOr<v1::Value> PartialAggregate(const TableView& table, const GroupSp
   for (size_t j = 0; j < spec.aggs.size(); ++j) {
     const Aggregate& agg = spec.aggs[j];
     if (agg.fn == AggFn::kSize) {
-      out.push_back(Int64Column(StateName(j, "n"), CountRows(g, groups)));
+      out.push_back(Int64Column(StateName(spec, j, "n"), CountRows(g, groups)));
       continue;
     }
     absl::StatusOr<ColumnView> got = table.column(agg.column);
@@ -368,26 +407,28 @@ absl::StatusOr<v1::Value> PartialAggregate(const TableView& table, const GroupSp
       case AggFn::kSize:
         break;
       case AggFn::kCount:
-        out.push_back(Int64Column(StateName(j, "n"), CountPresent(c, g, groups)));
+        out.push_back(Int64Column(StateName(spec, j, "n"), CountPresent(c, g, groups)));
         break;
       case AggFn::kSum:
         if (absl::Status s = NeedNumeric(agg, c); !s.ok()) return s;
-        if (IsIntegral(c.dtype())) {
-          out.push_back(Int64Column(StateName(j, "s"), SumInt(c, g, groups)));
+        // A string column here has no value (a header-only file's): its zeros are ints, which
+        // take the others' dtype when partials merge.
+        if (IsIntegral(c.dtype()) || c.dtype() == v1::DTYPE_STRING) {
+          out.push_back(Int64Column(StateName(spec, j, "s"), SumInt(c, g, groups)));
         } else {
-          out.push_back(Float64Column(StateName(j, "s"), SumFloat(c, g, groups)));
+          out.push_back(Float64Column(StateName(spec, j, "s"), SumFloat(c, g, groups)));
         }
         break;
       case AggFn::kMean:
         if (absl::Status s = NeedNumeric(agg, c); !s.ok()) return s;
-        out.push_back(Float64Column(StateName(j, "s"), SumFloat(c, g, groups)));
-        out.push_back(Int64Column(StateName(j, "n"), CountPresent(c, g, groups)));
+        out.push_back(Float64Column(StateName(spec, j, "s"), SumFloat(c, g, groups)));
+        out.push_back(Int64Column(StateName(spec, j, "n"), CountPresent(c, g, groups)));
         break;
       case AggFn::kMin:
       case AggFn::kMax:
       case AggFn::kFirst:
       case AggFn::kLast: {
-        absl::StatusOr<ColumnBuffers> b = Picked(c, g, groups, agg.fn, StateName(j, "v"));
+        absl::StatusOr<ColumnBuffers> b = Picked(c, g, groups, agg.fn, StateName(spec, j, "v"));
         if (!b.ok()) return b.status();
         out.push_back(*std::move(b));
         break;
@@ -400,18 +441,19 @@ absl::StatusOr<v1::Value> PartialAggregate(const TableView& table, const GroupSp
         for (uint32_t i = 0; i < groups; ++i) {
           if (n[i] > 0) mean[i] /= static_cast<double>(n[i]);
         }
-        std::vector<double> m2(groups, 0.0);
+        CompensatedSums squares(groups);
         ForType(c, [&](auto t) {
           using T = decltype(t);
           ForPresent<T>(c, [&](uint64_t r, T v) {
             if (g[r] == kNoGroup) return;
             const double d = static_cast<double>(v) - mean[g[r]];
-            m2[g[r]] += d * d;
+            squares.Add(g[r], d * d);
           });
         });
-        out.push_back(Int64Column(StateName(j, "n"), n));
-        out.push_back(Float64Column(StateName(j, "mean"), mean));
-        out.push_back(Float64Column(StateName(j, "m2"), m2));
+        const std::vector<double> m2 = squares.Totals();
+        out.push_back(Int64Column(StateName(spec, j, "n"), n));
+        out.push_back(Float64Column(StateName(spec, j, "mean"), mean));
+        out.push_back(Float64Column(StateName(spec, j, "m2"), m2));
         break;
       }
       case AggFn::kNunique: {
@@ -425,7 +467,9 @@ absl::StatusOr<v1::Value> PartialAggregate(const TableView& table, const GroupSp
         }
         std::vector<std::string> encoded(groups);
         for (uint32_t i = 0; i < groups; ++i) encoded[i] = EncodeSet(sets[i]);
-        out.push_back(StringColumn(StateName(j, "set"), encoded));
+        absl::StatusOr<ColumnBuffers> b = StringColumn(StateName(spec, j, "set"), encoded);
+        if (!b.ok()) return b.status();
+        out.push_back(*std::move(b));
         break;
       }
     }
@@ -452,58 +496,58 @@ absl::StatusOr<v1::Value> CombineAggregates(absl::Span<const TableView> partials
     switch (agg.fn) {
       case AggFn::kSize:
       case AggFn::kCount: {
-        absl::StatusOr<ColumnView> n = StateColumn(t, j, "n");
+        absl::StatusOr<ColumnView> n = StateColumn(t, spec, j, "n");
         if (!n.ok()) return n.status();
-        out.push_back(Int64Column(StateName(j, "n"), SumInt(*n, g, groups)));
+        out.push_back(Int64Column(StateName(spec, j, "n"), SumInt(*n, g, groups)));
         break;
       }
       case AggFn::kSum: {
-        absl::StatusOr<ColumnView> s = StateColumn(t, j, "s");
+        absl::StatusOr<ColumnView> s = StateColumn(t, spec, j, "s");
         if (!s.ok()) return s.status();
         if (IsIntegral(s->dtype())) {
-          out.push_back(Int64Column(StateName(j, "s"), SumInt(*s, g, groups)));
+          out.push_back(Int64Column(StateName(spec, j, "s"), SumInt(*s, g, groups)));
         } else {
-          out.push_back(Float64Column(StateName(j, "s"), SumFloat(*s, g, groups)));
+          out.push_back(Float64Column(StateName(spec, j, "s"), SumFloat(*s, g, groups)));
         }
         break;
       }
       case AggFn::kMean: {
-        absl::StatusOr<ColumnView> s = StateColumn(t, j, "s");
-        absl::StatusOr<ColumnView> n = StateColumn(t, j, "n");
+        absl::StatusOr<ColumnView> s = StateColumn(t, spec, j, "s");
+        absl::StatusOr<ColumnView> n = StateColumn(t, spec, j, "n");
         if (!s.ok() || !n.ok()) return !s.ok() ? s.status() : n.status();
-        out.push_back(Float64Column(StateName(j, "s"), SumFloat(*s, g, groups)));
-        out.push_back(Int64Column(StateName(j, "n"), SumInt(*n, g, groups)));
+        out.push_back(Float64Column(StateName(spec, j, "s"), SumFloat(*s, g, groups)));
+        out.push_back(Int64Column(StateName(spec, j, "n"), SumInt(*n, g, groups)));
         break;
       }
       case AggFn::kMin:
       case AggFn::kMax:
       case AggFn::kFirst:
       case AggFn::kLast: {
-        absl::StatusOr<ColumnView> v = StateColumn(t, j, "v");
+        absl::StatusOr<ColumnView> v = StateColumn(t, spec, j, "v");
         if (!v.ok()) return v.status();
-        absl::StatusOr<ColumnBuffers> b = Picked(*v, g, groups, agg.fn, StateName(j, "v"));
+        absl::StatusOr<ColumnBuffers> b = Picked(*v, g, groups, agg.fn, StateName(spec, j, "v"));
         if (!b.ok()) return b.status();
         out.push_back(*std::move(b));
         break;
       }
       case AggFn::kVar:
       case AggFn::kStd: {
-        absl::StatusOr<ColumnView> n = StateColumn(t, j, "n");
-        absl::StatusOr<ColumnView> mean = StateColumn(t, j, "mean");
-        absl::StatusOr<ColumnView> m2 = StateColumn(t, j, "m2");
+        absl::StatusOr<ColumnView> n = StateColumn(t, spec, j, "n");
+        absl::StatusOr<ColumnView> mean = StateColumn(t, spec, j, "mean");
+        absl::StatusOr<ColumnView> m2 = StateColumn(t, spec, j, "m2");
         if (!n.ok() || !mean.ok() || !m2.ok()) {
           return !n.ok() ? n.status() : (!mean.ok() ? mean.status() : m2.status());
         }
         std::vector<int64_t> gn;
         std::vector<double> gmean, gm2;
         MergeMoments(*n, *mean, *m2, g, groups, gn, gmean, gm2);
-        out.push_back(Int64Column(StateName(j, "n"), gn));
-        out.push_back(Float64Column(StateName(j, "mean"), gmean));
-        out.push_back(Float64Column(StateName(j, "m2"), gm2));
+        out.push_back(Int64Column(StateName(spec, j, "n"), gn));
+        out.push_back(Float64Column(StateName(spec, j, "mean"), gmean));
+        out.push_back(Float64Column(StateName(spec, j, "m2"), gm2));
         break;
       }
       case AggFn::kNunique: {
-        absl::StatusOr<ColumnView> set = StateColumn(t, j, "set");
+        absl::StatusOr<ColumnView> set = StateColumn(t, spec, j, "set");
         if (!set.ok()) return set.status();
         std::vector<ValueSet> sets(groups);
         for (uint64_t r = 0; r < g.size(); ++r) {
@@ -511,12 +555,14 @@ absl::StatusOr<v1::Value> CombineAggregates(absl::Span<const TableView> partials
           ValueSet& into = sets[g[r]];
           if (!ForEachInSet(set->String(r), [&](absl::string_view e) { into.emplace(e); })) {
             return absl::InvalidArgumentError(
-                absl::StrCat("malformed partial aggregate: column ", StateName(j, "set")));
+                absl::StrCat("malformed partial aggregate: column ", StateName(spec, j, "set")));
           }
         }
         std::vector<std::string> encoded(groups);
         for (uint32_t i = 0; i < groups; ++i) encoded[i] = EncodeSet(sets[i]);
-        out.push_back(StringColumn(StateName(j, "set"), encoded));
+        absl::StatusOr<ColumnBuffers> b = StringColumn(StateName(spec, j, "set"), encoded);
+        if (!b.ok()) return b.status();
+        out.push_back(*std::move(b));
         break;
       }
     }
@@ -556,7 +602,7 @@ absl::StatusOr<v1::Value> FinishAggregate(const TableView& partial, const GroupS
         const absl::string_view part = agg.fn == AggFn::kSize || agg.fn == AggFn::kCount ? "n"
                                        : agg.fn == AggFn::kSum                           ? "s"
                                                                                          : "v";
-        absl::StatusOr<ColumnView> c = StateColumn(partial, j, part);
+        absl::StatusOr<ColumnView> c = StateColumn(partial, spec, j, part);
         if (!c.ok()) return c.status();
         absl::StatusOr<ColumnBuffers> b = TakeRows(*c, rows);
         if (!b.ok()) return b.status();
@@ -568,8 +614,8 @@ absl::StatusOr<v1::Value> FinishAggregate(const TableView& partial, const GroupS
       case AggFn::kVar:
       case AggFn::kStd: {
         const bool mean_only = agg.fn == AggFn::kMean;
-        absl::StatusOr<ColumnView> n = StateColumn(partial, j, "n");
-        absl::StatusOr<ColumnView> a = StateColumn(partial, j, mean_only ? "s" : "m2");
+        absl::StatusOr<ColumnView> n = StateColumn(partial, spec, j, "n");
+        absl::StatusOr<ColumnView> a = StateColumn(partial, spec, j, mean_only ? "s" : "m2");
         if (!n.ok() || !a.ok()) return !n.ok() ? n.status() : a.status();
         const absl::Span<const int64_t> counts = n->values<int64_t>().value();
         std::vector<double> v(groups, 0.0);
@@ -590,13 +636,13 @@ absl::StatusOr<v1::Value> FinishAggregate(const TableView& partial, const GroupS
         break;
       }
       case AggFn::kNunique: {
-        absl::StatusOr<ColumnView> set = StateColumn(partial, j, "set");
+        absl::StatusOr<ColumnView> set = StateColumn(partial, spec, j, "set");
         if (!set.ok()) return set.status();
         std::vector<int64_t> counts(groups, 0);
         for (size_t i = 0; i < groups; ++i) {
           if (!ForEachInSet(set->String(rows[i]), [&](absl::string_view) { ++counts[i]; })) {
             return absl::InvalidArgumentError(
-                absl::StrCat("malformed partial aggregate: column ", StateName(j, "set")));
+                absl::StrCat("malformed partial aggregate: column ", StateName(spec, j, "set")));
           }
         }
         out.push_back(Int64Column(std::move(name), counts));

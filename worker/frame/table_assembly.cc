@@ -7,11 +7,11 @@ namespace {
 
 uint64_t Padded(uint64_t n) { return (n + 7) / 8 * 8; }
 
-}  // namespace
-
-absl::StatusOr<v1::Value> AssembleTable(uint64_t num_rows, std::vector<ColumnBuffers> columns) {
+// Lays out `columns` (ColumnBuffers or ColumnSlices); `release(c)` after each column is copied.
+template <typename Column, typename Release>
+absl::StatusOr<v1::Value> LayOut(uint64_t num_rows, std::vector<Column>& columns, Release release) {
   uint64_t total = 0;
-  for (const ColumnBuffers& c : columns) {
+  for (const Column& c : columns) {
     total += Padded(c.data.size()) + Padded(c.offsets.size()) + Padded(c.validity.size());
   }
   v1::Value value;
@@ -19,24 +19,36 @@ absl::StatusOr<v1::Value> AssembleTable(uint64_t num_rows, std::vector<ColumnBuf
   table->set_num_rows(num_rows);
   std::string body(total, '\0');
   uint64_t at = 0;
-  auto place = [&](const std::string& bytes, v1::BufferSlice* slice) {
+  auto place = [&](absl::string_view bytes, v1::BufferSlice* slice) {
     slice->set_offset(at);
     slice->set_length(bytes.size());
     if (!bytes.empty()) std::memcpy(body.data() + at, bytes.data(), bytes.size());
     at += Padded(bytes.size());
   };
-  for (ColumnBuffers& c : columns) {
+  for (Column& c : columns) {
     v1::Column* column = table->add_columns();
-    column->set_name(std::move(c.name));
+    column->set_name(std::string(c.name));
     column->set_dtype(c.dtype);
     place(c.data, column->mutable_data());
-    c.data = std::string();
     if (c.dtype == v1::DTYPE_STRING) place(c.offsets, column->mutable_offsets());
     if (!c.validity.empty()) place(c.validity, column->mutable_validity());
+    release(c);
   }
   table->set_body(std::move(body));
   if (absl::Status s = CheckTable(*table); !s.ok()) return s;
   return value;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Value> AssembleTable(uint64_t num_rows, std::vector<ColumnBuffers> columns) {
+  return LayOut(num_rows, columns, [](ColumnBuffers& c) { c = ColumnBuffers(); });
+}
+
+absl::StatusOr<v1::Value> AssembleTable(uint64_t num_rows,
+                                        const std::vector<ColumnSlices>& columns) {
+  std::vector<ColumnSlices> copy = columns;
+  return LayOut(num_rows, copy, [](ColumnSlices&) {});
 }
 
 std::string ValidityBits(const std::vector<uint8_t>& valid) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "brisk/v1/value.pb.h"
 #include "brisk/value.h"
 
@@ -22,8 +23,19 @@ struct ColumnBuffers {
   std::string data, offsets, validity;
 };
 
-// The table; InvalidArgument (from CheckTable) when the buffers do not fit `num_rows`.
+// One column's buffers as views (valid during the call that takes them).
+struct ColumnSlices {
+  absl::string_view name;
+  DType dtype = v1::DTYPE_UNSPECIFIED;
+  absl::string_view data, offsets, validity;
+};
+
+// The table; InvalidArgument (from CheckTable) when the buffers do not fit `num_rows`. Each
+// column's data is freed once it is copied, so the peak is about one copy.
 absl::StatusOr<v1::Value> AssembleTable(uint64_t num_rows, std::vector<ColumnBuffers> columns);
+// The same from views of buffers (FrameColumns::ToTable's).
+absl::StatusOr<v1::Value> AssembleTable(uint64_t num_rows,
+                                        const std::vector<ColumnSlices>& columns);
 
 // A validity buffer from one flag per row (true: the row has a value); empty when every row has.
 std::string ValidityBits(const std::vector<uint8_t>& valid);

@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "common/dtype_switch.h"
 #include "worker/array/array_ops.h"
 #include "worker/frame/csv_table.h"
 #include "worker/frame/frame_ops.h"
@@ -15,13 +16,14 @@ namespace {
 
 bool HasValue(const ColumnView& c) { return c.size() > 0 && c.null_count() < c.size(); }
 
+bool IsFloat(DType d) { return d == v1::DTYPE_FLOAT32 || d == v1::DTYPE_FLOAT64; }
+
 DType Unify(DType a, DType b) {
   if (a == v1::DTYPE_UNSPECIFIED) return b;
   if (a == b) return a;
-  const bool a_num = a != v1::DTYPE_STRING && a != v1::DTYPE_BOOL;
-  const bool b_num = b != v1::DTYPE_STRING && b != v1::DTYPE_BOOL;
-  if (a_num && b_num) return v1::DTYPE_FLOAT64;
-  return v1::DTYPE_STRING;
+  if (a == v1::DTYPE_STRING || b == v1::DTYPE_STRING) return v1::DTYPE_STRING;
+  // Numbers and bools (True is 1, as NumPy casts it): float when either is, else int64.
+  return IsFloat(a) || IsFloat(b) ? v1::DTYPE_FLOAT64 : v1::DTYPE_INT64;
 }
 
 // Row i of a column as CSV text (a string column's text itself).
@@ -107,6 +109,18 @@ absl::StatusOr<v1::Value> ConcatTables(const std::vector<TableView>& tables) {
         b.data.append(c.data().data(), c.data().size());
       } else if (dtype == v1::DTYPE_FLOAT64) {
         for (uint64_t i = 0; i < n; ++i) AppendValue<double>(b.data, c.AsDouble(i));
+      } else if (dtype == v1::DTYPE_INT64 && c.dtype() != v1::DTYPE_STRING) {
+        DTypeSwitch(
+            c.dtype(),
+            [&](auto zero) {
+              using T = decltype(zero);
+              for (uint64_t i = 0; i < n; ++i) {
+                T v;
+                std::memcpy(&v, c.data().data() + i * sizeof(T), sizeof(T));
+                AppendValue<int64_t>(b.data, static_cast<int64_t>(v));
+              }
+            },
+            [] {});
       } else if (dtype == v1::DTYPE_STRING) {
         for (uint64_t i = 0; i < n; ++i) {
           if (!c.IsNull(i)) {

@@ -16,16 +16,21 @@
 namespace brisk {
 namespace {
 
-// Row r's key bytes over `columns` (a null is a value of its own, as pandas matches it).
-void KeyOf(const std::vector<ColumnView>& columns, uint64_t r, std::string& key) {
+// Row r's key bytes over `columns`, each value length-prefixed so that no two keys run together
+// (a null is a value of its own, as pandas matches it).
+void KeyOf(const std::vector<ColumnView>& columns, uint64_t r, std::string& key,
+           std::string& scratch) {
   key.clear();
   for (const ColumnView& c : columns) {
+    scratch.clear();
     if (c.IsNull(r)) {
-      key.push_back('n');
+      scratch.push_back('n');
     } else {
-      AppendCanonicalValue(c, r, key);
+      AppendCanonicalValue(c, r, scratch);
     }
-    key.push_back('\0');
+    const uint32_t n = static_cast<uint32_t>(scratch.size());
+    key.append(reinterpret_cast<const char*>(&n), 4);
+    key += scratch;
   }
 }
 
@@ -57,9 +62,9 @@ absl::StatusOr<v1::Value> JoinTables(const TableView& left, const TableView& rig
   // The right rows of each key, chained in order: head[key] is the first, next[r] the one after.
   absl::flat_hash_map<std::string, std::pair<uint64_t, uint64_t>> first_last;
   std::vector<uint64_t> next(right.num_rows(), kNoRow);
-  std::string key;
+  std::string key, scratch;
   for (uint64_t r = 0; r < right.num_rows(); ++r) {
-    KeyOf(*rkeys, r, key);
+    KeyOf(*rkeys, r, key, scratch);
     auto [it, added] = first_last.try_emplace(key, r, r);
     if (!added) {
       next[it->second.second] = r;
@@ -70,7 +75,7 @@ absl::StatusOr<v1::Value> JoinTables(const TableView& left, const TableView& rig
   lrows.reserve(left.num_rows());
   rrows.reserve(left.num_rows());
   for (uint64_t l = 0; l < left.num_rows(); ++l) {
-    KeyOf(*lkeys, l, key);
+    KeyOf(*lkeys, l, key, scratch);
     auto it = first_last.find(key);
     if (it == first_last.end()) {
       if (how == JoinHow::kLeft) {
