@@ -217,7 +217,9 @@ Frame FrameGroupBy::Agg(const std::vector<std::string>& aggs,
   }
   std::vector<std::pair<std::string, v1::Arg>> kwargs;
   if (!options.names.empty()) kwargs.emplace_back("names", StrListArg(options.names));
-  const std::string name = absl::StrCat(base, "-result");
+  // The partials are the same whatever the names; the result is not.
+  const std::string name =
+      ArrayName("frame-agg-result", {base, StrListArg(options.names).SerializeAsString()});
   if (level.empty()) return ErrorFrame(absl::InvalidArgumentError("a Frame without partitions"));
   tasks.push_back(TaskOver(PartitionKeyOf(name, 0), "frame.groupby_finish", {level[0]},
                            {keys, list}, std::move(kwargs)));
