@@ -172,6 +172,11 @@ Frame FrameGroupBy::Agg(const std::vector<std::string>& aggs,
                         const AggregateOptions& options) const {
   if (!frame_.ok()) return frame_;
   if (aggs.empty()) return ErrorFrame(absl::InvalidArgumentError("agg needs an aggregate"));
+  if (options.split_out < 1 || (options.split_out > 1 && keys_.empty())) {
+    return ErrorFrame(absl::InvalidArgumentError(
+        absl::StrCat("AggregateOptions::split_out is ", options.split_out,
+                     keys_.empty() ? ": a frame's own aggregates are one row" : ", at least 1")));
+  }
   if (options.fan_in < 2) {
     return ErrorFrame(absl::InvalidArgumentError(
         absl::StrCat("AggregateOptions::fan_in is ", options.fan_in, ", at least 2")));
@@ -195,35 +200,60 @@ Frame FrameGroupBy::Agg(const std::vector<std::string>& aggs,
   const std::string spec = absl::StrCat(keys.SerializeAsString(), list.SerializeAsString());
   const std::string base =
       ArrayName("frame-agg", {input.data()->name, spec, absl::StrCat(options.fan_in)});
+  if (input.num_partitions() == 0) {
+    return ErrorFrame(absl::InvalidArgumentError("a Frame without partitions"));
+  }
   std::vector<v1::Task> tasks;
-  std::vector<std::string> level;
+  std::vector<std::string> partials;
   for (size_t i = 0; i < input.num_partitions(); ++i) {
     const std::string key = absl::StrCat(base, "-p", i);
     tasks.push_back(TaskOver(key, "frame.groupby_partial", {PartitionKeyOf(input.data()->name, i)},
                              {keys, list}));
-    level.push_back(key);
+    partials.push_back(key);
   }
-  for (int depth = 0; level.size() > 1; ++depth) {
-    std::vector<std::string> next;
-    for (size_t i = 0; i < level.size(); i += static_cast<size_t>(options.fan_in)) {
-      const size_t end = std::min(level.size(), i + static_cast<size_t>(options.fan_in));
-      const std::string key = absl::StrCat(base, "-c", depth, ".", next.size());
-      tasks.push_back(TaskOver(key, "frame.groupby_combine",
-                               std::vector<std::string>(level.begin() + i, level.begin() + end), {},
-                               {{"keys", keys}, {"aggs", list}}));
-      next.push_back(key);
+  // The partials merged `fan_in` at a time into one; keys PREFIX-cDEPTH.I.
+  auto merge = [&](std::vector<std::string> level, const std::string& prefix) {
+    for (int depth = 0; level.size() > 1; ++depth) {
+      std::vector<std::string> next;
+      for (size_t i = 0; i < level.size(); i += static_cast<size_t>(options.fan_in)) {
+        const size_t end = std::min(level.size(), i + static_cast<size_t>(options.fan_in));
+        const std::string key = absl::StrCat(prefix, "-c", depth, ".", next.size());
+        tasks.push_back(TaskOver(key, "frame.groupby_combine",
+                                 std::vector<std::string>(level.begin() + i, level.begin() + end),
+                                 {}, {{"keys", keys}, {"aggs", list}}));
+        next.push_back(key);
+      }
+      level = std::move(next);
     }
-    level = std::move(next);
-  }
+    return level[0];
+  };
   std::vector<std::pair<std::string, v1::Arg>> kwargs;
   if (!options.names.empty()) kwargs.emplace_back("names", StrListArg(options.names));
-  // The partials are the same whatever the names; the result is not.
-  const std::string name =
-      ArrayName("frame-agg-result", {base, StrListArg(options.names).SerializeAsString()});
-  if (level.empty()) return ErrorFrame(absl::InvalidArgumentError("a Frame without partitions"));
-  tasks.push_back(TaskOver(PartitionKeyOf(name, 0), "frame.groupby_finish", {level[0]},
-                           {keys, list}, std::move(kwargs)));
-  return MakeFrame(name, 1, std::move(tasks), {input.data()->layer});
+  // The partials are the same whatever the names and the split; the result is not.
+  const std::string name = ArrayName(
+      "frame-agg-result",
+      {base, StrListArg(options.names).SerializeAsString(), absl::StrCat(options.split_out)});
+  if (options.split_out <= 1) {
+    tasks.push_back(TaskOver(PartitionKeyOf(name, 0), "frame.groupby_finish",
+                             {merge(partials, base)}, {keys, list}, std::move(kwargs)));
+    return MakeFrame(name, 1, std::move(tasks), {input.data()->layer});
+  }
+  // Many groups: each partial split by a hash of the keys into split_out buckets, and each
+  // bucket merged and finished on its own, so no task holds every group (dask's split_out).
+  const int buckets = options.split_out;
+  for (int b = 0; b < buckets; ++b) {
+    std::vector<std::string> pieces;
+    for (size_t i = 0; i < partials.size(); ++i) {
+      const std::string key = absl::StrCat(base, "-h", buckets, ".", b, ".", i);
+      tasks.push_back(
+          TaskOver(key, "frame.hash_partition", {partials[i]}, {keys, IntArg(b), IntArg(buckets)}));
+      pieces.push_back(key);
+    }
+    const std::string merged = merge(pieces, absl::StrCat(base, "-h", buckets, ".", b));
+    tasks.push_back(TaskOver(PartitionKeyOf(name, static_cast<size_t>(b)), "frame.groupby_finish",
+                             {merged}, {keys, list}, kwargs));
+  }
+  return MakeFrame(name, static_cast<size_t>(buckets), std::move(tasks), {input.data()->layer});
 }
 
 Frame Frame::Join(const Frame& right, const std::vector<std::string>& on,

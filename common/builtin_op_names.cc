@@ -23,7 +23,7 @@ const std::vector<absl::string_view>& BuiltinOpNames() {
       // brisk::Frame's kernels (worker/frame/)
       "frame.read_csv", "frame.read_json", "frame.write_csv", "frame.concat",
       "frame.groupby_partial", "frame.groupby_combine", "frame.groupby_finish", "frame.groupby",
-      "frame.sort", "frame.join",
+      "frame.sort", "frame.join", "frame.hash_partition",
       // brisk::Bag's kernels (worker/bag/)
       "bag.partition", "bag.count", "bag.sum", "bag.write_text", "bag.frequencies",
       "bag.merge_counts", "bag.distinct_values", "bag.topk", "bag.merge_topk",

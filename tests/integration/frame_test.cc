@@ -142,6 +142,36 @@ TEST_F(FrameTest, GroupByAggregatesAsPandasWhateverTheTreeShape) {
                 " worst=('ms', 'max')).reset_index()");
 }
 
+TEST_F(FrameTest, ManyGroupsSplitOutByHashAsPandas) {
+  // 3 files of 1500 rows over 1000 keys, ints in two files and floats in the third: equal keys
+  // must meet in one bucket whatever their dtype.
+  for (int f = 0; f < 3; ++f) {
+    std::string rows = "k,v\n";
+    for (int i = 0; i < 1500; ++i) {
+      const int k = (i * 7 + f * 13) % 1000;
+      absl::StrAppend(&rows, f == 2 ? absl::StrCat(k, ".0") : absl::StrCat(k), ",", i % 17, "\n");
+    }
+    Write(absl::StrCat("many/", f, ".csv"), rows);
+  }
+  AggregateOptions options;
+  options.split_out = 4;
+  options.fan_in = 2;
+  const Frame by_key = Frame::ReadCsv(dir_ + "/many/*.csv")
+                           .GroupBy({"k"})
+                           .Agg({"count()", "sum(v)", "nunique(v)"}, options);
+  ASSERT_TRUE(by_key.ok()) << by_key.status();
+  EXPECT_EQ(by_key.num_partitions(), 4u);
+  const std::string pandas =
+      "df = pd.concat([pd.read_csv(f) for f in sorted(glob.glob('many/*.csv'))],"
+      " ignore_index=True)\n"
+      "r = df.groupby('k').agg(count=('v', 'size'), sum_v=('v', 'sum'),"
+      " nunique_v=('v', 'nunique')).reset_index()";
+  // Each group once (in one bucket), all of them.
+  ExpectMatches(by_key.SortValues({"k"}), pandas);
+  options.split_out = 0;
+  EXPECT_FALSE(Logs().GroupBy({"host"}).Agg({"count()"}, options).ok());
+}
+
 TEST_F(FrameTest, AggregatesNamedDifferentlyAreDifferentKeys) {
   AggregateOptions total, s;
   total.names = {"total"};

@@ -7,6 +7,7 @@ void RegisterFrameOps(OpRegistry& registry) {
   RegisterFrameConcatOps(registry);
   RegisterFrameGroupOps(registry);
   RegisterFrameJoinOps(registry);
+  RegisterFrameShuffleOps(registry);
   RegisterFrameVerbOps(registry);
 }
 

@@ -11,12 +11,13 @@ namespace brisk {
 void RegisterFrameOps(OpRegistry& registry);
 
 // The groups (worker/frame/*.cc).
-void RegisterFrameIoOps(OpRegistry& registry);      // frame_io_ops.cc: read_csv, read_json,
-                                                    // write_csv
-void RegisterFrameConcatOps(OpRegistry& registry);  // table_concat.cc: concat
-void RegisterFrameGroupOps(OpRegistry& registry);   // group_ops.cc: groupby_*, sort
-void RegisterFrameJoinOps(OpRegistry& registry);    // table_join.cc: join
-void RegisterFrameVerbOps(OpRegistry& registry);    // frame_verb_ops.cc: filter, assign, select,
-                                                    // drop, rename, head, apply
+void RegisterFrameIoOps(OpRegistry& registry);       // frame_io_ops.cc: read_csv, read_json,
+                                                     // write_csv
+void RegisterFrameConcatOps(OpRegistry& registry);   // table_concat.cc: concat
+void RegisterFrameGroupOps(OpRegistry& registry);    // group_ops.cc: groupby_*, sort
+void RegisterFrameJoinOps(OpRegistry& registry);     // table_join.cc: join
+void RegisterFrameShuffleOps(OpRegistry& registry);  // hash_partition.cc: hash_partition
+void RegisterFrameVerbOps(OpRegistry& registry);     // frame_verb_ops.cc: filter, assign, select,
+                                                     // drop, rename, head, apply
 
 }  // namespace brisk

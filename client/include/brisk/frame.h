@@ -50,6 +50,10 @@ struct AggregateOptions {
   int fan_in = 8;
   // The result columns' names, one per aggregate; empty: "count" for count(), else FN_COL.
   std::vector<std::string> names;
+  // For many groups: the partials are split into this many buckets by a hash of the keys, each
+  // merged and finished on its own, giving that many partitions (each sorted by the keys, the
+  // groups spread by hash), so that no one task holds every group, as dask's split_out.
+  int split_out = 1;
 };
 
 class FrameGroupBy;
