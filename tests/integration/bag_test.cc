@@ -21,25 +21,17 @@
 #include "nlohmann/json.hpp"
 #include "tests/integration/cluster.h"
 #include "tests/support/numpy_script.h"
+#include "tests/support/python_lines.h"
 
 namespace brisk::testing {
 namespace {
 
 using ::testing::HasSubstr;
 
-// Lines as the bag readers define them (see tests/unit/bag_kernels_test.cc): gzip by magic bytes,
-// UTF-8 with errors="replace", split at b"\n", one b"\r" before it dropped.
+// Helpers after kPythonReadLines (tests/support/python_lines.h), which reads lines as the bag
+// readers define them.
 constexpr char kPythonLines[] = R"(
 import collections, glob, gzip, json, re
-def lines(path):
-    data = open(path, 'rb').read()
-    if data[:2] == b'\x1f\x8b':
-        data = gzip.decompress(data)
-    data = data.decode('utf-8', errors='replace').encode('utf-8')
-    out = data.split(b'\n')
-    if out and out[-1] == b'':
-        out.pop()
-    return [l[:-1] if l.endswith(b'\r') else l for l in out]
 def all_lines(pattern):
     return [l for f in sorted(glob.glob(pattern)) for l in lines(f)]
 def s(records):
@@ -104,8 +96,8 @@ class BagTest : public ::testing::Test {
     gzclose(gz);
   }
   nlohmann::json Python(const std::string& code) {
-    const std::string error =
-        RunPython(dir_, kPythonLines, code + "\njson.dump(out, open('expected.json', 'w'))\n");
+    const std::string error = RunPython(dir_, absl::StrCat(testing::kPythonReadLines, kPythonLines),
+                                        code + "\njson.dump(out, open('expected.json', 'w'))\n");
     EXPECT_EQ(error, "");
     std::ifstream in(dir_ + "/expected.json");
     return nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);

@@ -13,6 +13,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/integration/cluster.h"
 #include "tests/support/numpy_script.h"
+#include "tests/support/python_lines.h"
 
 namespace brisk::testing {
 namespace {
@@ -33,15 +34,6 @@ open('corpus/d.log', 'wb').write(b'caf\xe9 caf\xc3\xa9\n\xff hello status=503\n'
 with gzip.open('corpus/e.log', 'wb') as f:
     f.write(b'zipped hello\nstatus=500 user=gz\r\n')
 open('corpus/sub/f.log', 'w').write('not in the glob\n')
-def lines(path):
-    data = open(path, 'rb').read()
-    if data[:2] == b'\x1f\x8b':
-        data = gzip.decompress(data)
-    data = data.decode('utf-8', errors='replace').encode('utf-8')
-    out = data.split(b'\n')
-    if out and out[-1] == b'':
-        out.pop()
-    return [l[:-1] if l.endswith(b'\r') else l for l in out]
 r = [l for f in sorted(glob.glob('corpus/*.log')) for l in lines(f)]
 def ranked(c):
     return [[k.decode(), n] for k, n in sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))]
@@ -79,7 +71,9 @@ class CliBag : public ::testing::Test {
     auto cluster = TestCluster::Start(2);
     ASSERT_TRUE(cluster.ok()) << cluster.status();
     cluster_ = std::move(*cluster);
-    ASSERT_EQ(RunPython(cluster_->dir(), "import os\n", kCorpus), "");
+    ASSERT_EQ(
+        RunPython(cluster_->dir(), absl::StrCat("import os\n", testing::kPythonReadLines), kCorpus),
+        "");
     std::ifstream in(cluster_->dir() + "/expected.json");
     want_ = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
     ASSERT_TRUE(want_.is_object());

@@ -19,6 +19,7 @@
 #include "brisk/value.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/numpy_script.h"
+#include "tests/support/python_lines.h"
 #include "worker/bag/bag_ops.h"
 #include "worker/bag/partition_table.h"
 
@@ -101,20 +102,10 @@ std::vector<std::pair<std::string, int64_t>> JsonCounts(const nlohmann::json& j)
   return out;
 }
 
-// Python's reading of lines as the bag readers define it: gzip by magic bytes, UTF-8 with
-// errors="replace", lines split at b"\n" only, one b"\r" before it dropped, no line after a final
-// newline. Records are then handled as bytes (bytes.split, bytes.lower: ASCII's rules).
+// Helpers after kPythonReadLines (tests/support/python_lines.h): records are handled as bytes
+// (bytes.split, bytes.lower: ASCII's rules).
 constexpr char kPythonLines[] = R"(
 import collections, gzip, json, re
-def lines(path):
-    data = open(path, 'rb').read()
-    if data[:2] == b'\x1f\x8b':
-        data = gzip.decompress(data)
-    data = data.decode('utf-8', errors='replace').encode('utf-8')
-    out = data.split(b'\n')
-    if out and out[-1] == b'':
-        out.pop()
-    return [l[:-1] if l.endswith(b'\r') else l for l in out]
 def s(records):
     return [r.decode('utf-8') for r in records]
 def ranked(counter):
@@ -149,8 +140,9 @@ class BagKernels : public ::testing::Test {
   }
   // Runs `code` after kPythonLines; it leaves `out` (any JSON) as the expected values.
   nlohmann::json Python(const std::string& code) {
-    const std::string error = testing::RunPython(
-        dir_, kPythonLines, code + "\njson.dump(out, open('expected.json', 'w'))\n");
+    const std::string error =
+        testing::RunPython(dir_, absl::StrCat(testing::kPythonReadLines, kPythonLines),
+                           code + "\njson.dump(out, open('expected.json', 'w'))\n");
     EXPECT_EQ(error, "");
     std::ifstream in(dir_ + "/expected.json");
     return nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);

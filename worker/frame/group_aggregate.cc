@@ -274,6 +274,17 @@ std::string StateName(const GroupSpec& spec, size_t j, absl::string_view part) {
   return absl::StrCat(prefix, j, ".", part);
 }
 
+// Adds nunique's state column for aggregate j: each group's set, encoded.
+absl::Status AddSets(const GroupSpec& spec, size_t j, const std::vector<ValueSet>& sets,
+                     std::vector<ColumnBuffers>& out) {
+  std::vector<std::string> encoded(sets.size());
+  for (size_t i = 0; i < sets.size(); ++i) encoded[i] = EncodeSet(sets[i]);
+  absl::StatusOr<ColumnBuffers> b = StringColumn(StateName(spec, j, "set"), encoded);
+  if (!b.ok()) return b.status();
+  out.push_back(*std::move(b));
+  return absl::OkStatus();
+}
+
 // A string column with no value (a header-only file's) counts as numbers, none present.
 absl::Status NeedNumeric(const Aggregate& agg, const ColumnView& c) {
   if (c.dtype() == v1::DTYPE_STRING && c.null_count() < c.size()) {
@@ -465,11 +476,7 @@ absl::StatusOr<v1::Value> PartialAggregate(const TableView& table, const GroupSp
           AppendCanonicalValue(c, r, scratch);
           sets[g[r]].insert(scratch);
         }
-        std::vector<std::string> encoded(groups);
-        for (uint32_t i = 0; i < groups; ++i) encoded[i] = EncodeSet(sets[i]);
-        absl::StatusOr<ColumnBuffers> b = StringColumn(StateName(spec, j, "set"), encoded);
-        if (!b.ok()) return b.status();
-        out.push_back(*std::move(b));
+        if (absl::Status st = AddSets(spec, j, sets, out); !st.ok()) return st;
         break;
       }
     }
@@ -558,11 +565,7 @@ absl::StatusOr<v1::Value> CombineAggregates(absl::Span<const TableView> partials
                 absl::StrCat("malformed partial aggregate: column ", StateName(spec, j, "set")));
           }
         }
-        std::vector<std::string> encoded(groups);
-        for (uint32_t i = 0; i < groups; ++i) encoded[i] = EncodeSet(sets[i]);
-        absl::StatusOr<ColumnBuffers> b = StringColumn(StateName(spec, j, "set"), encoded);
-        if (!b.ok()) return b.status();
-        out.push_back(*std::move(b));
+        if (absl::Status st = AddSets(spec, j, sets, out); !st.ok()) return st;
         break;
       }
     }
