@@ -11,6 +11,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "brisk/client.h"
 #include "tests/integration/cluster.h"
 #include "tests/integration/test_json.h"
 
@@ -109,7 +112,23 @@ TEST_F(JournalTest, WaitOnAJobSubmittedBeforeTheCrashReturnsItsResults) {
 TEST_F(JournalTest, TornJournalIsCutAtTheLastWholeRecord) {
   const std::string graph = cluster_->WriteFile("hello.json", kHelloGraph);
   ASSERT_EQ(Cli({"submit", graph}).exit_code, 0);
+  // The journal once the job's end is in it (the scheduler writes it before the job's results
+  // reach the client, but the client may return first: wait for the file to stop at it).
+  uintmax_t before = std::filesystem::file_size(journal_);
   ASSERT_TRUE(cluster_->KillWorker(0).ok());
+  // The worker's leaving is the record to cut: wait until the scheduler has written it (the
+  // file grew), or the cut would take the job's end instead and leave the job running.
+  absl::StatusOr<std::unique_ptr<Client>> client = cluster_->Connect();
+  ASSERT_TRUE(client.ok()) << client.status();
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  for (;;) {
+    absl::StatusOr<v1::StatusReply> status = (*client)->Status();
+    ASSERT_TRUE(status.ok()) << status.status();
+    if (status->workers_size() == 0 && std::filesystem::file_size(journal_) > before) break;
+    ASSERT_LT(absl::Now(), deadline) << "the scheduler never journaled the worker's leaving";
+    absl::SleepFor(absl::Milliseconds(10));  // polling a condition, not a race
+  }
+  client->reset();
   ASSERT_TRUE(cluster_->KillScheduler().ok());
   // The last record (the worker leaving) is cut short, as a crash in a write would leave it.
   const uintmax_t size = std::filesystem::file_size(journal_);
