@@ -124,7 +124,7 @@ nlohmann::ordered_json Cell(const ColumnView& c, uint64_t r) {
 
 }  // namespace
 
-CLI::App* AddFrameCommand(CLI::App& app, uint64_t& blocksize) {
+CLI::App* AddFrameCommand(CLI::App& app, FrameCommandOptions& options) {
   CLI::App* frame = app.add_subcommand(
       "frame",
       "Run a pipeline of verbs over CSV or JSON-lines files and print the table:\n"
@@ -132,9 +132,15 @@ CLI::App* AddFrameCommand(CLI::App& app, uint64_t& blocksize) {
       "Verbs: " +
           std::string(kVerbs) + ".\nOutput: an aligned table, or -o csv, or -o json (records).");
   frame
-      ->add_option("--blocksize", blocksize,
+      ->add_option("--blocksize", options.blocksize,
                    "Read files larger than this many bytes as several partitions (0: one per "
                    "file); give it before `read`")
+      ->capture_default_str();
+  frame
+      ->add_option("--split-out", options.split_out,
+                   "A groupby's result in this many partitions, its groups spread by a hash of "
+                   "the keys, for groups too many for one task; give it before `read`")
+      ->check(CLI::Range(1, 1 << 16))
       ->capture_default_str();
   // Every word from the first verb on is left to the pipeline ("-count" too), not to `brisk`.
   frame->fallthrough(false);
@@ -143,7 +149,8 @@ CLI::App* AddFrameCommand(CLI::App& app, uint64_t& blocksize) {
 }
 
 absl::StatusOr<FramePlan> ParseFramePipeline(const std::vector<std::string>& words,
-                                             uint64_t blocksize) {
+                                             const FrameCommandOptions& command) {
+  const uint64_t blocksize = command.blocksize;
   FramePlan plan;
   size_t i = 0;
   auto next = [&](const std::string& verb, const std::string& what) -> absl::StatusOr<std::string> {
@@ -213,6 +220,7 @@ absl::StatusOr<FramePlan> ParseFramePipeline(const std::vector<std::string>& wor
       }
       if (!(arg = next("agg", "aggregates, e.g. 'count(), mean(x)'")).ok()) return arg.status();
       AggregateOptions options;
+      options.split_out = command.split_out;
       std::vector<std::string> aggs;
       if (absl::Status s = ParseAggs(*arg, aggs, options.names); !s.ok()) return s;
       plan.frame = plan.frame.GroupBy(keys).Agg(aggs, options);

@@ -16,6 +16,12 @@
 
 namespace brisk {
 
+// `brisk frame`'s options, given before the first verb.
+struct FrameCommandOptions {
+  uint64_t blocksize = CsvReadOptions{}.blocksize;  // --blocksize
+  int split_out = 1;                                // --split-out (AggregateOptions::split_out)
+};
+
 // A parsed pipeline: the Frame, and the directory of a final `write DIR`, if any.
 struct FramePlan {
   Frame frame;
@@ -23,12 +29,12 @@ struct FramePlan {
 };
 
 // Adds `frame` to `app`: every word from its first verb on is left in the command's remaining()
-// for the pipeline; `blocksize` is --blocksize (CsvReadOptions::blocksize).
-CLI::App* AddFrameCommand(CLI::App& app, uint64_t& blocksize);
+// for the pipeline; its options go to `options`.
+CLI::App* AddFrameCommand(CLI::App& app, FrameCommandOptions& options);
 // The pipeline of `words` (`read GLOB ...`); InvalidArgument naming the verb or word that is
 // wrong. Globs are expanded here, relative to the current directory.
 absl::StatusOr<FramePlan> ParseFramePipeline(const std::vector<std::string>& words,
-                                             uint64_t blocksize);
+                                             const FrameCommandOptions& options);
 // Computes the plan and prints the result in `format` ("text", "csv" or "json"); returns the
 // exit status.
 int FrameCommand(Client& client, const FramePlan& plan, const std::string& format);

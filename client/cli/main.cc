@@ -121,8 +121,8 @@ int main(int argc, char** argv) {
 
   ArrayCommandOptions array_options;
   auto* array_cmd = AddArrayCommand(app, array_options);
-  uint64_t frame_blocksize = CsvReadOptions{}.blocksize;
-  auto* frame_cmd = AddFrameCommand(app, frame_blocksize);
+  FrameCommandOptions frame_options;
+  auto* frame_cmd = AddFrameCommand(app, frame_options);
   BagCommandOptions bag_options;
   auto* bag_cmd = AddBagCommand(app, bag_options);
 
@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
   }
   std::optional<FramePlan> frame_plan;
   if (frame_cmd->parsed()) {
-    auto plan = ParseFramePipeline(frame_cmd->remaining(), frame_blocksize);  // before connecting
+    auto plan = ParseFramePipeline(frame_cmd->remaining(), frame_options);  // before connecting
     if (!plan.ok()) return Fail(plan.status());
     frame_plan = std::move(*plan);
   } else if (g.output == "csv" && !bag_cmd->parsed()) {

@@ -81,6 +81,14 @@ TEST_F(CliFrame, GroupBySortAndJoinPrintCsvAsPandasWritesIt) {
                       "r = r.sort_values(['count', 'host'], ascending=[False, True],"
                       " kind='stable')"));
 
+  // The same groups split over 3 partitions by hash, then sorted.
+  got = Brisk({"-o", "csv", "frame", "--split-out", "3", "read", "logs/*.csv", "groupby", "host",
+               "agg", "count(), mean(latency), max(status) as worst", "sort", "host"});
+  ASSERT_EQ(got.exit_code, 0) << got.ToString();
+  EXPECT_EQ(got.out,
+            PandasCsv("r = df.groupby('host').agg(count=('host', 'size'),"
+                      " mean_latency=('latency', 'mean'), worst=('status', 'max')).reset_index()"));
+
   got = Brisk({"-o", "csv", "frame", "read", "logs/*.csv", "join", "hosts.csv", "on", "host", "how",
                "left", "sort", "latency"});
   ASSERT_EQ(got.exit_code, 0) << got.ToString();
