@@ -1,7 +1,7 @@
 // data_bench: the data workloads of ../shared/anchors/dask/bench_dask_data.py (arrays, model
 // fitting, a word count) on a real local Brisk cluster (1 scheduler + 2 workers with 1 thread
-// each), through brisk::Array, brisk::ml, brisk::Frame and brisk::Bag. One JSON line per workload, as the Dask
-// script prints them:
+// each), through brisk::Array, brisk::ml, brisk::Frame and brisk::Bag. One JSON line per workload,
+// as the Dask script prints them:
 //   {"check":4.3333,"max":..,"min":..,"seconds":..,"system":"brisk","workload":"array_sum"}
 // (bag_wordcount's check is a list of [word, count] pairs, csv_groupby's and csv_filter's lists
 // of numbers).
@@ -218,10 +218,14 @@ struct Workload {
 
 const std::vector<Workload>& Workloads() {
   static const auto* workloads = new std::vector<Workload>{
-      {"array_sum", Numeric(ArraySum)},       {"array_transpose", Numeric(ArrayTranspose)},
-      {"array_matmul", Numeric(ArrayMatmul)}, {"kmeans", Numeric(KMeansWorkload)},
-      {"linreg", Numeric(LinregWorkload)},    {"csv_groupby", CsvGroupby},
-      {"csv_filter", CsvFilter},              {"csv_join", CsvJoin},
+      {"array_sum", Numeric(ArraySum)},
+      {"array_transpose", Numeric(ArrayTranspose)},
+      {"array_matmul", Numeric(ArrayMatmul)},
+      {"kmeans", Numeric(KMeansWorkload)},
+      {"linreg", Numeric(LinregWorkload)},
+      {"csv_groupby", CsvGroupby},
+      {"csv_filter", CsvFilter},
+      {"csv_join", CsvJoin},
       {"bag_wordcount", BagWordcount},
   };
   return *workloads;
