@@ -60,4 +60,20 @@ void AppendCanonicalValue(const ColumnView& c, uint64_t r, std::string& out) {
   }
 }
 
+void RowKey(const std::vector<ColumnView>& columns, uint64_t r, std::string& key,
+            std::string& scratch) {
+  key.clear();
+  for (const ColumnView& c : columns) {
+    scratch.clear();
+    if (c.IsNull(r)) {
+      scratch.push_back('n');
+    } else {
+      AppendCanonicalValue(c, r, scratch);
+    }
+    const uint32_t n = static_cast<uint32_t>(scratch.size());
+    key.append(reinterpret_cast<const char*>(&n), 4);
+    key += scratch;
+  }
+}
+
 }  // namespace brisk

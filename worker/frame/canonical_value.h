@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "brisk/value.h"
 
@@ -13,5 +14,11 @@ namespace brisk {
 
 // Appends row r of `column` (not null) to `out`.
 void AppendCanonicalValue(const ColumnView& column, uint64_t r, std::string& out);
+
+// Row r's key over `columns` into `key` (replaced): each value canonical and length-prefixed, so
+// that no two keys run together, a null a value of its own (pandas matches null keys in joins).
+// `scratch` is reused between calls.
+void RowKey(const std::vector<ColumnView>& columns, uint64_t r, std::string& key,
+            std::string& scratch);
 
 }  // namespace brisk

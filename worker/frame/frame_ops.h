@@ -3,9 +3,18 @@
 // Each group lives in its own file.
 #pragma once
 
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "brisk/op.h"
 
 namespace brisk {
+
+// An argument naming columns: a str, or a list of str; InvalidArgument naming `what` otherwise.
+absl::StatusOr<std::vector<std::string>> ColumnNames(const v1::Value& value,
+                                                     absl::string_view what);
 
 // Every frame op.
 void RegisterFrameOps(OpRegistry& registry);

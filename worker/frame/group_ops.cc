@@ -24,35 +24,15 @@
 namespace brisk {
 namespace {
 
-// A str, or a list of str.
-absl::StatusOr<std::vector<std::string>> Names(const v1::Value& value, absl::string_view what) {
-  std::vector<std::string> out;
-  if (value.kind_case() == v1::Value::kStr) {
-    out.push_back(value.str());
-    return out;
-  }
-  if (value.kind_case() == v1::Value::kList) {
-    for (const v1::Value& item : value.list().items()) {
-      if (item.kind_case() != v1::Value::kStr) {
-        return absl::InvalidArgumentError(absl::StrCat(what, " must be a str or a list of str"));
-      }
-      out.push_back(item.str());
-    }
-    return out;
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat(what, " must be a str or a list of str, got ", KindName(value)));
-}
-
 absl::StatusOr<GroupSpec> Spec(const v1::Value* keys, const v1::Value* aggs) {
   if (keys == nullptr || aggs == nullptr) {
     return absl::InvalidArgumentError("\"keys\" and \"aggs\" must be given");
   }
   GroupSpec spec;
-  absl::StatusOr<std::vector<std::string>> k = Names(*keys, "\"keys\"");
+  absl::StatusOr<std::vector<std::string>> k = ColumnNames(*keys, "\"keys\"");
   if (!k.ok()) return k.status();
   spec.keys = *std::move(k);
-  absl::StatusOr<std::vector<std::string>> a = Names(*aggs, "\"aggs\"");
+  absl::StatusOr<std::vector<std::string>> a = ColumnNames(*aggs, "\"aggs\"");
   if (!a.ok()) return a.status();
   for (const std::string& text : *a) {
     absl::StatusOr<Aggregate> agg = ParseAggregate(text);
@@ -62,10 +42,11 @@ absl::StatusOr<GroupSpec> Spec(const v1::Value* keys, const v1::Value* aggs) {
   return spec;
 }
 
-absl::StatusOr<std::vector<std::string>> OutputNames(const OpArgs& args, const GroupSpec& spec) {
+absl::StatusOr<std::vector<std::string>> OutputColumnNames(const OpArgs& args,
+                                                           const GroupSpec& spec) {
   const v1::Value* names = args.Kwarg("names");
   if (names == nullptr) return std::vector<std::string>{};
-  absl::StatusOr<std::vector<std::string>> n = Names(*names, "\"names\"");
+  absl::StatusOr<std::vector<std::string>> n = ColumnNames(*names, "\"names\"");
   if (n.ok() && n->size() != spec.aggs.size()) {
     return absl::InvalidArgumentError(absl::StrCat("\"names\" gives ", n->size(), " names for ",
                                                    spec.aggs.size(), " aggregates"));
@@ -99,7 +80,7 @@ absl::StatusOr<v1::Value> FinishOp(OpContext&, const OpArgs& args) {
   if (!table.ok()) return table.status();
   absl::StatusOr<GroupSpec> spec = Spec(&args[1], &args[2]);
   if (!spec.ok()) return spec.status();
-  absl::StatusOr<std::vector<std::string>> names = OutputNames(args, *spec);
+  absl::StatusOr<std::vector<std::string>> names = OutputColumnNames(args, *spec);
   if (!names.ok()) return names.status();
   return FinishAggregate(*table, *spec, *names);
 }
@@ -109,7 +90,7 @@ absl::StatusOr<v1::Value> GroupByOp(OpContext&, const OpArgs& args) {
   if (!table.ok()) return table.status();
   absl::StatusOr<GroupSpec> spec = Spec(&args[1], &args[2]);
   if (!spec.ok()) return spec.status();
-  absl::StatusOr<std::vector<std::string>> names = OutputNames(args, *spec);
+  absl::StatusOr<std::vector<std::string>> names = OutputColumnNames(args, *spec);
   if (!names.ok()) return names.status();
   absl::StatusOr<v1::Value> partial = PartialAggregate(*table, *spec);
   if (!partial.ok()) return partial.status();
@@ -121,7 +102,7 @@ absl::StatusOr<v1::Value> GroupByOp(OpContext&, const OpArgs& args) {
 absl::StatusOr<v1::Value> SortOp(OpContext&, const OpArgs& args) {
   absl::StatusOr<TableView> table = args.Table(0);
   if (!table.ok()) return table.status();
-  absl::StatusOr<std::vector<std::string>> by = Names(args[1], "\"by\"");
+  absl::StatusOr<std::vector<std::string>> by = ColumnNames(args[1], "\"by\"");
   if (!by.ok()) return by.status();
   std::vector<SortKey> keys;
   for (const std::string& column : *by) keys.push_back({column, true});

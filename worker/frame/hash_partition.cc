@@ -23,18 +23,7 @@ absl::StatusOr<std::vector<uint32_t>> KeyBuckets(const TableView& table,
   std::vector<uint32_t> out(table.num_rows());
   std::string key, value;
   for (uint64_t r = 0; r < table.num_rows(); ++r) {
-    key.clear();
-    for (const ColumnView& c : columns) {
-      value.clear();
-      if (c.IsNull(r)) {
-        value.push_back('n');
-      } else {
-        AppendCanonicalValue(c, r, value);
-      }
-      const uint32_t n = static_cast<uint32_t>(value.size());
-      key.append(reinterpret_cast<const char*>(&n), 4);
-      key += value;
-    }
+    RowKey(columns, r, key, value);
     // std::hash of a string is not salted: every worker process gives a key the same bucket.
     out[r] = static_cast<uint32_t>(std::hash<std::string_view>()(key) % buckets);
   }
@@ -63,19 +52,9 @@ namespace {
 absl::StatusOr<v1::Value> HashPartitionOp(OpContext&, const OpArgs& args) {
   absl::StatusOr<TableView> table = args.Table(0);
   if (!table.ok()) return table.status();
-  std::vector<std::string> keys;
-  const v1::Value& k = args[1];
-  if (k.kind_case() == v1::Value::kStr) {
-    keys.push_back(k.str());
-  } else {
-    for (const v1::Value& item : k.list().items()) {
-      if (item.kind_case() != v1::Value::kStr) {
-        return absl::InvalidArgumentError("\"keys\" must be a str or a list of str");
-      }
-      keys.push_back(item.str());
-    }
-  }
-  if (keys.empty()) return absl::InvalidArgumentError("\"keys\" names no column");
+  absl::StatusOr<std::vector<std::string>> keys = ColumnNames(args[1], "\"keys\"");
+  if (!keys.ok()) return keys.status();
+  if (keys->empty()) return absl::InvalidArgumentError("\"keys\" names no column");
   absl::StatusOr<int64_t> bucket = args.Int(2);
   absl::StatusOr<int64_t> buckets = args.Int(3);
   if (!bucket.ok() || !buckets.ok()) return !bucket.ok() ? bucket.status() : buckets.status();
@@ -83,7 +62,7 @@ absl::StatusOr<v1::Value> HashPartitionOp(OpContext&, const OpArgs& args) {
     return absl::InvalidArgumentError(
         absl::StrCat("bucket ", *bucket, " of ", *buckets, ": need 0 <= bucket < buckets <= 2^20"));
   }
-  return HashPartition(*table, keys, static_cast<uint32_t>(*bucket),
+  return HashPartition(*table, *keys, static_cast<uint32_t>(*bucket),
                        static_cast<uint32_t>(*buckets));
 }
 

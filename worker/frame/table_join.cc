@@ -16,24 +16,6 @@
 namespace brisk {
 namespace {
 
-// Row r's key bytes over `columns`, each value length-prefixed so that no two keys run together
-// (a null is a value of its own, as pandas matches it).
-void KeyOf(const std::vector<ColumnView>& columns, uint64_t r, std::string& key,
-           std::string& scratch) {
-  key.clear();
-  for (const ColumnView& c : columns) {
-    scratch.clear();
-    if (c.IsNull(r)) {
-      scratch.push_back('n');
-    } else {
-      AppendCanonicalValue(c, r, scratch);
-    }
-    const uint32_t n = static_cast<uint32_t>(scratch.size());
-    key.append(reinterpret_cast<const char*>(&n), 4);
-    key += scratch;
-  }
-}
-
 absl::StatusOr<std::vector<ColumnView>> Columns(const TableView& t,
                                                 absl::Span<const std::string> names,
                                                 absl::string_view side) {
@@ -64,7 +46,7 @@ absl::StatusOr<v1::Value> JoinTables(const TableView& left, const TableView& rig
   std::vector<uint64_t> next(right.num_rows(), kNoRow);
   std::string key, scratch;
   for (uint64_t r = 0; r < right.num_rows(); ++r) {
-    KeyOf(*rkeys, r, key, scratch);
+    RowKey(*rkeys, r, key, scratch);
     auto [it, added] = first_last.try_emplace(key, r, r);
     if (!added) {
       next[it->second.second] = r;
@@ -75,7 +57,7 @@ absl::StatusOr<v1::Value> JoinTables(const TableView& left, const TableView& rig
   lrows.reserve(left.num_rows());
   rrows.reserve(left.num_rows());
   for (uint64_t l = 0; l < left.num_rows(); ++l) {
-    KeyOf(*lkeys, l, key, scratch);
+    RowKey(*lkeys, l, key, scratch);
     auto it = first_last.find(key);
     if (it == first_last.end()) {
       if (how == JoinHow::kLeft) {
@@ -126,25 +108,15 @@ absl::StatusOr<v1::Value> JoinOp(OpContext&, const OpArgs& args) {
   if (!left.ok()) return left.status();
   absl::StatusOr<TableView> right = args.Table(1);
   if (!right.ok()) return right.status();
-  std::vector<std::string> on;
-  const v1::Value& keys = args[2];
-  if (keys.kind_case() == v1::Value::kStr) {
-    on.push_back(keys.str());
-  } else {
-    for (const v1::Value& k : keys.list().items()) {
-      if (k.kind_case() != v1::Value::kStr) {
-        return absl::InvalidArgumentError("\"on\" must be a str or a list of str");
-      }
-      on.push_back(k.str());
-    }
-  }
+  absl::StatusOr<std::vector<std::string>> on = ColumnNames(args[2], "\"on\"");
+  if (!on.ok()) return on.status();
   absl::StatusOr<absl::string_view> how = args.Str("how", "inner");
   if (!how.ok()) return how.status();
   if (*how != "inner" && *how != "left") {
     return absl::InvalidArgumentError(
         absl::StrCat("\"how\" must be \"inner\" or \"left\", got \"", *how, "\""));
   }
-  return JoinTables(*left, *right, on, *how == "left" ? JoinHow::kLeft : JoinHow::kInner);
+  return JoinTables(*left, *right, *on, *how == "left" ? JoinHow::kLeft : JoinHow::kInner);
 }
 
 }  // namespace
