@@ -2,14 +2,15 @@
 
 #include <algorithm>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "brisk/bag.h"
 #include "client/cli/cli_common.h"
+#include "client/cli/table_output.h"
 #include "common/utf8.h"
-#include "nlohmann/json.hpp"
 
 namespace brisk {
 namespace {
@@ -28,49 +29,38 @@ size_t Width(const std::string& s) {
   return n;
 }
 
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-void Print(const ResultTable& t, const std::string& format) {
+// Prints `t` in `format`; the exit status.
+int Print(const ResultTable& t, const std::string& format) {
   const bool with_counts = t.columns.back() == "count";
   const size_t ncols = t.columns.size();
   auto cell = [&](size_t r, size_t c) -> std::string {
     if (with_counts && c == ncols - 1) return absl::StrCat(t.counts[r]);
     return ValidUtf8(t.rows[r][c]);
   };
-  if (format == "json") {
-    nlohmann::ordered_json out = nlohmann::ordered_json::array();
-    for (size_t r = 0; r < t.rows.size(); ++r) {
-      nlohmann::ordered_json row = nlohmann::ordered_json::object();
-      for (size_t c = 0; c < ncols; ++c) {
-        if (with_counts && c == ncols - 1) {
-          row[t.columns[c]] = t.counts[r];
-        } else {
-          row[t.columns[c]] = cell(r, c);
-        }
+  if (format == "json" || format == "csv") {
+    TableBuilder builder;
+    for (size_t c = 0; c < ncols; ++c) {
+      if (with_counts && c == ncols - 1) {
+        builder.Add<int64_t>(t.columns[c], t.counts);
+      } else {
+        std::vector<std::optional<std::string>> cells;
+        for (size_t r = 0; r < t.rows.size(); ++r) cells.push_back(cell(r, c));
+        builder.AddStrings(t.columns[c], cells);
       }
-      out.push_back(std::move(row));
     }
-    std::cout << out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
-    return;
-  }
-  if (format == "csv") {
-    for (size_t c = 0; c < ncols; ++c) std::cout << (c ? "," : "") << CsvField(t.columns[c]);
-    std::cout << "\n";
-    for (size_t r = 0; r < t.rows.size(); ++r) {
-      for (size_t c = 0; c < ncols; ++c) std::cout << (c ? "," : "") << CsvField(cell(r, c));
-      std::cout << "\n";
+    absl::StatusOr<v1::Value> table = std::move(builder).Finish();
+    absl::StatusOr<TableView> view =
+        table.ok() ? TableView::Of(*table) : absl::StatusOr<TableView>(table.status());
+    if (!view.ok()) return Fail(view.status());
+    if (format == "json") {
+      PrintTableJson(*view);
+    } else {
+      PrintTableCsv(*view);
     }
-    return;
+    return kExitOk;
   }
-  // A table: columns separated by two spaces, counts right-aligned, no trailing spaces.
+  // A table: columns separated by two spaces, counts right-aligned, no trailing spaces; unlike
+  // TableRowsText (brisk frame's), a cell is never cut short: grep prints whole lines.
   std::vector<size_t> width(ncols);
   for (size_t c = 0; c < ncols; ++c) width[c] = Width(t.columns[c]);
   for (size_t r = 0; r < t.rows.size(); ++r) {
@@ -92,6 +82,7 @@ void Print(const ResultTable& t, const std::string& format) {
     for (size_t c = 0; c < ncols; ++c) cells.push_back(cell(r, c));
     line(cells);
   }
+  return kExitOk;
 }
 
 // The records the options name: lines of the files, or a field of their JSON lines.
@@ -217,7 +208,7 @@ int BagCommand(Client& client, const CLI::App& bag, const BagCommandOptions& opt
   } else if (bag.got_subcommand("grep")) {
     status = Grep(client, options, t);
   }
-  if (status == kExitOk) Print(t, format);
+  if (status == kExitOk) status = Print(t, format);
   return status;
 }
 

@@ -10,9 +10,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "client/cli/cli_common.h"
+#include "client/cli/table_output.h"
 #include "common/value_text.h"
 #include "nlohmann/json.hpp"
-#include "worker/frame/csv_table.h"
 
 namespace brisk {
 namespace {
@@ -97,29 +97,6 @@ Frame Read(const std::string& glob, uint64_t blocksize) {
   CsvReadOptions options;
   options.blocksize = blocksize;
   return Frame::ReadCsv(glob, options);
-}
-
-// A cell as JSON: numbers as numbers (NaN and infinities as null), strings, bools, null.
-nlohmann::ordered_json Cell(const ColumnView& c, uint64_t r) {
-  if (c.IsNull(r)) return nullptr;
-  switch (c.dtype()) {
-    case v1::DTYPE_STRING:
-      return std::string(c.String(r));
-    case v1::DTYPE_BOOL:
-      return c.values<bool>().value()[r];
-    case v1::DTYPE_INT64:
-      return c.values<int64_t>().value()[r];
-    case v1::DTYPE_UINT64:
-      return c.values<uint64_t>().value()[r];
-    case v1::DTYPE_FLOAT32:
-    case v1::DTYPE_FLOAT64: {
-      const double v = c.AsDouble(r);
-      if (!std::isfinite(v)) return nullptr;
-      return v;
-    }
-    default:
-      return static_cast<int64_t>(c.AsDouble(r));
-  }
 }
 
 }  // namespace
@@ -303,15 +280,9 @@ int FrameCommand(Client& client, const FramePlan& plan, const std::string& forma
   absl::StatusOr<TableView> view = TableView::Of(*table);
   if (!view.ok()) return Fail(view.status());
   if (format == "csv") {
-    std::cout << TableToCsv(*view);
+    PrintTableCsv(*view);
   } else if (format == "json") {
-    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-    for (uint64_t r = 0; r < view->num_rows(); ++r) {
-      nlohmann::ordered_json row = nlohmann::ordered_json::object();
-      for (const ColumnView& c : view->columns()) row[c.name()] = Cell(c, r);
-      rows.push_back(std::move(row));
-    }
-    std::cout << rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    PrintTableJson(*view);
   } else {
     std::cout << TableRowsText(*table) << "\n";
   }
