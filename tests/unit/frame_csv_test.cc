@@ -3,17 +3,22 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "brisk/value.h"
 #include "common/utf8.h"
 #include "gtest/gtest.h"
 #include "tests/support/pandas_check.h"
+#include "worker/frame/csv_quote_free.h"
 #include "worker/frame/csv_table.h"
 #include "worker/frame/json_lines_table.h"
 #include "worker/frame/table_concat.h"
+#include "worker/frame/text_columns.h"
 
 namespace brisk {
 namespace {
@@ -241,6 +246,89 @@ TEST_F(FrameCsvTest, JsonLinesColumnsComeInTheOrderTheirKeysAreFirstSeen) {
   ASSERT_TRUE(view.ok());
   ExpectTableMatches(*view, Pandas("df = pd.read_json('order.jsonl', lines=True)"));
   EXPECT_EQ(view->column(0).name(), "zeta");
+}
+
+}  // namespace
+}  // namespace brisk
+
+namespace brisk {
+namespace {
+
+// The one-pass reader (csv_quote_free.h) against libcsv and TextColumns on random texts built
+// from the characters that matter (delimiters, line ends, signs, digits, exponents, the null
+// and bool tokens, non-UTF-8 bytes): wherever the fast path answers, its table is the full
+// parser's, byte for byte; where it declines, the full parser decides (and may refuse).
+TEST(CsvQuoteFreeTest, AgreesWithTheFullParserWhereverItAnswers) {
+  const std::vector<std::string> pieces = {
+      ",",     ",",   "\n",   "\n",       "\r\n",
+      "\r",    "1",   "23",   "-",        "+",
+      ".",     "e",   "5",    "0",        "x",
+      " ",     "NA",  "nan",  "True",     "false",
+      "inf",   "-0",  "\xff", "\xc3\xa9", "9223372036854775808",
+      "a",     "1.5", "\"",   "TRUE",     "null",
+      "1e400", "#N/A"};
+  std::mt19937 rng(20261203);
+  int answered = 0;
+  const int kTexts = 20000;
+  for (int t = 0; t < kTexts; ++t) {
+    std::string text = (t % 3 == 0) ? "a,b,c\n" : "";
+    const int n = static_cast<int>(rng() % 24);
+    for (int i = 0; i < n; ++i) text += pieces[rng() % pieces.size()];
+    CsvOptions options;
+    const bool names_given = t % 3 == 1;
+    if (names_given) options.names = {"a", "b", "c"};
+    if (t % 5 == 0) options.dtypes["b"] = t % 10 == 0 ? v1::DTYPE_FLOAT64 : v1::DTYPE_STRING;
+    const std::optional<v1::Value> fast = ReadQuoteFreeCsv(text, options, names_given);
+    if (!fast.has_value()) continue;
+    ++answered;
+    const absl::StatusOr<v1::Value> full = ParseCsvTable(text, options, names_given);
+    ASSERT_TRUE(full.ok()) << "the fast path read a text the full parser refuses: "
+                           << absl::CHexEscape(text) << ": " << full.status();
+    ASSERT_EQ(fast->SerializeAsString(), full->SerializeAsString())
+        << "text: \"" << absl::CHexEscape(text) << "\"\nfast: " << fast->DebugString()
+        << "\nfull: " << full->DebugString();
+  }
+  // Most such texts have no quote, no lone CR and no column changing kind.
+  EXPECT_GT(answered, kTexts / 4);
+}
+
+TEST(CsvQuoteFreeTest, TakesPlainFilesAndLeavesQuotedOnesToTheFullParser) {
+  const std::string plain = "id,key,x\r\n1,k1,0.5\r\n2,,1e3\r\n\r\n3,k3,NA\r\n";
+  const std::optional<v1::Value> fast = ReadQuoteFreeCsv(plain, {}, false);
+  ASSERT_TRUE(fast.has_value());
+  absl::StatusOr<TableView> view = TableView::Of(*fast);
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->num_rows(), 3u);
+  EXPECT_EQ(view->column(0).dtype(), v1::DTYPE_INT64);
+  EXPECT_EQ(view->column(1).dtype(), v1::DTYPE_STRING);
+  EXPECT_EQ(view->column(2).dtype(), v1::DTYPE_FLOAT64);
+  EXPECT_TRUE(view->column(1).IsNull(1));
+  EXPECT_TRUE(view->column(2).IsNull(2));
+  EXPECT_FALSE(ReadQuoteFreeCsv("a,b\n1,\"x,y\"\n", {}, false).has_value());
+  // An integer column meeting a float, and a record longer than the header, go to libcsv.
+  EXPECT_FALSE(ReadQuoteFreeCsv("a\n1\n2.5\n", {}, false).has_value());
+  EXPECT_FALSE(ReadQuoteFreeCsv("a,b\n1,2,3\n", {}, false).has_value());
+  absl::StatusOr<v1::Value> mixed = CsvToTable("a\n1\n2.5\n", {});
+  ASSERT_TRUE(mixed.ok()) << mixed.status();
+  EXPECT_EQ(TableView::Of(*mixed)->column(0).dtype(), v1::DTYPE_FLOAT64);
+}
+
+}  // namespace
+}  // namespace brisk
+
+namespace brisk {
+namespace {
+
+TEST(NullTokenTest, PandasTokensAreNullAndNumbersNextToThemAreNot) {
+  for (const char* token :
+       {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+        "<NA>", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null"}) {
+    EXPECT_TRUE(IsNullToken(token)) << token;
+  }
+  for (const char* value : {"1.5", "-1.5", "-1.#INF", "1.#INF", "-1.2345", "1.23456", "-N", "Nan",
+                            "none", "#N", "<N>", "0", "-", "1", "nan1", "-1.#IND0"}) {
+    EXPECT_FALSE(IsNullToken(value)) << value;
+  }
 }
 
 }  // namespace

@@ -4,10 +4,12 @@
 
 #include <charconv>
 #include <cmath>
+#include <optional>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/utf8.h"
+#include "worker/frame/csv_quote_free.h"
 #include "worker/frame/line_range.h"
 #include "worker/frame/text_columns.h"
 
@@ -109,6 +111,15 @@ absl::StatusOr<std::vector<std::string>> FirstCsvRecord(absl::string_view text, 
 
 absl::StatusOr<v1::Value> CsvToTable(absl::string_view text, const CsvOptions& options,
                                      bool names_given) {
+  text = DropBom(text);
+  if (std::optional<v1::Value> table = ReadQuoteFreeCsv(text, options, names_given)) {
+    return *std::move(table);
+  }
+  return ParseCsvTable(text, options, names_given);
+}
+
+absl::StatusOr<v1::Value> ParseCsvTable(absl::string_view text, const CsvOptions& options,
+                                        bool names_given) {
   text = DropBom(text);
   const bool header_here = options.header && !names_given;
   std::vector<std::string> names;

@@ -1,8 +1,10 @@
 // CSV text to table values and back. Parsing is libcsv's (RFC 4180: quoted fields with embedded
-// delimiters, quotes and newlines, CRLF or LF line ends); fields are typed by TextColumns (given or
-// inferred dtypes, pandas' null tokens, ill-formed UTF-8 repaired to U+FFFD). Blank lines are
-// skipped, a UTF-8 byte order mark at the start is dropped, a record with fewer fields than the
-// header is filled with nulls and one with more is an error naming the record.
+// delimiters, quotes and newlines, CRLF or LF line ends), except that text without quotes takes a
+// one-pass fast path deciding every field as libcsv and TextColumns would (csv_quote_free.h);
+// fields are typed by TextColumns (given or inferred dtypes, pandas' null tokens, ill-formed UTF-8
+// repaired to U+FFFD). Blank lines are skipped, a UTF-8 byte order mark at the start is dropped, a
+// record with fewer fields than the header is filled with nulls and one with more is an error
+// naming the record.
 #pragma once
 
 #include <cstdint>
@@ -36,8 +38,12 @@ absl::StatusOr<std::vector<std::string>> FirstCsvRecord(absl::string_view text, 
 // `text` parsed as one table. With `options.header`, its first record is the header unless
 // `names_given` is set, in which case options.names are the columns and every record is data
 // (a byte range of a file after its first).
+// Text with no quotes is read by the one-pass reader of csv_quote_free.h, the rest by libcsv.
 absl::StatusOr<v1::Value> CsvToTable(absl::string_view text, const CsvOptions& options,
                                      bool names_given = false);
+// CsvToTable by libcsv whatever the text (what the one-pass reader must agree with).
+absl::StatusOr<v1::Value> ParseCsvTable(absl::string_view text, const CsvOptions& options,
+                                        bool names_given = false);
 
 // The records of a CSV file whose first byte lies in [start, end) (end past the file: its end),
 // records starting after a line end: a table of the file's header's columns. The boundaries are

@@ -12,14 +12,21 @@
 namespace brisk {
 namespace {
 
-bool ParseInt(absl::string_view s, int64_t* out) {
+template <typename T>
+std::string Bytes(const std::vector<T>& values) {
+  return std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T));
+}
+
+}  // namespace
+
+bool ParseIntField(absl::string_view s, int64_t* out) {
   if (!s.empty() && s[0] == '+') s.remove_prefix(1);
   if (s.empty()) return false;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
   return ec == std::errc() && end == s.data() + s.size();
 }
 
-bool ParseFloat(absl::string_view s, double* out) {
+bool ParseFloatField(absl::string_view s, double* out) {
   if (!s.empty() && s[0] == '+') s.remove_prefix(1);
   if (s.empty()) return false;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
@@ -31,7 +38,7 @@ bool ParseFloat(absl::string_view s, double* out) {
   return ec == std::errc() && end == s.data() + s.size();
 }
 
-bool ParseBool(absl::string_view s, bool* out) {
+bool ParseBoolField(absl::string_view s, bool* out) {
   if (s == "True" || s == "TRUE" || s == "true") {
     *out = true;
     return true;
@@ -43,36 +50,32 @@ bool ParseBool(absl::string_view s, bool* out) {
   return false;
 }
 
-template <typename T>
-std::string Bytes(const std::vector<T>& values) {
-  return std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T));
-}
-
-}  // namespace
-
 bool IsNullToken(absl::string_view field) {
-  static const auto* tokens = new absl::flat_hash_set<absl::string_view>{
-      "",        "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
-      "1.#QNAN", "<NA>", "N/A",      "NA",  "NULL",    "NaN",      "n/a",  "nan",  "null"};
   if (field.empty()) return true;
   if (field.size() > 8) return false;
-  // Every token starts with one of these: a number or a word seldom does, and skips the lookup.
+  // Every token starts with one of these, and a number or a word seldom does: most fields are
+  // decided here, without the lookup.
   switch (field[0]) {
     case '#':
     case '<':
     case 'N':
     case 'n':
       break;
-    case '-':
-    case '1':
-      if (field.size() < 4 ||
-          (field[1] != 'N' && field[1] != 'n' && field[1] != '1' && field[1] != '.')) {
+    case '-':  // -1.#IND, -1.#QNAN, -NaN, -nan
+      if (field.size() < 4 || !(field[1] == 'N' || field[1] == 'n' ||
+                                (field[1] == '1' && field.size() >= 7 && field[3] == '#'))) {
         return false;
       }
+      break;
+    case '1':  // 1.#IND, 1.#QNAN
+      if (field.size() < 6 || field[2] != '#') return false;
       break;
     default:
       return false;
   }
+  static const auto* tokens = new absl::flat_hash_set<absl::string_view>{
+      "",        "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
+      "1.#QNAN", "<NA>", "N/A",      "NA",  "NULL",    "NaN",      "n/a",  "nan",  "null"};
   return tokens->contains(field);
 }
 
@@ -168,9 +171,9 @@ absl::StatusOr<v1::Value> TextColumns::Finish(
         int64_t iv;
         double dv;
         bool bv;
-        if (is_int && !ParseInt(f, &iv)) is_int = false;
-        if (!is_int && is_float && !ParseFloat(f, &dv)) is_float = false;
-        if (is_bool && !ParseBool(f, &bv)) is_bool = false;
+        if (is_int && !ParseIntField(f, &iv)) is_int = false;
+        if (!is_int && is_float && !ParseFloatField(f, &dv)) is_float = false;
+        if (is_bool && !ParseBoolField(f, &bv)) is_bool = false;
       }
       dtype = is_int     ? v1::DTYPE_INT64
               : is_float ? v1::DTYPE_FLOAT64
@@ -193,20 +196,20 @@ absl::StatusOr<v1::Value> TextColumns::Finish(
     } else if (dtype == v1::DTYPE_INT64) {
       std::vector<int64_t> v(n, 0);
       for (uint64_t i = 0; i < n; ++i) {
-        if (c.valid[i] && !ParseInt(field(i), &v[i])) return bad(i);
+        if (c.valid[i] && !ParseIntField(field(i), &v[i])) return bad(i);
       }
       b.data = Bytes(v);
     } else if (dtype == v1::DTYPE_FLOAT64) {
       std::vector<double> v(n, 0);
       for (uint64_t i = 0; i < n; ++i) {
-        if (c.valid[i] && !ParseFloat(field(i), &v[i])) return bad(i);
+        if (c.valid[i] && !ParseFloatField(field(i), &v[i])) return bad(i);
       }
       b.data = Bytes(v);
     } else {
       std::vector<uint8_t> v(n, 0);
       for (uint64_t i = 0; i < n; ++i) {
         bool x = false;
-        if (c.valid[i] && !ParseBool(field(i), &x)) return bad(i);
+        if (c.valid[i] && !ParseBoolField(field(i), &x)) return bad(i);
         v[i] = x ? 1 : 0;
       }
       b.data = Bytes(v);

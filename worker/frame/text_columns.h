@@ -21,6 +21,11 @@ namespace brisk {
 
 // True for the texts pandas reads as a missing value by default.
 bool IsNullToken(absl::string_view field);
+// A field's value as each inferred dtype reads it (a leading '+' allowed; the whole field must
+// parse; a float beyond double's range is inf or 0, as pandas reads it).
+bool ParseIntField(absl::string_view field, int64_t* out);
+bool ParseFloatField(absl::string_view field, double* out);
+bool ParseBoolField(absl::string_view field, bool* out);
 
 class TextColumns {
  public:
