@@ -280,7 +280,11 @@ void SchedulerState::MatchDefinitions(Intake& in) {
     spec.clear_key();  // kept once, beside the spec
     plan.spec = spec.SerializeAsString();
     bool key_known = true;  // unless looked up and found free
-    if (all_known) {
+    // A shell command's output depends on the world (files, clocks, the network), not only on
+    // its arguments: submitted again, it runs again, as a task of its own.
+    const bool shareable = spec.op() != "shell";
+    if (all_known && !shareable) key_known = !TasksOfKey(user_key).empty();
+    if (all_known && shareable) {
       const std::vector<TaskId> candidates = TasksOfKey(user_key);
       key_known = !candidates.empty();
       for (TaskId candidate : candidates) {

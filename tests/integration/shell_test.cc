@@ -272,6 +272,29 @@ TEST_F(ShellTest, ShellTasksPipeValuesThroughStdinAndFilesAndHonourAfter) {
   EXPECT_GE(times["top"].first, times["sorted"].second) << tasks.out;
 }
 
+// Submitting a job file again runs its commands again, even while the first job still holds
+// their results: each run appends a line to a file and prints how many there are.
+TEST_F(ShellTest, AJobFileSubmittedAgainRunsItsCommandsAgain) {
+  const std::string count = cluster_->WriteFile("runs.txt", "");
+  const std::string path = cluster_->WriteFile(
+      "count.json", absl::StrCat(R"json({"tasks": [
+  {"key": "runs", "op": "shell", "args": [{"str": "sh"}, {"str": "-c"},
+    {"str": "echo run >> )json",
+                                 count, R"json(; wc -l < )json", count, R"json("}]}]})json"));
+  CliResult held = Cli({"-o", "json", "submit", "--no-wait", path});
+  ASSERT_EQ(held.exit_code, 0) << held.ToString();
+  const std::string job = absl::StrCat(Number(ParseJson(held.out), "job"));
+  ASSERT_EQ(Cli({"wait", job}).exit_code, 0);
+  for (const char* expected : {"2", "3"}) {
+    CliResult again = Cli({"submit", path});
+    ASSERT_EQ(again.exit_code, 0) << again.ToString();
+    EXPECT_EQ(again.out, absl::StrCat("runs: ", expected, "\n\n")) << "not the held result";
+  }
+  CliResult first = Cli({"gather", "runs"});
+  EXPECT_EQ(first.exit_code, 0) << first.ToString();
+  EXPECT_EQ(ReadWholeFile(count), "run\nrun\nrun\n");
+}
+
 TEST_F(ShellTest, LogsShowAShellTasksStandardErrorAndItsError) {
   CliResult run = Cli({"-o", "json", "run", "--", "sh", "-c", "echo to-stderr >&2"});
   ASSERT_EQ(run.exit_code, 0) << run.ToString();

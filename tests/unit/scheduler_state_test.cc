@@ -2129,6 +2129,33 @@ TEST_F(Keys, TheSameDefinitionIsSharedAndComputedOnce) {
   EXPECT_EQ(state_->TaskCount(), 2u);
 }
 
+// A shell command's output depends on more than its arguments: the same definition submitted
+// while the first is held runs again, and so does what depends on it.
+TEST_F(Keys, AShellTaskSubmittedAgainRunsAgainAndSoDoItsDependents) {
+  AddWorker("w1", /*nthreads=*/2);
+  v1::Task shell;
+  shell.set_key("t");
+  shell.set_op("shell");
+  shell.add_args()->set_str("date");
+  const JobId first = Run({shell, T("b", {"t"})});
+  EXPECT_THAT(Sent("w1"), ElementsAre("t"));
+  Complete("w1", "t");
+  EXPECT_THAT(Sent("w1"), ElementsAre("b"));
+  Complete("w1", "b");
+  EXPECT_EQ(JobState(first), v1::JOB_STATE_FINISHED);
+  const JobId second = Run({shell, T("b", {"t"})});
+  const std::string t2 = DataKey("t");
+  EXPECT_NE(t2, "t");
+  EXPECT_THAT(Sent("w1"), ElementsAre(t2)) << "not the first job's value";
+  Complete("w1", "t");
+  std::vector<v1::ComputeTask> sent = TakeComputes("w1");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_NE(KeyOf(sent[0]), "b") << "a dependent of the new run is computed again too";
+  Complete("w1", "b");
+  EXPECT_EQ(JobState(second), v1::JOB_STATE_FINISHED);
+  EXPECT_EQ(state_->TaskCount(), 4u);
+}
+
 TEST_F(Keys, ADependentOfAnotherInputIsAnotherTaskAndReadsThatInput) {
   AddWorker("w1", /*nthreads=*/4);
   v1::Task one = T("a");
