@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/value_json.h"
 #include "common/value_text.h"
+#include "worker/pipe_holders.h"
 
 extern char** environ;
 
@@ -77,7 +79,8 @@ std::string Tail(const std::string& text, size_t n) {
 }
 
 // Runs argv in its own process group; collects stdout and the tail of stderr; kills the whole
-// group when the task is stopped, and once the command has exited (so nothing is left behind).
+// group when the task is stopped, and once the command has exited the group and every process
+// still holding its output pipes (so nothing is left behind, even what left the group).
 struct Run {
   std::string out;
   std::string err;
@@ -135,49 +138,65 @@ absl::StatusOr<Run> Spawn(OpContext& ctx, const std::vector<std::string>& argv,
   }
 
   Run run;
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  // The command's exit wakes the loop at once through a pidfd (Linux 5.3); without one, the
+  // loop looks every 20 ms. Stop requests are looked at every 20 ms.
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  pollfd fds[3] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}, {pidfd, POLLIN, 0}};
+  const std::vector<ino_t> pipes = {PipeInode(out_pipe[0]), PipeInode(err_pipe[0])};
   int open_fds = 2;
-  bool exited = false;
   char buf[1 << 16];
-  while (open_fds > 0 || !exited) {
+  // Reads what one pipe has; closes it at its end.
+  auto read_pipe = [&](int i) {
+    const ssize_t n = read(fds[i].fd, buf, sizeof(buf));
+    if (n > 0) {
+      std::string& sink = i == 0 ? run.out : run.err;
+      sink.append(buf, static_cast<size_t>(n));
+      if (i == 1 && run.err.size() > 2 * kLogBytes) run.err.erase(0, run.err.size() - kLogBytes);
+    } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+      close(fds[i].fd);
+      fds[i].fd = -1;
+      --open_fds;
+    }
+  };
+  auto read_ready = [&] {
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR))) read_pipe(i);
+    }
+  };
+  while (true) {
     if (!run.stopped && ctx.Stopped()) {
       run.stopped = true;
       kill(-pid, SIGKILL);
     }
-    if (!exited) {
-      const pid_t done = waitpid(pid, &run.status, WNOHANG);
-      if (done == pid) {
-        exited = true;
-        kill(-pid, SIGKILL);  // whatever it left running in its group goes too
-      }
+    if (waitpid(pid, &run.status, WNOHANG) == pid) break;
+    // With both pipes closed, only the exit (or a stop) is waited for.
+    if (poll(open_fds > 0 ? fds : fds + 2, open_fds > 0 ? 3 : 1, 20) < 0 && errno != EINTR) {
+      break;
     }
-    if (open_fds == 0) {
-      if (!exited) poll(nullptr, 0, 20);
-      continue;
+    if (open_fds > 0) read_ready();
+  }
+  // The command has exited. What is left in its group goes; so does every other process still
+  // holding its output pipes (one that left the group with setsid, a double-forked daemon),
+  // found by the pipes' inodes once the pipes stay open for a moment. Then what was written is
+  // read, and reading stops after at most 2 s whatever is left (a process this one cannot kill).
+  kill(-pid, SIGKILL);
+  std::vector<pid_t> killed;
+  for (int round = 0; open_fds > 0 && round < 100; ++round) {
+    if (round >= 5) {
+      for (pid_t holder : PipeHolders(pipes)) {
+        if (kill(holder, SIGKILL) == 0) killed.push_back(holder);
+      }
     }
     if (poll(fds, 2, 20) < 0 && errno != EINTR) break;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      const ssize_t n = read(fds[i].fd, buf, sizeof(buf));
-      if (n > 0) {
-        std::string& sink = i == 0 ? run.out : run.err;
-        sink.append(buf, static_cast<size_t>(n));
-        if (i == 1 && run.err.size() > 2 * kLogBytes) run.err.erase(0, run.err.size() - kLogBytes);
-      } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_fds;
-      }
-    }
+    read_ready();
   }
-  for (pollfd& p : fds) {
-    if (p.fd >= 0) close(p.fd);
+  for (int i = 0; i < 3; ++i) {
+    if (fds[i].fd >= 0) close(fds[i].fd);
   }
-  if (!exited) waitpid(pid, &run.status, 0);
-  // Reap what was left in the group: as a subreaper this process adopted it when its parent died.
-  kill(-pid, SIGKILL);
+  // Reap what was left: as a subreaper this process adopted each of them when its parent died.
   while (waitpid(-pid, nullptr, 0) > 0) {
   }
+  for (pid_t holder : killed) waitpid(holder, nullptr, 0);  // ECHILD when not adopted
   if (run.err.size() > kLogBytes) run.err.erase(0, run.err.size() - kLogBytes);
   return run;
 }

@@ -218,6 +218,31 @@ TEST_F(ShellTest, RunTimeoutExits124AndLeavesNoProcess) {
   EXPECT_TRUE(NoProcessLeft(seconds)) << "still running: sleep " << seconds;
 }
 
+// A child that left the command's process group and session (setsid) still holds its output:
+// the timeout kills it too, and the client is not kept waiting for it.
+TEST_F(ShellTest, RunTimeoutKillsAChildThatLeftTheProcessGroup) {
+  const std::string seconds = absl::StrCat("135.", UniqueSuffix());
+  const absl::Time start = absl::Now();
+  CliResult r = Cli({"run", "--timeout", "1", "--", "sh", "-c",
+                     absl::StrCat("setsid sleep ", seconds, " & sleep ", seconds, "1")});
+  EXPECT_EQ(r.exit_code, 124) << r.ToString();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(30)) << r.ToString();
+  EXPECT_TRUE(NoProcessLeft(seconds)) << "still running: sleep " << seconds;
+}
+
+// A command that exits at once after double-forking a daemon into a session of its own: its
+// output comes back when it exits, and the daemon does not outlive the task.
+TEST_F(ShellTest, ADoubleForkedDaemonDoesNotOutliveItsTask) {
+  const std::string seconds = absl::StrCat("137.", UniqueSuffix());
+  const absl::Time start = absl::Now();
+  CliResult r = Cli({"run", "--", "sh", "-c",
+                     absl::StrCat("(setsid sh -c 'sleep ", seconds, " & exit' &); echo started")});
+  EXPECT_EQ(r.exit_code, 0) << r.ToString();
+  EXPECT_EQ(r.out, "started\n");
+  EXPECT_LT(absl::Now() - start, absl::Seconds(30)) << r.ToString();
+  EXPECT_TRUE(NoProcessLeft(seconds)) << "still running: sleep " << seconds;
+}
+
 TEST_F(ShellTest, CancellingAJobKillsItsRunningCommands) {
   const std::string seconds = absl::StrCat("99.", UniqueSuffix());
   std::string graph = R"({"tasks": [)";
