@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
       "--plugin", g.plugins,
       "Load ops from this plugin (shared library) into the embedded cluster; repeatable");
 
-  std::string graph_file, name, job_text, key;
+  std::string graph_file, name, job_text, key, cwd;
   bool no_wait = false;
   auto* submit =
       app.add_subcommand("submit", "Submit a graph file (- for stdin), wait, print outputs");
@@ -56,6 +56,9 @@ int main(int argc, char** argv) {
   submit->add_option("--name", name, "Job name");
   submit->add_flag("--no-wait", no_wait,
                    "Print the job id and return; results stay until released");
+  submit->add_option("--cwd", cwd,
+                     "Directory of the shell tasks without a cwd, and base of relative ones "
+                     "(default: the current directory)");
 
   auto* wait = app.add_subcommand("wait", "Wait for a job, then print its outputs");
   wait->add_option("job", job_text, "Job id")->required();
@@ -101,6 +104,9 @@ int main(int argc, char** argv) {
     cmd->add_option("--resources", resources, "Resources each task needs, e.g. GPU=1,MEM=4e9");
     cmd->add_option("--timeout", shell.timeout_s, "Kill a command running longer (seconds)");
     cmd->add_option("--name", shell.name, "Job name");
+    cmd->add_option("--cwd", cwd,
+                    "Directory the command runs in, on the workers (default: the current "
+                    "directory)");
     cmd->add_option("command", shell.command, "-- COMMAND ARGS...")->required();
   };
   auto* run =
@@ -147,6 +153,11 @@ int main(int argc, char** argv) {
     if (!parsed.ok()) return Fail(parsed.status());
     shell.resources = *parsed;
   }
+  if (run->parsed() || map_cmd->parsed() || submit->parsed()) {
+    auto dir = CommandDirectory(cwd);
+    if (!dir.ok()) return Fail(dir.status());
+    shell.cwd = *dir;
+  }
   if (map_cmd->parsed()) {
     absl::StatusOr<std::vector<std::string>> items =
         !array.empty()       ? ParseArray(array)
@@ -162,6 +173,7 @@ int main(int argc, char** argv) {
     auto read = ReadGraphFile(graph_file);  // before connecting: bad input fails fast
     if (!read.ok()) return Fail(read.status());
     graph = std::move(*read);
+    SetShellDirectories(*graph, shell.cwd);
   }
 
   auto client = Connect(g);
