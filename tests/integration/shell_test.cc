@@ -299,6 +299,45 @@ TEST_F(ShellTest, LogsShowAShellTasksStandardErrorAndItsError) {
   EXPECT_THAT(String(log, "error"), HasSubstr("exited with status 3"));
 }
 
+TEST_F(ShellTest, JobFilesTakePlainValuesAsArgsInJsonAndYaml) {
+  const std::string json = cluster_->WriteFile("plain.json", R"json({"tasks": [
+  {"key": "nums", "op": "shell", "args": ["seq", 3]},
+  {"key": "top", "op": "shell", "args": ["sort -rn | head -n 1"], "kwargs": {"shell": true, "stdin": {"ref": "nums"}}},
+  {"key": "sum", "op": "add", "args": [3, 4]},
+  {"key": "mixed", "op": "add", "args": [3, 2.5]}
+ ]})json");
+  CliResult r = Cli({"-o", "json", "submit", json});
+  ASSERT_EQ(r.exit_code, 0) << r.ToString();
+  const JsonValue results = Field(ParseJson(r.out), "results");
+  EXPECT_EQ(String(results, "top"), "3\n");
+  EXPECT_EQ(Number(results, "sum"), 7);
+  EXPECT_EQ(Number(results, "mixed"), 5.5);
+  CliResult text = Cli({"submit", json});
+  ASSERT_EQ(text.exit_code, 0) << text.ToString();
+  EXPECT_THAT(text.out, HasSubstr("sum: 7\n")) << "3 and 4 are ints: " << text.out;
+
+  const std::string yaml = cluster_->WriteFile("plain.yaml", R"yaml(
+tasks:
+  - {key: ynums, op: shell, args: [seq, 4]}
+  - key: ytop
+    op: shell
+    args: ["sort -rn | head -n 1"]
+    kwargs: {shell: true, stdin: {ref: ynums}}
+  - {key: ysum, op: add, args: [3, 4]}
+  - {key: yecho, op: shell, args: [echo, "007", 007]}
+)yaml");
+  CliResult y = Cli({"-o", "json", "submit", yaml});
+  ASSERT_EQ(y.exit_code, 0) << y.ToString();
+  const JsonValue yresults = Field(ParseJson(y.out), "results");
+  EXPECT_EQ(String(yresults, "ytop"), "4\n");
+  EXPECT_EQ(Number(yresults, "ysum"), 7);
+  EXPECT_EQ(String(yresults, "yecho"), "007 7\n") << "quoted: a string; plain: an int";
+  const std::string bad = cluster_->WriteFile("bad.yml", "tasks:\n  - {key: a, op: [\n");
+  CliResult b = Cli({"submit", bad});
+  EXPECT_EQ(b.exit_code, 2) << b.ToString();
+  EXPECT_THAT(b.err, HasSubstr("malformed graph YAML")) << b.ToString();
+}
+
 // ------------------------------------------------------------------------------------ cwd
 
 // A project directory with a script, data files and a list of them, made inside the cluster's
