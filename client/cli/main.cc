@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
   KeepGrpcUntilExit();
   CLI::App app{
       "brisk: submit task graphs and shell commands to a Brisk cluster and get their results.\n"
-      "The scheduler is --scheduler, else $BRISK_SCHEDULER, else an embedded local cluster.\n"
+      "The scheduler is --scheduler, else $BRISK_SCHEDULER, else (for submit, run, map, frame,\n"
+      "array and bag only) an embedded local cluster that ends with the command.\n"
       "Exit status: 0 success, 1 a task or job failed, 2 bad input, 3 no scheduler reachable;\n"
       "`brisk run` exits with the command's own status."};
   app.require_subcommand(1);
@@ -174,6 +175,17 @@ int main(int argc, char** argv) {
     if (!read.ok()) return Fail(read.status());
     graph = std::move(*read);
     SetShellDirectories(*graph, shell.cwd);
+  }
+
+  // Without a scheduler, these would query or steer a throw-away embedded cluster.
+  for (CLI::App* cmd : {wait, status, tasks, jobs, job, gather, publish, unpublish, logs, cancel,
+                        release, shutdown, retire}) {
+    if (cmd->parsed()) {
+      if (int refused = RequireScheduler(g, cmd->get_name()); refused != kExitOk) return refused;
+    }
+  }
+  if (submit->parsed() && no_wait) {
+    if (int refused = RequireScheduler(g, "submit --no-wait"); refused != kExitOk) return refused;
   }
 
   auto client = Connect(g);

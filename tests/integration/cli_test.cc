@@ -2,6 +2,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
@@ -249,6 +252,48 @@ TEST_F(CliTest, ShutdownStopsTheSchedulerAndEveryWorker) {
     ASSERT_TRUE(worker.ok()) << worker.status();
     EXPECT_TRUE(worker->ok()) << "w" << i << ": " << worker->ToString();
   }
+}
+
+// ------------------------------------------------------------------ no scheduler set
+
+TEST(CliNoSchedulerTest, ClusterCommandsSayNoSchedulerIsSetAndExitTwo) {
+  unsetenv("BRISK_SCHEDULER");
+  auto dir = MakeTempDir("brisk-no-scheduler");
+  ASSERT_TRUE(dir.ok()) << dir.status();
+  const std::string hello = absl::StrCat(*dir, "/hello.json");
+  std::ofstream(hello) << kHelloGraph;
+  const std::string brisk = BinDir() + "/brisk";
+  const std::vector<std::vector<std::string>> commands = {
+      {"status"},         {"jobs"},         {"shutdown"},           {"submit", "--no-wait", hello},
+      {"wait", "1"},      {"job", "1"},     {"tasks", "1"},         {"cancel", "1"},
+      {"release", "1"},   {"gather", "c"},  {"logs", "c"},          {"publish", "c", "n"},
+      {"unpublish", "n"}, {"retire", "w0"}, {"-o", "json", "jobs"},
+  };
+  for (const auto& command : commands) {
+    std::vector<std::string> argv = {brisk};
+    argv.insert(argv.end(), command.begin(), command.end());
+    CliResult r = RunProcess(argv, "", absl::Seconds(30));
+    EXPECT_EQ(r.exit_code, 2) << command.front() << ": " << r.ToString();
+    EXPECT_EQ(r.out, "") << command.front() << ": nothing ran, nothing is printed";
+    EXPECT_THAT(r.err, HasSubstr("no scheduler is set")) << command.front();
+    EXPECT_THAT(r.err, HasSubstr("--scheduler")) << command.front();
+    EXPECT_THAT(r.err, HasSubstr("BRISK_SCHEDULER")) << command.front();
+  }
+  // What makes sense on its own still runs on an embedded cluster.
+  CliResult submit =
+      RunProcess({brisk, "--local-workers", "1", "submit", hello}, "", absl::Seconds(60));
+  EXPECT_EQ(submit.exit_code, 0) << submit.ToString();
+  EXPECT_EQ(submit.out, "c: 6.5\n");
+  CliResult run =
+      RunProcess({brisk, "--local-workers", "1", "run", "--", "echo", "hi"}, "", absl::Seconds(60));
+  EXPECT_EQ(run.exit_code, 0) << run.ToString();
+  EXPECT_EQ(run.out, "hi\n");
+  // BRISK_SCHEDULER is a scheduler set: the command goes there (here: nothing listens).
+  setenv("BRISK_SCHEDULER", "127.0.0.1:1", 1);
+  CliResult env = RunProcess({brisk, "--scheduler-timeout", "0", "status"}, "", absl::Seconds(60));
+  unsetenv("BRISK_SCHEDULER");
+  EXPECT_EQ(env.exit_code, 3) << env.ToString();
+  std::filesystem::remove_all(*dir);
 }
 
 }  // namespace
