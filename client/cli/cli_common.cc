@@ -11,6 +11,7 @@
 #include "brisk/value.h"
 #include "client/cli/progress.h"
 #include "common/auth.h"
+#include "common/cpu_count.h"
 
 namespace brisk {
 
@@ -48,8 +49,7 @@ absl::StatusOr<std::unique_ptr<Client>> Open(const Globals& g) {
   const std::string address = SchedulerAddress(g);
   if (address.empty()) {
     LocalClusterOptions local;
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    local.workers = g.local_workers > 0 ? g.local_workers : std::min(cores, 8);
+    local.workers = g.local_workers > 0 ? g.local_workers : std::min(AvailableCores(), 8);
     local.plugins = g.plugins;
     return Client::StartLocal(local);
   }

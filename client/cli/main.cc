@@ -18,6 +18,7 @@
 #include "common/grpc_lifetime.h"
 #include "common/logging.h"
 #include "common/parse_flags.h"
+#include "common/version.h"
 
 int main(int argc, char** argv) {
   using namespace brisk;
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
       "array and bag only) an embedded local cluster that ends with the command.\n"
       "Exit status: 0 success, 1 a task or job failed, 2 bad input, 3 no scheduler reachable;\n"
       "`brisk run` exits with the command's own status."};
+  app.set_version_flag("--version", std::string("brisk ") + BriskVersion());
   app.require_subcommand(1);
   app.fallthrough();  // global options also after the subcommand: `brisk wait 3 -o json`
   Globals g;

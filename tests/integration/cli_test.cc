@@ -10,8 +10,10 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "tests/integration/cluster.h"
 #include "tests/integration/test_json.h"
@@ -252,6 +254,50 @@ TEST_F(CliTest, ShutdownStopsTheSchedulerAndEveryWorker) {
     ASSERT_TRUE(worker.ok()) << worker.status();
     EXPECT_TRUE(worker->ok()) << "w" << i << ": " << worker->ToString();
   }
+}
+
+// ------------------------------------------------------------------ the machine's size, versions
+
+TEST(CliVersionTest, EveryExecutablePrintsTheProjectsVersion) {
+  for (const std::string name : {"brisk", "brisk-scheduler", "brisk-worker"}) {
+    CliResult r = RunProcess({BinDir() + "/" + name, "--version"}, "", absl::Seconds(30));
+    EXPECT_EQ(r.exit_code, 0) << name << ": " << r.ToString();
+    EXPECT_EQ(r.out, absl::StrCat(name, " ", BRISK_PROJECT_VERSION, "\n")) << r.ToString();
+  }
+}
+
+TEST(CliStatusTest, WorkersDefaultToTheCoresAndStatusShowsUnitsLimitsAndResources) {
+  WorkerSpec sized("w0", /*nthreads=*/0);  // no --nthreads
+  sized.extra_args = {"--memory-limit", "2GiB", "--resources", "GPU=2,MEM=4e9"};
+  auto cluster = TestCluster::Start({sized});
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  CliResult nproc = RunProcess({"/usr/bin/nproc"}, "", absl::Seconds(10));
+  ASSERT_EQ(nproc.exit_code, 0) << nproc.ToString();
+  int cores = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(absl::StripAsciiWhitespace(nproc.out), &cores)) << nproc.out;
+
+  CliResult json = (*cluster)->RunCli({"-o", "json", "status"});
+  ASSERT_EQ(json.exit_code, 0) << json.ToString();
+  const JsonValue status = ParseJson(json.out);
+  ASSERT_EQ(Field(status, "workers").list_value().values_size(), 1) << json.out;
+  const JsonValue& worker = Field(status, "workers").list_value().values(0);
+  EXPECT_EQ(Number(worker, "nthreads"), cores) << json.out;
+  EXPECT_EQ(Number(worker, "memory_limit"), 2.0 * (1 << 30)) << json.out;
+
+  CliResult text = (*cluster)->RunCli({"status"});
+  ASSERT_EQ(text.exit_code, 0) << text.ToString();
+  std::string line;
+  for (absl::string_view l : absl::StrSplit(text.out, '\n')) {
+    if (absl::StartsWith(l, "w0 ")) line = std::string(l);
+  }
+  ASSERT_FALSE(line.empty()) << text.out;
+  EXPECT_THAT(text.out, HasSubstr("RESOURCES")) << text.out;
+  EXPECT_THAT(line, HasSubstr(" 2.0 GiB ")) << text.out;
+  EXPECT_THAT(line, HasSubstr("GPU=2,MEM=4e+09")) << text.out;
+  EXPECT_THAT(line, MatchesRegex(absl::StrCat("w0 +127\\.0\\.0\\.1:[0-9]+ +running +", cores,
+                                              " +0 +0 +[0-9.]+ (B|KiB|MiB) +[0-9.]+ (KiB|MiB|GiB)"
+                                              " +0 B +2\\.0 GiB +GPU=2,MEM=4e\\+09")))
+      << text.out;
 }
 
 // ------------------------------------------------------------------ no scheduler set

@@ -340,12 +340,9 @@ absl::StatusOr<size_t> TestCluster::AddWorker(const WorkerSpec& spec, bool wait_
   const size_t index = daemons_.size() - 1;
   // Heartbeats every 50 ms, so tests that wait for what they report wait that long, not 1 s.
   std::vector<std::string> argv = {
-      spec.executable.empty() ? absl::StrCat(BinDir(), "/brisk-worker") : spec.executable,
-      address_,
-      "--nthreads",
-      absl::StrCat(spec.nthreads),
-      "--heartbeat-interval",
-      "0.05"};
+      spec.executable.empty() ? absl::StrCat(BinDir(), "/brisk-worker") : spec.executable, address_,
+      "--heartbeat-interval", "0.05"};
+  if (spec.nthreads > 0) argv.insert(argv.end(), {"--nthreads", absl::StrCat(spec.nthreads)});
   if (!spec.name.empty()) argv.insert(argv.end(), {"--name", spec.name});
   if (!spec.resources.empty()) argv.insert(argv.end(), {"--resources", spec.resources});
   argv.insert(argv.end(), spec.extra_args.begin(), spec.extra_args.end());

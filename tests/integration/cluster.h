@@ -54,7 +54,7 @@ struct WorkerSpec {
   explicit WorkerSpec(std::string name, int nthreads = 1)
       : name(std::move(name)), nthreads(nthreads) {}
   std::string name;
-  int nthreads = 1;
+  int nthreads = 1;       // 0: no --nthreads (the worker's default)
   std::string resources;  // e.g. "GPU=1"; empty: none
   std::vector<std::string> extra_args;
   // The worker program, which takes brisk-worker's flags (a custom worker executable, see
