@@ -14,6 +14,7 @@
 #include "client/cli/frame_command.h"
 #include "client/cli/output.h"
 #include "client/cli/shell_jobs.h"
+#include "client/cli/state_filter.h"
 #include "common/graph_json.h"
 #include "common/grpc_lifetime.h"
 #include "common/logging.h"
@@ -66,9 +67,20 @@ int main(int argc, char** argv) {
   auto* wait = app.add_subcommand("wait", "Wait for a job, then print its outputs");
   wait->add_option("job", job_text, "Job id")->required();
   auto* status = app.add_subcommand("status", "Workers and task counts");
+  std::vector<std::string> state_names;
+  std::string name_pattern;
   auto* tasks = app.add_subcommand("tasks", "Tasks of a job: key, state, worker, start, end");
   tasks->add_option("job", job_text, "Job id")->required();
+  tasks
+      ->add_option("--state", state_names,
+                   "Only tasks in these states (comma-separated; failed = erred or cancelled)")
+      ->delimiter(',');
   auto* jobs = app.add_subcommand("jobs", "Jobs the scheduler knows, with task counts per state");
+  jobs->add_option("--state", state_names,
+                   "Only jobs in these states: running, finished, erred, cancelled, failed (= "
+                   "erred or cancelled); comma-separated")
+      ->delimiter(',');
+  jobs->add_option("--name", name_pattern, "Only jobs whose name matches this shell pattern");
   auto* job = app.add_subcommand("job", "One job: state, task counts, times");
   job->add_option("job", job_text, "Job id")->required();
   std::vector<std::string> keys;
@@ -179,6 +191,13 @@ int main(int argc, char** argv) {
     SetShellDirectories(*graph, shell.cwd);
   }
 
+  std::optional<StateFilter> state_filter;
+  if (jobs->parsed() || tasks->parsed()) {
+    auto filter =
+        jobs->parsed() ? StateFilter::ForJobs(state_names) : StateFilter::ForTasks(state_names);
+    if (!filter.ok()) return Fail(filter.status());
+    state_filter = std::move(*filter);
+  }
   // Without a scheduler, these would query or steer a throw-away embedded cluster.
   for (CLI::App* cmd : {wait, status, tasks, jobs, job, gather, publish, unpublish, logs, cancel,
                         release, shutdown, retire}) {
@@ -221,6 +240,7 @@ int main(int argc, char** argv) {
   if (jobs->parsed()) {
     auto reply = c.ListJobs();
     if (!reply.ok()) return Fail(reply.status());
+    FilterJobs(*state_filter, name_pattern, *reply);
     out->Jobs(*reply);
     return kExitOk;
   }
@@ -295,6 +315,7 @@ int main(int argc, char** argv) {
     auto info = c.GetJob(*id, /*include_tasks=*/tasks->parsed());
     if (!info.ok()) return Fail(info.status());
     if (tasks->parsed()) {
+      FilterTasks(*state_filter, *info);
       out->Tasks(*info);
     } else {
       out->JobInfo(*info);

@@ -23,6 +23,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
+using ::testing::Not;
 
 constexpr absl::Duration kDaemonExit = absl::Seconds(15);
 
@@ -254,6 +255,76 @@ TEST_F(CliTest, ShutdownStopsTheSchedulerAndEveryWorker) {
     ASSERT_TRUE(worker.ok()) << worker.status();
     EXPECT_TRUE(worker->ok()) << "w" << i << ": " << worker->ToString();
   }
+}
+
+// ------------------------------------------------------------------ filters
+
+// The ids of the jobs `brisk -o json jobs ARGS...` lists.
+std::set<std::string> JobIds(const CliResult& r) {
+  std::set<std::string> ids;
+  const JsonValue list = ParseJson(r.out);
+  for (const JsonValue& j : list.list_value().values()) {
+    ids.insert(absl::StrCat(static_cast<int64_t>(Number(j, "job"))));
+  }
+  return ids;
+}
+
+TEST_F(CliTest, JobsAndTasksFilterByStateAndName) {
+  const std::string hello_file = cluster_->WriteFile("alpha.json", kHelloGraph);
+  CliResult first = Cli({"submit", "--no-wait", "--name", "alpha-1", hello_file});
+  ASSERT_EQ(first.exit_code, 0) << first.ToString();
+  const std::string finished(absl::StripAsciiWhitespace(first.out));
+  ASSERT_EQ(Cli({"wait", finished}).exit_code, 0);
+  const std::string nap = cluster_->WriteFile(
+      "nap.json", R"json({"tasks": [{"key": "nap", "op": "sleep", "args": [120, 1]}]})json");
+  CliResult second = Cli({"submit", "--no-wait", "--name", "beta", nap});
+  ASSERT_EQ(second.exit_code, 0) << second.ToString();
+  const std::string running(absl::StripAsciiWhitespace(second.out));
+  const std::string fail = cluster_->WriteFile("fail.json", kFailingGraph);
+  CliResult third = Cli({"-o", "json", "submit", "--name", "alpha-fail", fail});
+  ASSERT_EQ(third.exit_code, 1) << third.ToString();
+  const std::string erred = absl::StrCat(static_cast<int64_t>(Number(ParseJson(third.out), "job")));
+
+  using Ids = std::set<std::string>;
+  EXPECT_EQ(JobIds(Cli({"-o", "json", "jobs"})), (Ids{finished, running, erred}));
+  EXPECT_EQ(JobIds(Cli({"-o", "json", "jobs", "--state", "running"})), (Ids{running}));
+  EXPECT_EQ(JobIds(Cli({"-o", "json", "jobs", "--name", "alpha*"})), (Ids{finished, erred}));
+  EXPECT_EQ(JobIds(Cli({"-o", "json", "jobs", "--state", "failed", "--name", "alpha*"})),
+            (Ids{erred}));
+  EXPECT_EQ(JobIds(Cli({"-o", "json", "jobs", "--state", "finished,running"})),
+            (Ids{finished, running}));
+  EXPECT_EQ(JobIds(Cli({"-o", "json", "jobs", "--name", "gamma"})), Ids{});
+  CliResult text = Cli({"jobs", "--state", "running"});
+  EXPECT_EQ(text.exit_code, 0) << text.ToString();
+  EXPECT_THAT(text.out, HasSubstr("beta"));
+  EXPECT_THAT(text.out, Not(HasSubstr("alpha")));
+  CliResult bogus = Cli({"jobs", "--state", "done"});
+  EXPECT_EQ(bogus.exit_code, 2) << bogus.ToString();
+  EXPECT_THAT(bogus.err, HasSubstr("\"done\" is not a job state (running, finished, erred, "
+                                   "cancelled, failed)"));
+
+  auto task_keys = [&](const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"-o", "json", "tasks", erred};
+    argv.insert(argv.end(), args.begin(), args.end());
+    CliResult r = Cli(argv);
+    EXPECT_EQ(r.exit_code, 0) << r.ToString();
+    std::set<std::string> keys;
+    const JsonValue list = ParseJson(r.out);
+    for (const JsonValue& t : list.list_value().values()) keys.insert(String(t, "key"));
+    return keys;
+  };
+  EXPECT_EQ(task_keys({}), (Ids{"fine", "bad"}));
+  EXPECT_EQ(task_keys({"--state", "failed"}), (Ids{"bad"}));
+  EXPECT_EQ(task_keys({"--state", "erred"}), (Ids{"bad"}));
+  EXPECT_EQ(task_keys({"--state", "waiting,queued"}), Ids{});
+  CliResult tasks_text = Cli({"tasks", erred, "--state", "failed"});
+  EXPECT_EQ(tasks_text.exit_code, 0) << tasks_text.ToString();
+  EXPECT_THAT(tasks_text.out, HasSubstr("boom"));
+  EXPECT_THAT(tasks_text.out, Not(HasSubstr("fine")));
+  CliResult bad_task_state = Cli({"tasks", erred, "--state", "running"});
+  EXPECT_EQ(bad_task_state.exit_code, 2) << bad_task_state.ToString();
+  EXPECT_THAT(bad_task_state.err, HasSubstr("no-worker, processing, memory"));
+  EXPECT_EQ(Cli({"cancel", running}).exit_code, 0);
 }
 
 // ------------------------------------------------------------------ the machine's size, versions
