@@ -6,12 +6,15 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/value_json.h"
+#include "common/yaml_json.h"
 
 namespace brisk {
 namespace {
@@ -161,9 +164,149 @@ absl::StatusOr<v1::Graph> ParseProtobufJson(absl::string_view json) {
   return graph;
 }
 
-}  // namespace
+// Plain JSON values written as args ("hi", 3, 2.5, true, [1, "x"]) rewritten into Arg's own
+// JSON form ({"str": "hi"}, {"int": "3"}, ...), in a DOM that keeps an integer's form apart from a
+// float's (nlohmann::json), before protobuf parses the text. Objects are left as they are (an Arg
+// in protobuf's form, {"ref": ...} among them), but the items of a "list" are rewritten too.
+class PlainArgs {
+ public:
+  // Rewrites every task's args and kwargs; `changed` says whether anything was rewritten.
+  absl::Status Rewrite(nlohmann::json& doc, bool& changed) {
+    if (!doc.is_object()) return absl::OkStatus();
+    auto tasks = doc.find("tasks");
+    if (tasks == doc.end() || !tasks->is_array()) return absl::OkStatus();
+    for (size_t i = 0; i < tasks->size(); ++i) {
+      nlohmann::json& task = (*tasks)[i];
+      if (!task.is_object()) continue;
+      auto key = task.find("key");
+      const std::string name = key != task.end() && key->is_string()
+                                   ? absl::StrCat("task \"", key->get<std::string>(), "\"")
+                                   : absl::StrCat("tasks[", i, "]");
+      if (auto args = task.find("args"); args != task.end() && args->is_array()) {
+        for (size_t a = 0; a < args->size(); ++a) {
+          absl::Status status = RewriteArg((*args)[a], absl::StrCat(name, ", args[", a, "]"), 0);
+          if (!status.ok()) return status;
+        }
+      }
+      if (auto kwargs = task.find("kwargs"); kwargs != task.end() && kwargs->is_object()) {
+        for (auto& [kw, arg] : kwargs->items()) {
+          absl::Status status = RewriteArg(arg, absl::StrCat(name, ", kwargs[\"", kw, "\"]"), 0);
+          if (!status.ok()) return status;
+        }
+      }
+    }
+    changed = changed_;
+    return absl::OkStatus();
+  }
 
-absl::StatusOr<v1::Graph> ParseGraphJson(absl::string_view json) {
+ private:
+  absl::Status RewriteArg(nlohmann::json& arg, const std::string& where, int depth) {
+    if (depth > 256) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": lists nested too deep"));
+    }
+    nlohmann::json rewritten;
+    switch (arg.type()) {
+      case nlohmann::json::value_t::string:
+        rewritten["str"] = std::move(arg.get_ref<std::string&>());
+        break;
+      case nlohmann::json::value_t::boolean:
+        rewritten["bool"] = arg.get<bool>();
+        break;
+      case nlohmann::json::value_t::number_integer:
+        // As a string: protobuf reads int64 from one exactly (and so does the typed pre-pass).
+        rewritten["int"] = std::to_string(arg.get<int64_t>());
+        break;
+      case nlohmann::json::value_t::number_unsigned: {
+        const uint64_t u = arg.get<uint64_t>();
+        if (u > static_cast<uint64_t>(INT64_MAX)) return BeyondInt64(where);
+        rewritten["int"] = std::to_string(u);
+        break;
+      }
+      case nlohmann::json::value_t::number_float: {
+        // An integer written without "." or exponent but beyond uint64 reads as a float here.
+        const double d = arg.get<double>();
+        if (!std::isfinite(d)) {
+          return absl::InvalidArgumentError(absl::StrCat(where, ": a number beyond a double"));
+        }
+        if (std::fabs(d) >= 9223372036854775808.0 && d == std::trunc(d)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, ": ", arg.dump(),
+              " is beyond int64 (for a float that large, write {\"float\": ", arg.dump(), "})"));
+        }
+        rewritten["float"] = d;
+        break;
+      }
+      case nlohmann::json::value_t::array: {
+        nlohmann::json items = nlohmann::json::array();
+        for (size_t i = 0; i < arg.size(); ++i) {
+          absl::Status status = RewriteArg(arg[i], absl::StrCat(where, ", item ", i), depth + 1);
+          if (!status.ok()) return status;
+          items.push_back(std::move(arg[i]));
+        }
+        rewritten["list"]["items"] = std::move(items);
+        break;
+      }
+      case nlohmann::json::value_t::object: {
+        auto list = arg.find("list");
+        if (list == arg.end() || !list->is_object()) return absl::OkStatus();
+        auto items = list->find("items");
+        if (items == list->end() || !items->is_array()) return absl::OkStatus();
+        for (size_t i = 0; i < items->size(); ++i) {
+          absl::Status status =
+              RewriteArg((*items)[i], absl::StrCat(where, ", item ", i), depth + 1);
+          if (!status.ok()) return status;
+        }
+        return absl::OkStatus();
+      }
+      default:  // null: left for protobuf (an arg of no kind)
+        return absl::OkStatus();
+    }
+    arg = std::move(rewritten);
+    changed_ = true;
+    return absl::OkStatus();
+  }
+
+  static absl::Status BeyondInt64(const std::string& where) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ": an integer beyond int64"));
+  }
+
+  bool changed_ = false;
+};
+
+// Numbers nlohmann::json read as infinite (1e999) would be written back as null.
+bool HasInfinity(const nlohmann::json& value) {
+  if (value.is_number_float()) return !std::isfinite(value.get<double>());
+  if (value.is_structured()) {
+    for (const nlohmann::json& item : value) {
+      if (HasInfinity(item)) return true;
+    }
+  }
+  return false;
+}
+
+absl::StatusOr<v1::Graph> ParseTypedJson(absl::string_view json);
+
+// A job file's DOM, plain args rewritten, as protobuf's JSON; `original` (when not empty) is the
+// text it was read from, parsed instead when nothing needed rewriting.
+absl::StatusOr<v1::Graph> ParseDom(nlohmann::json& doc, absl::string_view original) {
+  bool changed = false;
+  PlainArgs plain;
+  if (absl::Status status = plain.Rewrite(doc, changed); !status.ok()) return status;
+  if (!changed && !original.empty()) return ParseTypedJson(original);
+  if (HasInfinity(doc)) {
+    return absl::InvalidArgumentError("malformed graph JSON: a number beyond a double's range");
+  }
+  std::string text;
+  try {  // nlohmann::json reports by exceptions; none leaves this function
+    text = doc.dump();
+  } catch (const nlohmann::json::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("malformed graph: ", e.what()));
+  }
+  return ParseTypedJson(text);
+}
+
+// Typed literals in their readable forms converted, then protobuf's parse.
+absl::StatusOr<v1::Graph> ParseTypedJson(absl::string_view json) {
   // A cheap scan first: a graph without typed literals parses in one pass, as protobuf's JSON.
   if (json.find("\"ndarray\"") == absl::string_view::npos &&
       json.find("\"table\"") == absl::string_view::npos) {
@@ -196,6 +339,35 @@ absl::StatusOr<v1::Graph> ParseGraphJson(absl::string_view json) {
   return graph;
 }
 
+}  // namespace
+
+absl::StatusOr<v1::Graph> ParseGraphJson(absl::string_view json) {
+  // Deeper than any graph (protobuf's parser refuses less): not kept, as what walks the DOM
+  // recurses.
+  constexpr int kMaxDepth = 1000;
+  bool too_deep = false;
+  nlohmann::json doc = nlohmann::json::parse(
+      json.begin(), json.end(),
+      [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+        if (depth > kMaxDepth) too_deep = true;
+        return !too_deep;
+      },
+      /*allow_exceptions=*/false);
+  // Malformed (or too deep): protobuf's parser says where, as it always did.
+  if (doc.is_discarded() || too_deep) return ParseTypedJson(json);
+  return ParseDom(doc, json);
+}
+
+absl::StatusOr<v1::Graph> ParseGraphYaml(absl::string_view yaml) {
+  absl::StatusOr<nlohmann::json> doc = YamlToJson(yaml);
+  if (!doc.ok()) return doc.status();
+  return ParseDom(*doc, "");
+}
+
+bool IsYamlPath(const std::string& path) {
+  return absl::EndsWithIgnoreCase(path, ".yaml") || absl::EndsWithIgnoreCase(path, ".yml");
+}
+
 absl::StatusOr<v1::Graph> ReadGraphFile(const std::string& path) {
   std::stringstream buffer;
   if (path == "-") {
@@ -205,7 +377,7 @@ absl::StatusOr<v1::Graph> ReadGraphFile(const std::string& path) {
     if (!in) return absl::NotFoundError(absl::StrCat("cannot open graph file ", path));
     buffer << in.rdbuf();
   }
-  auto graph = ParseGraphJson(buffer.str());
+  auto graph = IsYamlPath(path) ? ParseGraphYaml(buffer.str()) : ParseGraphJson(buffer.str());
   if (!graph.ok()) {
     return absl::Status(graph.status().code(), absl::StrCat(path == "-" ? "<stdin>" : path, ": ",
                                                             graph.status().message()));

@@ -8,6 +8,7 @@
 #include "common/grpc_lifetime.h"
 #include "common/logging.h"
 #include "common/signals.h"
+#include "common/version.h"
 #include "scheduler/scheduler_server.h"
 #include "spdlog/spdlog.h"
 
@@ -81,6 +82,7 @@ int main(int argc, char** argv) {
                  "File holding a shared token every client and worker must present; required to "
                  "listen on a non-loopback host");
   app.set_config("--config", "", "Read options from this TOML or INI file");
+  app.set_version_flag("--version", std::string("brisk-scheduler ") + brisk::BriskVersion());
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -258,6 +258,11 @@ absl::StatusOr<v1::Value> ShellOp(OpContext& ctx, const OpArgs& args) {
       return absl::InvalidArgumentError("shell: cwd must be a string");
     }
     cwd = it->second->str();
+    std::error_code ec;
+    if (!cwd.empty() && !std::filesystem::is_directory(cwd, ec)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("shell: cwd \"", cwd, "\" is not a directory on this worker"));
+    }
   }
   std::string stdin_path;
   if (auto it = args.kwargs.find("stdin"); it != args.kwargs.end()) {

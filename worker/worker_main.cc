@@ -10,11 +10,13 @@
 
 #include "CLI/CLI.hpp"
 #include "common/auth.h"
+#include "common/cpu_count.h"
 #include "common/grpc_lifetime.h"
 #include "common/logging.h"
 #include "common/parse_flags.h"
 #include "common/signals.h"
 #include "common/system_memory.h"
+#include "common/version.h"
 #include "spdlog/spdlog.h"
 #include "worker/builtin_ops.h"
 #include "worker/exit_report.h"
@@ -41,7 +43,10 @@ int WorkerMain(int argc, char** argv, const OpRegistry& extra_ops) {
   std::string log_level = "info";
   double connect_timeout_s = 30;
   app.add_option("scheduler", options.scheduler, "Scheduler address, host:port")->required();
-  app.add_option("--nthreads", options.nthreads, "Executor threads")->capture_default_str();
+  options.nthreads = AvailableCores();
+  app.add_option("--nthreads", options.nthreads,
+                 "Executor threads (default: the cores this process may run on)")
+      ->capture_default_str();
   app.add_option("--name", options.name, "Worker name (default: its data address)");
   app.add_option("--memory-limit", memory_limit,
                  "Memory limit: a size (100MB, 4GiB, 8e9), a fraction of the machine's memory "
@@ -131,6 +136,7 @@ int WorkerMain(int argc, char** argv, const OpRegistry& extra_ops) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.set_config("--config", "", "Read options from this TOML or INI file");
+  app.set_version_flag("--version", std::string("brisk-worker ") + BriskVersion());
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

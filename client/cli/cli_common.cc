@@ -11,6 +11,7 @@
 #include "brisk/value.h"
 #include "client/cli/progress.h"
 #include "common/auth.h"
+#include "common/cpu_count.h"
 
 namespace brisk {
 
@@ -27,18 +28,28 @@ int Fail(const absl::Status& status) {
   }
 }
 
+std::string SchedulerAddress(const Globals& g) {
+  if (!g.scheduler.empty()) return g.scheduler;
+  const char* env = std::getenv("BRISK_SCHEDULER");
+  return env != nullptr ? env : "";
+}
+
+int RequireScheduler(const Globals& g, const std::string& command) {
+  if (!SchedulerAddress(g).empty()) return kExitOk;
+  std::cerr << "brisk " << command
+            << ": no scheduler is set: give --scheduler HOST:PORT or set BRISK_SCHEDULER=HOST:PORT "
+               "(only submit, run, map, frame, array and bag start an embedded cluster of their "
+               "own, which ends with the command)\n";
+  return kExitBadInput;
+}
+
 namespace {
 
 absl::StatusOr<std::unique_ptr<Client>> Open(const Globals& g) {
-  std::string address = g.scheduler;
-  if (address.empty()) {
-    const char* env = std::getenv("BRISK_SCHEDULER");
-    if (env != nullptr) address = env;
-  }
+  const std::string address = SchedulerAddress(g);
   if (address.empty()) {
     LocalClusterOptions local;
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    local.workers = g.local_workers > 0 ? g.local_workers : std::min(cores, 8);
+    local.workers = g.local_workers > 0 ? g.local_workers : std::min(AvailableCores(), 8);
     local.plugins = g.plugins;
     return Client::StartLocal(local);
   }

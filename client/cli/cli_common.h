@@ -29,6 +29,14 @@ struct Globals {
   std::vector<std::string> plugins;  // loaded by the embedded cluster's workers
 };
 
+// The scheduler's address: --scheduler, else $BRISK_SCHEDULER; empty when neither is set.
+std::string SchedulerAddress(const Globals& globals);
+
+// For the commands that only make sense against a running cluster (status, jobs, wait, gather,
+// shutdown, submit --no-wait, ...): when no scheduler is set, says so on standard error (and how
+// to set one) and returns kExitBadInput; else returns kExitOk.
+int RequireScheduler(const Globals& globals, const std::string& command);
+
 // Prints `status` to standard error; returns the exit status it stands for.
 int Fail(const absl::Status& status);
 

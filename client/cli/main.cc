@@ -14,10 +14,12 @@
 #include "client/cli/frame_command.h"
 #include "client/cli/output.h"
 #include "client/cli/shell_jobs.h"
+#include "client/cli/state_filter.h"
 #include "common/graph_json.h"
 #include "common/grpc_lifetime.h"
 #include "common/logging.h"
 #include "common/parse_flags.h"
+#include "common/version.h"
 
 int main(int argc, char** argv) {
   using namespace brisk;
@@ -25,9 +27,11 @@ int main(int argc, char** argv) {
   KeepGrpcUntilExit();
   CLI::App app{
       "brisk: submit task graphs and shell commands to a Brisk cluster and get their results.\n"
-      "The scheduler is --scheduler, else $BRISK_SCHEDULER, else an embedded local cluster.\n"
+      "The scheduler is --scheduler, else $BRISK_SCHEDULER, else (for submit, run, map, frame,\n"
+      "array and bag only) an embedded local cluster that ends with the command.\n"
       "Exit status: 0 success, 1 a task or job failed, 2 bad input, 3 no scheduler reachable;\n"
       "`brisk run` exits with the command's own status."};
+  app.set_version_flag("--version", std::string("brisk ") + BriskVersion());
   app.require_subcommand(1);
   app.fallthrough();  // global options also after the subcommand: `brisk wait 3 -o json`
   Globals g;
@@ -48,7 +52,7 @@ int main(int argc, char** argv) {
       "--plugin", g.plugins,
       "Load ops from this plugin (shared library) into the embedded cluster; repeatable");
 
-  std::string graph_file, name, job_text, key;
+  std::string graph_file, name, job_text, key, cwd;
   bool no_wait = false;
   auto* submit =
       app.add_subcommand("submit", "Submit a graph file (- for stdin), wait, print outputs");
@@ -56,13 +60,27 @@ int main(int argc, char** argv) {
   submit->add_option("--name", name, "Job name");
   submit->add_flag("--no-wait", no_wait,
                    "Print the job id and return; results stay until released");
+  submit->add_option("--cwd", cwd,
+                     "Directory of the shell tasks without a cwd, and base of relative ones "
+                     "(default: the current directory)");
 
   auto* wait = app.add_subcommand("wait", "Wait for a job, then print its outputs");
   wait->add_option("job", job_text, "Job id")->required();
   auto* status = app.add_subcommand("status", "Workers and task counts");
+  std::vector<std::string> state_names;
+  std::string name_pattern;
   auto* tasks = app.add_subcommand("tasks", "Tasks of a job: key, state, worker, start, end");
   tasks->add_option("job", job_text, "Job id")->required();
+  tasks
+      ->add_option("--state", state_names,
+                   "Only tasks in these states (comma-separated; failed = erred or cancelled)")
+      ->delimiter(',');
   auto* jobs = app.add_subcommand("jobs", "Jobs the scheduler knows, with task counts per state");
+  jobs->add_option("--state", state_names,
+                   "Only jobs in these states: running, finished, erred, cancelled, failed (= "
+                   "erred or cancelled); comma-separated")
+      ->delimiter(',');
+  jobs->add_option("--name", name_pattern, "Only jobs whose name matches this shell pattern");
   auto* job = app.add_subcommand("job", "One job: state, task counts, times");
   job->add_option("job", job_text, "Job id")->required();
   std::vector<std::string> keys;
@@ -101,6 +119,9 @@ int main(int argc, char** argv) {
     cmd->add_option("--resources", resources, "Resources each task needs, e.g. GPU=1,MEM=4e9");
     cmd->add_option("--timeout", shell.timeout_s, "Kill a command running longer (seconds)");
     cmd->add_option("--name", shell.name, "Job name");
+    cmd->add_option("--cwd", cwd,
+                    "Directory the command runs in, on the workers (default: the current "
+                    "directory)");
     cmd->add_option("command", shell.command, "-- COMMAND ARGS...")->required();
   };
   auto* run =
@@ -147,6 +168,11 @@ int main(int argc, char** argv) {
     if (!parsed.ok()) return Fail(parsed.status());
     shell.resources = *parsed;
   }
+  if (run->parsed() || map_cmd->parsed() || submit->parsed()) {
+    auto dir = CommandDirectory(cwd);
+    if (!dir.ok()) return Fail(dir.status());
+    shell.cwd = *dir;
+  }
   if (map_cmd->parsed()) {
     absl::StatusOr<std::vector<std::string>> items =
         !array.empty()       ? ParseArray(array)
@@ -162,6 +188,25 @@ int main(int argc, char** argv) {
     auto read = ReadGraphFile(graph_file);  // before connecting: bad input fails fast
     if (!read.ok()) return Fail(read.status());
     graph = std::move(*read);
+    SetShellDirectories(*graph, shell.cwd);
+  }
+
+  std::optional<StateFilter> state_filter;
+  if (jobs->parsed() || tasks->parsed()) {
+    auto filter =
+        jobs->parsed() ? StateFilter::ForJobs(state_names) : StateFilter::ForTasks(state_names);
+    if (!filter.ok()) return Fail(filter.status());
+    state_filter = std::move(*filter);
+  }
+  // Without a scheduler, these would query or steer a throw-away embedded cluster.
+  for (CLI::App* cmd : {wait, status, tasks, jobs, job, gather, publish, unpublish, logs, cancel,
+                        release, shutdown, retire}) {
+    if (cmd->parsed()) {
+      if (int refused = RequireScheduler(g, cmd->get_name()); refused != kExitOk) return refused;
+    }
+  }
+  if (submit->parsed() && no_wait) {
+    if (int refused = RequireScheduler(g, "submit --no-wait"); refused != kExitOk) return refused;
   }
 
   auto client = Connect(g);
@@ -195,6 +240,7 @@ int main(int argc, char** argv) {
   if (jobs->parsed()) {
     auto reply = c.ListJobs();
     if (!reply.ok()) return Fail(reply.status());
+    FilterJobs(*state_filter, name_pattern, *reply);
     out->Jobs(*reply);
     return kExitOk;
   }
@@ -269,6 +315,7 @@ int main(int argc, char** argv) {
     auto info = c.GetJob(*id, /*include_tasks=*/tasks->parsed());
     if (!info.ok()) return Fail(info.status());
     if (tasks->parsed()) {
+      FilterTasks(*state_filter, *info);
       out->Tasks(*info);
     } else {
       out->JobInfo(*info);

@@ -2,6 +2,9 @@
 
 #include <cstdio>
 #include <iostream>
+#include <iterator>
+#include <map>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -55,6 +58,27 @@ std::string CountsText(const google::protobuf::RepeatedPtrField<v1::TaskStateCou
 }
 
 void Print(const JsonValue& v) { std::cout << JsonText(v) << "\n"; }
+
+// Bytes for people: "512 B", "1.5 KiB", "20.0 MiB", "3.9 GiB" (powers of 1024).
+std::string HumanBytes(uint64_t bytes) {
+  if (bytes < 1024) return absl::StrCat(bytes, " B");
+  static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double value = static_cast<double>(bytes) / 1024;
+  size_t unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
+    value /= 1024;
+    ++unit;
+  }
+  return absl::StrFormat("%.1f %s", value, kUnits[unit]);
+}
+
+// "GPU=1,MEM=4e+09", by name; "-" for none.
+std::string ResourcesText(const google::protobuf::Map<std::string, double>& resources) {
+  std::map<std::string, double> sorted(resources.begin(), resources.end());
+  std::vector<std::string> parts;
+  for (const auto& [name, amount] : sorted) parts.push_back(absl::StrCat(name, "=", amount));
+  return parts.empty() ? "-" : absl::StrJoin(parts, ",");
+}
 
 std::string Time(double unix_seconds) {
   if (unix_seconds <= 0) return "-";
@@ -310,14 +334,17 @@ class TextOutput : public Output {
   void Submitted(JobId job) override { std::cout << job << "\n"; }
 
   void Status(const v1::StatusReply& s) override {
-    std::cout << absl::StrFormat("%-20s %-22s %-9s %8s %8s %10s %12s %12s %12s\n", "WORKER",
-                                 "ADDRESS", "STATE", "THREADS", "RUNNING", "PROCESSING", "MEMORY",
-                                 "SPILLED", "LIMIT");
+    constexpr char kRow[] = "%-20s %-22s %-9s %7s %7s %10s %10s %10s %10s %10s  %s\n";
+    std::cout << absl::StrFormat(kRow, "WORKER", "ADDRESS", "STATE", "THREADS", "RUNNING",
+                                 "PROCESSING", "MEMORY", "RESIDENT", "SPILLED", "LIMIT",
+                                 "RESOURCES");
     for (const v1::WorkerInfo& w : s.workers()) {
       std::cout << absl::StrFormat(
-          "%-20s %-22s %-9s %8d %8d %10d %12d %12d %12s\n", w.name(), w.address(),
-          StateName(w.state()), w.nthreads(), w.running(), w.processing(), w.memory(), w.spilled(),
-          w.memory_limit() == 0 ? std::string("none") : std::to_string(w.memory_limit()));
+          kRow, w.name(), w.address(), StateName(w.state()), absl::StrCat(w.nthreads()),
+          absl::StrCat(w.running()), absl::StrCat(w.processing()), HumanBytes(w.memory()),
+          HumanBytes(w.resident()), HumanBytes(w.spilled()),
+          w.memory_limit() == 0 ? std::string("none") : HumanBytes(w.memory_limit()),
+          ResourcesText(w.resources()));
     }
     std::cout << "tasks:";
     if (s.tasks().empty()) std::cout << " none";

@@ -34,6 +34,7 @@ v1::Task ShellTask(const std::string& key, const ShellTaskOptions& options,
     v1::ArgList* list = (*task.mutable_kwargs())["env"].mutable_list();
     for (const std::string& e : env) list->add_items()->set_str(e);
   }
+  if (!options.cwd.empty()) (*task.mutable_kwargs())["cwd"].set_str(options.cwd);
   task.mutable_resources()->insert(options.resources.begin(), options.resources.end());
   task.set_timeout_s(options.timeout_s);
   return task;
@@ -44,6 +45,32 @@ const std::string& BytesOf(const v1::Value& v) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> CommandDirectory(const std::string& flag) {
+  std::error_code ec;
+  std::filesystem::path here = std::filesystem::current_path(ec);
+  if (ec) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot tell the current directory: ", ec.message()));
+  }
+  if (flag.empty()) return here.string();
+  return (here / flag).lexically_normal().string();
+}
+
+void SetShellDirectories(v1::Graph& graph, const std::string& dir) {
+  for (v1::Task& task : *graph.mutable_tasks()) {
+    if (task.op() != "shell") continue;
+    auto& kwargs = *task.mutable_kwargs();
+    auto it = kwargs.find("cwd");
+    if (it == kwargs.end()) {
+      kwargs["cwd"].set_str(dir);
+    } else if (it->second.kind_case() == v1::Arg::kStr &&
+               std::filesystem::path(it->second.str()).is_relative()) {
+      it->second.set_str(
+          (std::filesystem::path(dir) / it->second.str()).lexically_normal().string());
+    }
+  }
+}
 
 int RunCommand(Client& client, const ShellTaskOptions& options, Output& out) {
   if (options.command.empty())

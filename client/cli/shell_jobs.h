@@ -15,7 +15,16 @@ struct ShellTaskOptions {
   std::map<std::string, double> resources;
   double timeout_s = 0;
   std::string name;
+  std::string cwd;  // the directory the commands run in, absolute (see CommandDirectory)
 };
+
+// The directory commands run in: `flag` (--cwd) made absolute against the directory `brisk` was
+// invoked from, or that directory itself when `flag` is empty.
+absl::StatusOr<std::string> CommandDirectory(const std::string& flag);
+
+// `brisk submit`: a shell task of the job file without a "cwd" kwarg runs in `dir`, and a relative
+// "cwd" is taken relative to `dir` (the directory `brisk submit` was invoked from).
+void SetShellDirectories(v1::Graph& graph, const std::string& dir);
 
 // Runs one command on the cluster: its stdout to stdout, its stderr to stderr; returns the
 // command's own exit status (124 when it timed out, 128+N when killed by signal N).

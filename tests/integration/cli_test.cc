@@ -2,13 +2,18 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "tests/integration/cluster.h"
 #include "tests/integration/test_json.h"
@@ -18,6 +23,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
+using ::testing::Not;
 
 constexpr absl::Duration kDaemonExit = absl::Seconds(15);
 
@@ -249,6 +255,162 @@ TEST_F(CliTest, ShutdownStopsTheSchedulerAndEveryWorker) {
     ASSERT_TRUE(worker.ok()) << worker.status();
     EXPECT_TRUE(worker->ok()) << "w" << i << ": " << worker->ToString();
   }
+}
+
+// ------------------------------------------------------------------ filters
+
+// The ids of the jobs `brisk -o json jobs ARGS...` lists.
+std::set<std::string> JobIds(const CliResult& r) {
+  std::set<std::string> ids;
+  const JsonValue list = ParseJson(r.out);
+  for (const JsonValue& j : list.list_value().values()) {
+    ids.insert(absl::StrCat(static_cast<int64_t>(Number(j, "job"))));
+  }
+  return ids;
+}
+
+TEST_F(CliTest, JobsAndTasksFilterByStateAndName) {
+  const std::string hello_file = cluster_->WriteFile("alpha.json", kHelloGraph);
+  CliResult first = Cli({"submit", "--no-wait", "--name", "alpha-1", hello_file});
+  ASSERT_EQ(first.exit_code, 0) << first.ToString();
+  const std::string finished(absl::StripAsciiWhitespace(first.out));
+  ASSERT_EQ(Cli({"wait", finished}).exit_code, 0);
+  const std::string nap = cluster_->WriteFile(
+      "nap.json", R"json({"tasks": [{"key": "nap", "op": "sleep", "args": [120, 1]}]})json");
+  CliResult second = Cli({"submit", "--no-wait", "--name", "beta", nap});
+  ASSERT_EQ(second.exit_code, 0) << second.ToString();
+  const std::string running(absl::StripAsciiWhitespace(second.out));
+  const std::string fail = cluster_->WriteFile("fail.json", kFailingGraph);
+  CliResult third = Cli({"-o", "json", "submit", "--name", "alpha-fail", fail});
+  ASSERT_EQ(third.exit_code, 1) << third.ToString();
+  const std::string erred = absl::StrCat(static_cast<int64_t>(Number(ParseJson(third.out), "job")));
+
+  using Ids = std::set<std::string>;
+  EXPECT_EQ(JobIds(Cli({"-o", "json", "jobs"})), (Ids{finished, running, erred}));
+  EXPECT_EQ(JobIds(Cli({"-o", "json", "jobs", "--state", "running"})), (Ids{running}));
+  EXPECT_EQ(JobIds(Cli({"-o", "json", "jobs", "--name", "alpha*"})), (Ids{finished, erred}));
+  EXPECT_EQ(JobIds(Cli({"-o", "json", "jobs", "--state", "failed", "--name", "alpha*"})),
+            (Ids{erred}));
+  EXPECT_EQ(JobIds(Cli({"-o", "json", "jobs", "--state", "finished,running"})),
+            (Ids{finished, running}));
+  EXPECT_EQ(JobIds(Cli({"-o", "json", "jobs", "--name", "gamma"})), Ids{});
+  CliResult text = Cli({"jobs", "--state", "running"});
+  EXPECT_EQ(text.exit_code, 0) << text.ToString();
+  EXPECT_THAT(text.out, HasSubstr("beta"));
+  EXPECT_THAT(text.out, Not(HasSubstr("alpha")));
+  CliResult bogus = Cli({"jobs", "--state", "done"});
+  EXPECT_EQ(bogus.exit_code, 2) << bogus.ToString();
+  EXPECT_THAT(bogus.err, HasSubstr("\"done\" is not a job state (running, finished, erred, "
+                                   "cancelled, failed)"));
+
+  auto task_keys = [&](const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"-o", "json", "tasks", erred};
+    argv.insert(argv.end(), args.begin(), args.end());
+    CliResult r = Cli(argv);
+    EXPECT_EQ(r.exit_code, 0) << r.ToString();
+    std::set<std::string> keys;
+    const JsonValue list = ParseJson(r.out);
+    for (const JsonValue& t : list.list_value().values()) keys.insert(String(t, "key"));
+    return keys;
+  };
+  EXPECT_EQ(task_keys({}), (Ids{"fine", "bad"}));
+  EXPECT_EQ(task_keys({"--state", "failed"}), (Ids{"bad"}));
+  EXPECT_EQ(task_keys({"--state", "erred"}), (Ids{"bad"}));
+  EXPECT_EQ(task_keys({"--state", "waiting,queued"}), Ids{});
+  CliResult tasks_text = Cli({"tasks", erred, "--state", "failed"});
+  EXPECT_EQ(tasks_text.exit_code, 0) << tasks_text.ToString();
+  EXPECT_THAT(tasks_text.out, HasSubstr("boom"));
+  EXPECT_THAT(tasks_text.out, Not(HasSubstr("fine")));
+  CliResult bad_task_state = Cli({"tasks", erred, "--state", "running"});
+  EXPECT_EQ(bad_task_state.exit_code, 2) << bad_task_state.ToString();
+  EXPECT_THAT(bad_task_state.err, HasSubstr("no-worker, processing, memory"));
+  EXPECT_EQ(Cli({"cancel", running}).exit_code, 0);
+}
+
+// ------------------------------------------------------------------ the machine's size, versions
+
+TEST(CliVersionTest, EveryExecutablePrintsTheProjectsVersion) {
+  for (const std::string name : {"brisk", "brisk-scheduler", "brisk-worker"}) {
+    CliResult r = RunProcess({BinDir() + "/" + name, "--version"}, "", absl::Seconds(30));
+    EXPECT_EQ(r.exit_code, 0) << name << ": " << r.ToString();
+    EXPECT_EQ(r.out, absl::StrCat(name, " ", BRISK_PROJECT_VERSION, "\n")) << r.ToString();
+  }
+}
+
+TEST(CliStatusTest, WorkersDefaultToTheCoresAndStatusShowsUnitsLimitsAndResources) {
+  WorkerSpec sized("w0", /*nthreads=*/0);  // no --nthreads
+  sized.extra_args = {"--memory-limit", "2GiB", "--resources", "GPU=2,MEM=4e9"};
+  auto cluster = TestCluster::Start({sized});
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  CliResult nproc = RunProcess({"/usr/bin/nproc"}, "", absl::Seconds(10));
+  ASSERT_EQ(nproc.exit_code, 0) << nproc.ToString();
+  int cores = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(absl::StripAsciiWhitespace(nproc.out), &cores)) << nproc.out;
+
+  CliResult json = (*cluster)->RunCli({"-o", "json", "status"});
+  ASSERT_EQ(json.exit_code, 0) << json.ToString();
+  const JsonValue status = ParseJson(json.out);
+  ASSERT_EQ(Field(status, "workers").list_value().values_size(), 1) << json.out;
+  const JsonValue& worker = Field(status, "workers").list_value().values(0);
+  EXPECT_EQ(Number(worker, "nthreads"), cores) << json.out;
+  EXPECT_EQ(Number(worker, "memory_limit"), 2.0 * (1 << 30)) << json.out;
+
+  CliResult text = (*cluster)->RunCli({"status"});
+  ASSERT_EQ(text.exit_code, 0) << text.ToString();
+  std::string line;
+  for (absl::string_view l : absl::StrSplit(text.out, '\n')) {
+    if (absl::StartsWith(l, "w0 ")) line = std::string(l);
+  }
+  ASSERT_FALSE(line.empty()) << text.out;
+  EXPECT_THAT(text.out, HasSubstr("RESOURCES")) << text.out;
+  EXPECT_THAT(line, HasSubstr(" 2.0 GiB ")) << text.out;
+  EXPECT_THAT(line, HasSubstr("GPU=2,MEM=4e+09")) << text.out;
+  EXPECT_THAT(line, MatchesRegex(absl::StrCat("w0 +127\\.0\\.0\\.1:[0-9]+ +running +", cores,
+                                              " +0 +0 +[0-9.]+ (B|KiB|MiB) +[0-9.]+ (KiB|MiB|GiB)"
+                                              " +0 B +2\\.0 GiB +GPU=2,MEM=4e\\+09")))
+      << text.out;
+}
+
+// ------------------------------------------------------------------ no scheduler set
+
+TEST(CliNoSchedulerTest, ClusterCommandsSayNoSchedulerIsSetAndExitTwo) {
+  unsetenv("BRISK_SCHEDULER");
+  auto dir = MakeTempDir("brisk-no-scheduler");
+  ASSERT_TRUE(dir.ok()) << dir.status();
+  const std::string hello = absl::StrCat(*dir, "/hello.json");
+  std::ofstream(hello) << kHelloGraph;
+  const std::string brisk = BinDir() + "/brisk";
+  const std::vector<std::vector<std::string>> commands = {
+      {"status"},         {"jobs"},         {"shutdown"},           {"submit", "--no-wait", hello},
+      {"wait", "1"},      {"job", "1"},     {"tasks", "1"},         {"cancel", "1"},
+      {"release", "1"},   {"gather", "c"},  {"logs", "c"},          {"publish", "c", "n"},
+      {"unpublish", "n"}, {"retire", "w0"}, {"-o", "json", "jobs"},
+  };
+  for (const auto& command : commands) {
+    std::vector<std::string> argv = {brisk};
+    argv.insert(argv.end(), command.begin(), command.end());
+    CliResult r = RunProcess(argv, "", absl::Seconds(30));
+    EXPECT_EQ(r.exit_code, 2) << command.front() << ": " << r.ToString();
+    EXPECT_EQ(r.out, "") << command.front() << ": nothing ran, nothing is printed";
+    EXPECT_THAT(r.err, HasSubstr("no scheduler is set")) << command.front();
+    EXPECT_THAT(r.err, HasSubstr("--scheduler")) << command.front();
+    EXPECT_THAT(r.err, HasSubstr("BRISK_SCHEDULER")) << command.front();
+  }
+  // What makes sense on its own still runs on an embedded cluster.
+  CliResult submit =
+      RunProcess({brisk, "--local-workers", "1", "submit", hello}, "", absl::Seconds(60));
+  EXPECT_EQ(submit.exit_code, 0) << submit.ToString();
+  EXPECT_EQ(submit.out, "c: 6.5\n");
+  CliResult run =
+      RunProcess({brisk, "--local-workers", "1", "run", "--", "echo", "hi"}, "", absl::Seconds(60));
+  EXPECT_EQ(run.exit_code, 0) << run.ToString();
+  EXPECT_EQ(run.out, "hi\n");
+  // BRISK_SCHEDULER is a scheduler set: the command goes there (here: nothing listens).
+  setenv("BRISK_SCHEDULER", "127.0.0.1:1", 1);
+  CliResult env = RunProcess({brisk, "--scheduler-timeout", "0", "status"}, "", absl::Seconds(60));
+  unsetenv("BRISK_SCHEDULER");
+  EXPECT_EQ(env.exit_code, 3) << env.ToString();
+  std::filesystem::remove_all(*dir);
 }
 
 }  // namespace

@@ -97,7 +97,7 @@ TEST_F(CliTypedValues, EveryExampleGraphRuns) {
   int graphs = 0;
   for (const auto& entry :
        std::filesystem::directory_iterator(std::string(BRISK_SOURCE_DIR) + "/examples/graphs")) {
-    if (entry.path().extension() != ".json") continue;
+    if (entry.path().extension() != ".json" && entry.path().extension() != ".yaml") continue;
     ++graphs;
     CliResult r = Cli({"submit", entry.path().string()});
     EXPECT_EQ(r.exit_code, 0) << entry.path() << "\n" << r.ToString();

@@ -47,7 +47,8 @@ ExitInfo Decode(int status) {
 }
 
 // The child's side of a fork: only async-signal-safe calls until exec.
-[[noreturn]] void ExecChild(pid_t parent, int in_fd, int out_fd, int err_fd, char* const* argv) {
+[[noreturn]] void ExecChild(pid_t parent, int in_fd, int out_fd, int err_fd, char* const* argv,
+                            const char* cwd = nullptr) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);  // no daemon outlives a crashed test
   if (getppid() != parent) _exit(127);
   sigset_t none;
@@ -55,6 +56,7 @@ ExitInfo Decode(int status) {
   sigprocmask(SIG_SETMASK, &none, nullptr);
   signal(SIGPIPE, SIG_DFL);
   if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) _exit(127);
+  if (cwd != nullptr && chdir(cwd) != 0) _exit(127);
   execv(argv[0], argv);
   static const char kMessage[] = "exec failed\n";
   (void)!write(2, kMessage, sizeof kMessage - 1);
@@ -126,7 +128,7 @@ std::string CliResult::ToString() const {
 }
 
 CliResult RunProcess(const std::vector<std::string>& argv, const std::string& stdin_text,
-                     absl::Duration timeout) {
+                     absl::Duration timeout, const std::string& cwd) {
   IgnoreSigpipe();
   CliResult result;
   int in[2], out[2], err[2];
@@ -141,7 +143,9 @@ CliResult RunProcess(const std::vector<std::string>& argv, const std::string& st
     result.err = absl::StrCat("fork: ", std::strerror(errno));
     return result;
   }
-  if (pid == 0) ExecChild(parent, in[0], out[1], err[1], cargv.data());
+  if (pid == 0) {
+    ExecChild(parent, in[0], out[1], err[1], cargv.data(), cwd.empty() ? nullptr : cwd.c_str());
+  }
   close(in[0]);
   close(out[1]);
   close(err[1]);
@@ -336,12 +340,9 @@ absl::StatusOr<size_t> TestCluster::AddWorker(const WorkerSpec& spec, bool wait_
   const size_t index = daemons_.size() - 1;
   // Heartbeats every 50 ms, so tests that wait for what they report wait that long, not 1 s.
   std::vector<std::string> argv = {
-      spec.executable.empty() ? absl::StrCat(BinDir(), "/brisk-worker") : spec.executable,
-      address_,
-      "--nthreads",
-      absl::StrCat(spec.nthreads),
-      "--heartbeat-interval",
-      "0.05"};
+      spec.executable.empty() ? absl::StrCat(BinDir(), "/brisk-worker") : spec.executable, address_,
+      "--heartbeat-interval", "0.05"};
+  if (spec.nthreads > 0) argv.insert(argv.end(), {"--nthreads", absl::StrCat(spec.nthreads)});
   if (!spec.name.empty()) argv.insert(argv.end(), {"--name", spec.name});
   if (!spec.resources.empty()) argv.insert(argv.end(), {"--resources", spec.resources});
   argv.insert(argv.end(), spec.extra_args.begin(), spec.extra_args.end());
@@ -500,6 +501,13 @@ CliResult TestCluster::RunCli(const std::vector<std::string>& args, const std::s
   std::vector<std::string> argv = {absl::StrCat(BinDir(), "/brisk"), "--scheduler", address_};
   argv.insert(argv.end(), args.begin(), args.end());
   return RunProcess(argv, stdin_text, timeout);
+}
+
+CliResult TestCluster::RunCliIn(const std::string& dir, const std::vector<std::string>& args,
+                                const std::string& stdin_text) const {
+  std::vector<std::string> argv = {absl::StrCat(BinDir(), "/brisk"), "--scheduler", address_};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunProcess(argv, stdin_text, absl::Seconds(60), dir);
 }
 
 void TestCluster::Stop(absl::Duration grace) {

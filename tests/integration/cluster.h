@@ -54,7 +54,7 @@ struct WorkerSpec {
   explicit WorkerSpec(std::string name, int nthreads = 1)
       : name(std::move(name)), nthreads(nthreads) {}
   std::string name;
-  int nthreads = 1;
+  int nthreads = 1;       // 0: no --nthreads (the worker's default)
   std::string resources;  // e.g. "GPU=1"; empty: none
   std::vector<std::string> extra_args;
   // The worker program, which takes brisk-worker's flags (a custom worker executable, see
@@ -131,6 +131,9 @@ class TestCluster {
   // Runs the `brisk` command line with `--scheduler <address>` and `args`, feeding `stdin_text`.
   CliResult RunCli(const std::vector<std::string>& args, const std::string& stdin_text = "",
                    absl::Duration timeout = absl::Seconds(60)) const;
+  // The same, run in the directory `dir` (the directory `brisk` is invoked from).
+  CliResult RunCliIn(const std::string& dir, const std::vector<std::string>& args,
+                     const std::string& stdin_text = "") const;
 
   // SIGTERM to every daemon still running, then waits for them (SIGKILL after a deadline). A
   // daemon that did not stop in time, or that crashed or failed unexpectedly, is a test failure.
@@ -183,9 +186,10 @@ bool PollStatus(Client& client, const std::function<bool(const v1::StatusReply&)
                 absl::Duration timeout, v1::StatusReply* last = nullptr);
 
 // Runs `argv` (argv[0] a path) with `stdin_text` on its standard input and collects its output.
-// Kills it (SIGKILL) when it outlives `timeout`.
+// Kills it (SIGKILL) when it outlives `timeout`. It runs in `cwd` when given, else in this
+// process's directory.
 CliResult RunProcess(const std::vector<std::string>& argv, const std::string& stdin_text,
-                     absl::Duration timeout);
+                     absl::Duration timeout, const std::string& cwd = "");
 
 // Polls `condition` every few milliseconds until it is true or `timeout` passed.
 bool PollUntil(const std::function<bool()>& condition, absl::Duration timeout);

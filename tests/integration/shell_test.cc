@@ -347,6 +347,111 @@ TEST_F(ShellTest, LogsShowAShellTasksStandardErrorAndItsError) {
   EXPECT_THAT(String(log, "error"), HasSubstr("exited with status 3"));
 }
 
+TEST_F(ShellTest, JobFilesTakePlainValuesAsArgsInJsonAndYaml) {
+  const std::string json = cluster_->WriteFile("plain.json", R"json({"tasks": [
+  {"key": "nums", "op": "shell", "args": ["seq", 3]},
+  {"key": "top", "op": "shell", "args": ["sort -rn | head -n 1"], "kwargs": {"shell": true, "stdin": {"ref": "nums"}}},
+  {"key": "sum", "op": "add", "args": [3, 4]},
+  {"key": "mixed", "op": "add", "args": [3, 2.5]}
+ ]})json");
+  CliResult r = Cli({"-o", "json", "submit", json});
+  ASSERT_EQ(r.exit_code, 0) << r.ToString();
+  const JsonValue results = Field(ParseJson(r.out), "results");
+  EXPECT_EQ(String(results, "top"), "3\n");
+  EXPECT_EQ(Number(results, "sum"), 7);
+  EXPECT_EQ(Number(results, "mixed"), 5.5);
+  CliResult text = Cli({"submit", json});
+  ASSERT_EQ(text.exit_code, 0) << text.ToString();
+  EXPECT_THAT(text.out, HasSubstr("sum: 7\n")) << "3 and 4 are ints: " << text.out;
+
+  const std::string yaml = cluster_->WriteFile("plain.yaml", R"yaml(
+tasks:
+  - {key: ynums, op: shell, args: [seq, 4]}
+  - key: ytop
+    op: shell
+    args: ["sort -rn | head -n 1"]
+    kwargs: {shell: true, stdin: {ref: ynums}}
+  - {key: ysum, op: add, args: [3, 4]}
+  - {key: yecho, op: shell, args: [echo, "007", 007]}
+)yaml");
+  CliResult y = Cli({"-o", "json", "submit", yaml});
+  ASSERT_EQ(y.exit_code, 0) << y.ToString();
+  const JsonValue yresults = Field(ParseJson(y.out), "results");
+  EXPECT_EQ(String(yresults, "ytop"), "4\n");
+  EXPECT_EQ(Number(yresults, "ysum"), 7);
+  EXPECT_EQ(String(yresults, "yecho"), "007 7\n") << "quoted: a string; plain: an int";
+  const std::string bad = cluster_->WriteFile("bad.yml", "tasks:\n  - {key: a, op: [\n");
+  CliResult b = Cli({"submit", bad});
+  EXPECT_EQ(b.exit_code, 2) << b.ToString();
+  EXPECT_THAT(b.err, HasSubstr("malformed graph YAML")) << b.ToString();
+}
+
+// ------------------------------------------------------------------------------------ cwd
+
+// A project directory with a script, data files and a list of them, made inside the cluster's
+// directory (the daemons run elsewhere: in the test's own directory).
+std::string MakeProject(const TestCluster& cluster) {
+  const std::string dir = absl::StrCat(cluster.dir(), "/proj");
+  std::filesystem::create_directories(dir + "/sub");
+  std::ofstream(dir + "/hello.sh") << "#!/bin/sh\necho hello from $(basename \"$PWD\")\n";
+  std::filesystem::permissions(dir + "/hello.sh", std::filesystem::perms::owner_all);
+  std::ofstream(dir + "/a.txt") << "1\n2\n";
+  std::ofstream(dir + "/b c.txt") << "x\n";
+  std::ofstream(dir + "/files.txt") << "a.txt\nb c.txt\n";
+  std::ofstream(dir + "/sub/s.txt") << "in sub\n";
+  return std::filesystem::canonical(dir).string();
+}
+
+TEST_F(ShellTest, RunAndMapRunInTheDirectoryBriskWasInvokedFrom) {
+  const std::string proj = MakeProject(*cluster_);
+  CliResult run = cluster_->RunCliIn(proj, {"run", "--", "./hello.sh"});
+  EXPECT_EQ(run.exit_code, 0) << run.ToString();
+  EXPECT_EQ(run.out, "hello from proj\n");
+  CliResult pwd = cluster_->RunCliIn(proj, {"run", "--", "pwd"});
+  EXPECT_EQ(pwd.out, proj + "\n") << pwd.ToString();
+  CliResult map =
+      cluster_->RunCliIn(proj, {"map", "--each-line", "files.txt", "--", "wc", "-l", "{}"});
+  EXPECT_EQ(map.exit_code, 0) << map.ToString();
+  EXPECT_EQ(map.out, "2 a.txt\n1 b c.txt\n");
+  // From elsewhere the same relative paths name nothing.
+  CliResult elsewhere = cluster_->RunCliIn(cluster_->dir(), {"run", "--", "./hello.sh"});
+  EXPECT_EQ(elsewhere.exit_code, 127) << elsewhere.ToString();
+}
+
+TEST_F(ShellTest, CwdChoosesTheDirectoryRelativeToTheInvokingOne) {
+  const std::string proj = MakeProject(*cluster_);
+  CliResult relative =
+      cluster_->RunCliIn(cluster_->dir(), {"run", "--cwd", "proj", "--", "./hello.sh"});
+  EXPECT_EQ(relative.exit_code, 0) << relative.ToString();
+  EXPECT_EQ(relative.out, "hello from proj\n");
+  CliResult absolute = cluster_->RunCliIn(
+      "/", {"map", "--array", "1-2", "--cwd", proj + "/sub", "--", "cat", "s.txt"});
+  EXPECT_EQ(absolute.exit_code, 0) << absolute.ToString();
+  EXPECT_EQ(absolute.out, "in sub\nin sub\n");
+  CliResult missing = cluster_->RunCliIn(proj, {"run", "--cwd", "no-such-dir", "--", "true"});
+  EXPECT_NE(missing.exit_code, 0) << missing.ToString();
+  EXPECT_THAT(missing.err, HasSubstr(proj + "/no-such-dir\" is not a directory"))
+      << missing.ToString();
+}
+
+TEST_F(ShellTest, JobFileShellTasksRunWhereSubmitWasInvoked) {
+  const std::string proj = MakeProject(*cluster_);
+  const std::string job = cluster_->WriteFile("cwd-job.json", R"json({"tasks": [
+  {"key": "here", "op": "shell", "args": [{"str": "cat"}, {"str": "a.txt"}]},
+  {"key": "sub", "op": "shell", "args": [{"str": "cat"}, {"str": "s.txt"}], "kwargs": {"cwd": {"str": "sub"}}},
+  {"key": "root", "op": "shell", "args": [{"str": "pwd"}], "kwargs": {"cwd": {"str": "/"}}}
+ ]})json");
+  CliResult r = cluster_->RunCliIn(proj, {"-o", "json", "submit", job});
+  ASSERT_EQ(r.exit_code, 0) << r.ToString();
+  const JsonValue results = Field(ParseJson(r.out), "results");
+  EXPECT_EQ(String(results, "here"), "1\n2\n");
+  EXPECT_EQ(String(results, "sub"), "in sub\n");
+  EXPECT_EQ(String(results, "root"), "/\n");
+  CliResult chosen = cluster_->RunCliIn("/", {"-o", "json", "submit", "--cwd", proj, job});
+  ASSERT_EQ(chosen.exit_code, 0) << chosen.ToString();
+  EXPECT_EQ(String(Field(ParseJson(chosen.out), "results"), "here"), "1\n2\n");
+}
+
 // ------------------------------------------------------------------------------------ auth
 
 TEST(ShellAuthTest, AClusterWithATokenRefusesAWrongOrMissingOne) {

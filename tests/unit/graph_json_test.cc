@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "brisk/value.h"
 
 namespace brisk {
@@ -252,6 +253,145 @@ TEST(GraphJson, ReadsProtobufsOwnFormOfTypedLiterals) {
   auto parsed = ParseGraphJson(text);
   ASSERT_TRUE(parsed.ok()) << parsed.status() << "\n" << text;
   EXPECT_EQ(parsed->SerializeAsString(), graph.SerializeAsString()) << text;
+}
+
+// ------------------------------------------------------------------ plain args, YAML
+
+TEST(GraphJson, PlainJsonValuesAreLiteralArgs) {
+  auto graph = ParseGraphJson(R"json({"tasks": [
+    {"key": "t", "op": "identity",
+     "args": ["hi", 3, 2.5, true, -7, 1e3, 4.0, 9223372036854775807, [1, "x", [false]], {"ref": "u"}],
+     "kwargs": {"shell": true, "n": 5, "l": {"list": {"items": [6, {"int": 7}]}}}},
+    {"key": "u", "op": "inc", "args": [1]}]})json");
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  const v1::Task& t = graph->tasks(0);
+  ASSERT_EQ(t.args_size(), 10);
+  EXPECT_EQ(t.args(0).str(), "hi");
+  ASSERT_EQ(t.args(1).kind_case(), v1::Arg::kInt);
+  EXPECT_EQ(t.args(1).int_(), 3);
+  ASSERT_EQ(t.args(2).kind_case(), v1::Arg::kFloat);
+  EXPECT_EQ(t.args(2).float_(), 2.5);
+  ASSERT_EQ(t.args(3).kind_case(), v1::Arg::kBool);
+  EXPECT_TRUE(t.args(3).bool_());
+  EXPECT_EQ(t.args(4).int_(), -7);
+  ASSERT_EQ(t.args(5).kind_case(), v1::Arg::kFloat) << "an exponent makes a float";
+  EXPECT_EQ(t.args(5).float_(), 1000);
+  ASSERT_EQ(t.args(6).kind_case(), v1::Arg::kFloat) << "a \".\" makes a float";
+  EXPECT_EQ(t.args(6).float_(), 4);
+  EXPECT_EQ(t.args(7).int_(), INT64_MAX);
+  ASSERT_EQ(t.args(8).kind_case(), v1::Arg::kList);
+  ASSERT_EQ(t.args(8).list().items_size(), 3);
+  EXPECT_EQ(t.args(8).list().items(0).int_(), 1);
+  EXPECT_EQ(t.args(8).list().items(1).str(), "x");
+  EXPECT_FALSE(t.args(8).list().items(2).list().items(0).bool_());
+  EXPECT_EQ(t.args(8).list().items(2).list().items(0).kind_case(), v1::Arg::kBool);
+  EXPECT_EQ(t.args(9).ref(), "u");
+  EXPECT_TRUE(t.kwargs().at("shell").bool_());
+  EXPECT_EQ(t.kwargs().at("n").int_(), 5);
+  const v1::ArgList& l = t.kwargs().at("l").list();
+  ASSERT_EQ(l.items_size(), 2);
+  EXPECT_EQ(l.items(0).kind_case(), v1::Arg::kInt);
+  EXPECT_EQ(l.items(0).int_(), 6);
+  EXPECT_EQ(l.items(1).int_(), 7);
+  EXPECT_EQ(graph->tasks(1).args(0).int_(), 1);
+}
+
+TEST(GraphJson, PlainArgsBesideTypedLiterals) {
+  auto graph = ParseGraphJson(R"json({"tasks": [{"key": "t", "op": "identity", "args": [
+      9007199254740993, {"ndarray": {"dtype": "int8", "data": [1, 2]}}]}]})json");
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  EXPECT_EQ(graph->tasks(0).args(0).int_(), 9007199254740993) << "exact beyond 2^53";
+  EXPECT_EQ(graph->tasks(0).args(1).kind_case(), v1::Arg::kNdarray);
+}
+
+TEST(GraphJson, PlainIntegerBeyondInt64IsAnErrorNamingTheArg) {
+  for (const char* number :
+       {"9223372036854775808", "-9223372036854775809", "123456789012345678901234567890"}) {
+    auto graph = ParseGraphJson(absl::StrCat(
+        R"({"tasks": [{"key": "big", "op": "identity", "args": [1, )", number, "]}]}"));
+    ASSERT_FALSE(graph.ok()) << number;
+    EXPECT_EQ(graph.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(graph.status().message(), HasSubstr("task \"big\", args[1]")) << number;
+    EXPECT_THAT(graph.status().message(), HasSubstr("beyond int64")) << number;
+  }
+}
+
+constexpr char kYamlGraph[] = R"yaml(
+# A job file in YAML
+tasks:
+  - key: a
+    op: identity
+    args: [1, 2.5, "3", true, hi, 0x10, -4e2, null-ish, 'yes', yes]
+    kwargs:
+      shell: false
+      cwd: /tmp
+  - {key: b, op: add, args: [{ref: a}, 1]}
+  - key: "007"
+    op: inc
+    args:
+      - !!str 8
+outputs: [b]
+)yaml";
+
+TEST(GraphYaml, ReadsTheSameDocumentWithScalarsTypedAsYamlDoes) {
+  auto graph = ParseGraphYaml(kYamlGraph);
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  ASSERT_EQ(graph->tasks_size(), 3);
+  const v1::Task& a = graph->tasks(0);
+  EXPECT_EQ(a.key(), "a");
+  ASSERT_EQ(a.args_size(), 10);
+  EXPECT_EQ(a.args(0).kind_case(), v1::Arg::kInt);
+  EXPECT_EQ(a.args(0).int_(), 1);
+  EXPECT_EQ(a.args(1).kind_case(), v1::Arg::kFloat);
+  EXPECT_EQ(a.args(1).float_(), 2.5);
+  EXPECT_EQ(a.args(2).str(), "3") << "quoted: a string";
+  EXPECT_TRUE(a.args(3).bool_());
+  EXPECT_EQ(a.args(4).str(), "hi");
+  EXPECT_EQ(a.args(5).int_(), 16);
+  EXPECT_EQ(a.args(6).float_(), -400);
+  EXPECT_EQ(a.args(7).str(), "null-ish");
+  EXPECT_EQ(a.args(8).str(), "yes");
+  EXPECT_EQ(a.args(9).str(), "yes") << "YAML 1.2: yes is not a bool";
+  EXPECT_EQ(a.kwargs().at("shell").kind_case(), v1::Arg::kBool);
+  EXPECT_FALSE(a.kwargs().at("shell").bool_());
+  EXPECT_EQ(a.kwargs().at("cwd").str(), "/tmp");
+  EXPECT_EQ(graph->tasks(1).args(0).ref(), "a");
+  EXPECT_EQ(graph->tasks(1).args(1).int_(), 1);
+  EXPECT_EQ(graph->tasks(2).key(), "007");
+  EXPECT_EQ(graph->tasks(2).args(0).str(), "8");
+  EXPECT_THAT(graph->outputs(), ElementsAre("b"));
+}
+
+TEST(GraphYaml, ErrorsNameTheLineOrTheField) {
+  auto graph = ParseGraphYaml("tasks:\n  - key: a\n    args: [1,\n");
+  ASSERT_FALSE(graph.ok());
+  EXPECT_EQ(graph.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(graph.status().message(), HasSubstr("malformed graph YAML: line "));
+  graph = ParseGraphYaml("tasks:\n  - key: a\n    op: noop\n    retires: 3\n");
+  ASSERT_FALSE(graph.ok());
+  EXPECT_THAT(graph.status().message(), HasSubstr("retires"));
+  graph = ParseGraphYaml("tasks:\n  - {key: a, op: noop, args: [.inf]}\n");
+  ASSERT_FALSE(graph.ok());
+  EXPECT_THAT(graph.status().message(), HasSubstr("line 2"));
+  graph = ParseGraphYaml("tasks:\n  - {key: a, op: noop, args: [99999999999999999999]}\n");
+  ASSERT_FALSE(graph.ok());
+  EXPECT_THAT(graph.status().message(), HasSubstr("beyond int64"));
+}
+
+TEST(GraphYaml, ReadGraphFileReadsYamlByExtension) {
+  for (const char* extension : {".yaml", ".yml"}) {
+    const std::string path = ::testing::TempDir() + "/graph_yaml_test" + extension;
+    {
+      std::ofstream out(path);
+      out << kYamlGraph;
+    }
+    auto graph = ReadGraphFile(path);
+    ASSERT_TRUE(graph.ok()) << graph.status();
+    EXPECT_EQ(graph->tasks_size(), 3);
+    std::remove(path.c_str());
+  }
+  EXPECT_TRUE(IsYamlPath("job.YAML"));
+  EXPECT_FALSE(IsYamlPath("job.json"));
 }
 
 }  // namespace

@@ -1,0 +1,7 @@
+#include "common/version.h"
+
+namespace brisk {
+
+const char* BriskVersion() { return BRISK_VERSION; }
+
+}  // namespace brisk
