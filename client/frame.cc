@@ -17,6 +17,9 @@
 namespace brisk {
 namespace {
 
+// Order statistics per partition and column in Describe's quantile sketches (describe_table.h).
+constexpr int64_t kDescribeSketchPoints = 1001;
+
 v1::Arg StrListArg(const std::vector<std::string>& items) {
   v1::Arg arg;
   arg.mutable_list();  // an empty list is a list too
@@ -58,6 +61,38 @@ Frame Concatenated(const Frame& frame) {
   std::vector<v1::Task> tasks = {
       TaskOver(PartitionKeyOf(name, 0), "frame.concat", m.PartitionKeys())};
   return MakeFrame(name, 1, std::move(tasks), {m.data()->layer});
+}
+
+// The partial aggregate of each partition of a materialized `input` (keys BASE-pI).
+std::vector<std::string> PartialTasks(const Frame& input, const std::string& base,
+                                      const v1::Arg& keys, const v1::Arg& aggs,
+                                      std::vector<v1::Task>& tasks) {
+  std::vector<std::string> partials;
+  for (size_t i = 0; i < input.num_partitions(); ++i) {
+    const std::string key = absl::StrCat(base, "-p", i);
+    tasks.push_back(TaskOver(key, "frame.groupby_partial", {PartitionKeyOf(input.data()->name, i)},
+                             {keys, aggs}));
+    partials.push_back(key);
+  }
+  return partials;
+}
+
+// The partials `level` merged `fan_in` at a time into one; keys PREFIX-cDEPTH.I. Its key.
+std::string MergeTasks(std::vector<std::string> level, const std::string& prefix, int fan_in,
+                       const v1::Arg& keys, const v1::Arg& aggs, std::vector<v1::Task>& tasks) {
+  for (int depth = 0; level.size() > 1; ++depth) {
+    std::vector<std::string> next;
+    for (size_t i = 0; i < level.size(); i += static_cast<size_t>(fan_in)) {
+      const size_t end = std::min(level.size(), i + static_cast<size_t>(fan_in));
+      const std::string key = absl::StrCat(prefix, "-c", depth, ".", next.size());
+      tasks.push_back(TaskOver(key, "frame.groupby_combine",
+                               std::vector<std::string>(level.begin() + i, level.begin() + end), {},
+                               {{"keys", keys}, {"aggs", aggs}}));
+      next.push_back(key);
+    }
+    level = std::move(next);
+  }
+  return level[0];
 }
 
 }  // namespace
@@ -204,28 +239,9 @@ Frame FrameGroupBy::Agg(const std::vector<std::string>& aggs,
     return ErrorFrame(absl::InvalidArgumentError("a Frame without partitions"));
   }
   std::vector<v1::Task> tasks;
-  std::vector<std::string> partials;
-  for (size_t i = 0; i < input.num_partitions(); ++i) {
-    const std::string key = absl::StrCat(base, "-p", i);
-    tasks.push_back(TaskOver(key, "frame.groupby_partial", {PartitionKeyOf(input.data()->name, i)},
-                             {keys, list}));
-    partials.push_back(key);
-  }
-  // The partials merged `fan_in` at a time into one; keys PREFIX-cDEPTH.I.
+  const std::vector<std::string> partials = PartialTasks(input, base, keys, list, tasks);
   auto merge = [&](std::vector<std::string> level, const std::string& prefix) {
-    for (int depth = 0; level.size() > 1; ++depth) {
-      std::vector<std::string> next;
-      for (size_t i = 0; i < level.size(); i += static_cast<size_t>(options.fan_in)) {
-        const size_t end = std::min(level.size(), i + static_cast<size_t>(options.fan_in));
-        const std::string key = absl::StrCat(prefix, "-c", depth, ".", next.size());
-        tasks.push_back(TaskOver(key, "frame.groupby_combine",
-                                 std::vector<std::string>(level.begin() + i, level.begin() + end),
-                                 {}, {{"keys", keys}, {"aggs", list}}));
-        next.push_back(key);
-      }
-      level = std::move(next);
-    }
-    return level[0];
+    return MergeTasks(std::move(level), prefix, options.fan_in, keys, list, tasks);
   };
   std::vector<std::pair<std::string, v1::Arg>> kwargs;
   if (!options.names.empty()) kwargs.emplace_back("names", StrListArg(options.names));
@@ -258,16 +274,75 @@ Frame FrameGroupBy::Agg(const std::vector<std::string>& aggs,
 
 Frame Frame::Join(const Frame& right, const std::vector<std::string>& on,
                   const std::string& how) const {
+  JoinOptions options;
+  options.how = how;
+  return Join(right, on, options);
+}
+
+namespace {
+
+// Bucket b of `buckets` of a materialized frame split by a hash of `keys`: the rows of every
+// partition whose keys hash to b, concatenated in partition order (keys NAME-b).
+Frame HashBuckets(const Frame& frame, const v1::Arg& keys, int buckets) {
+  const std::string name = ArrayName(
+      "frame-hash-buckets", {frame.data()->name, keys.SerializeAsString(), absl::StrCat(buckets)});
+  std::vector<v1::Task> tasks;
+  for (int b = 0; b < buckets; ++b) {
+    std::vector<std::string> pieces;
+    for (size_t i = 0; i < frame.num_partitions(); ++i) {
+      const std::string key = absl::StrCat(name, "-p", b, ".", i);
+      tasks.push_back(TaskOver(key, "frame.hash_partition", {PartitionKeyOf(frame.data()->name, i)},
+                               {keys, IntArg(b), IntArg(buckets)}));
+      pieces.push_back(key);
+    }
+    tasks.push_back(TaskOver(PartitionKeyOf(name, static_cast<size_t>(b)), "frame.concat", pieces));
+  }
+  return MakeFrame(name, static_cast<size_t>(buckets), std::move(tasks), {frame.data()->layer});
+}
+
+}  // namespace
+
+Frame Frame::Join(const Frame& right, const std::vector<std::string>& on,
+                  const JoinOptions& options) const {
   if (!ok()) return *this;
   if (!right.ok()) return right;
+  const std::string& how = options.how;
   if (on.empty()) return ErrorFrame(absl::InvalidArgumentError("join needs a key column"));
   if (how != "inner" && how != "left") {
     return ErrorFrame(absl::InvalidArgumentError(
         absl::StrCat("join how must be \"inner\" or \"left\", got \"", how, "\"")));
   }
+  if (options.npartitions < 0 || options.npartitions > (1 << 16)) {
+    return ErrorFrame(absl::InvalidArgumentError(absl::StrCat(
+        "JoinOptions::npartitions is ", options.npartitions, ", need 0 (automatic) to 65536")));
+  }
+  if (num_partitions() == 0 || right.num_partitions() == 0) {
+    return ErrorFrame(absl::InvalidArgumentError("join: a Frame without partitions"));
+  }
   const Frame left = Materialized(*this);
-  const Frame small = Concatenated(right);
   const v1::Arg keys = StrListArg(on);
+  const bool shuffle = options.strategy == JoinStrategy::kShuffle ||
+                       (options.strategy == JoinStrategy::kAuto && right.num_partitions() > 1);
+  if (shuffle) {
+    const int buckets =
+        options.npartitions > 0
+            ? options.npartitions
+            : static_cast<int>(std::max(left.num_partitions(), right.num_partitions()));
+    const Frame lb = HashBuckets(left, keys, buckets);
+    const Frame rb = HashBuckets(Materialized(right), keys, buckets);
+    const std::string name = ArrayName(
+        "frame-join-shuffle", {lb.data()->name, rb.data()->name, keys.SerializeAsString(), how});
+    std::vector<v1::Task> tasks;
+    for (size_t b = 0; b < static_cast<size_t>(buckets); ++b) {
+      tasks.push_back(
+          TaskOver(PartitionKeyOf(name, b), "frame.join",
+                   {PartitionKeyOf(lb.data()->name, b), PartitionKeyOf(rb.data()->name, b)}, {keys},
+                   {{"how", StrArg(how)}}));
+    }
+    return MakeFrame(name, static_cast<size_t>(buckets), std::move(tasks),
+                     {lb.data()->layer, rb.data()->layer});
+  }
+  const Frame small = Concatenated(right);
   const std::string name = ArrayName(
       "frame-join", {left.data()->name, small.data()->name, keys.SerializeAsString(), how});
   const std::string small_key = PartitionKeyOf(small.data()->name, 0);
@@ -289,24 +364,110 @@ Frame Frame::SortValues(const std::vector<std::string>& by,
     return ErrorFrame(absl::InvalidArgumentError(
         absl::StrCat(ascending.size(), " directions given for ", by.size(), " sort columns")));
   }
-  const Frame one = Concatenated(*this);
   v1::Arg directions;
   for (size_t i = 0; i < by.size(); ++i) {
     *directions.mutable_list()->add_items() = BoolArg(ascending.empty() || ascending[i]);
   }
   const v1::Arg columns = StrListArg(by);
-  const std::string name = ArrayName("frame-sort", {one.data()->name, columns.SerializeAsString(),
-                                                    directions.SerializeAsString()});
-  std::vector<v1::Task> tasks = {TaskOver(PartitionKeyOf(name, 0), "frame.sort",
-                                          {PartitionKeyOf(one.data()->name, 0)}, {columns},
-                                          {{"ascending", directions}})};
-  return MakeFrame(name, 1, std::move(tasks), {one.data()->layer});
+  const std::string spec =
+      absl::StrCat(columns.SerializeAsString(), directions.SerializeAsString());
+  if (num_partitions() <= 1) {
+    const Frame one = Concatenated(*this);
+    const std::string name = ArrayName("frame-sort", {one.data()->name, spec});
+    std::vector<v1::Task> tasks = {TaskOver(PartitionKeyOf(name, 0), "frame.sort",
+                                            {PartitionKeyOf(one.data()->name, 0)}, {columns},
+                                            {{"ascending", directions}})};
+    return MakeFrame(name, 1, std::move(tasks), {one.data()->layer});
+  }
+  // Range partitioning: a sample of each partition, N-1 boundaries from them all, piece k of each
+  // partition by them, and piece k of all of them concatenated in partition order and sorted
+  // (stably: ties keep their input order).
+  const Frame input = Materialized(*this);
+  const size_t n = input.num_partitions();
+  const std::string name = ArrayName("frame-sort-range", {input.data()->name, spec});
+  // Enough rows from each partition that the pieces come out of about equal size.
+  const int64_t sample_size = std::max<int64_t>(100, 20 * static_cast<int64_t>(n));
+  std::vector<v1::Task> tasks;
+  std::vector<std::string> samples;
+  for (size_t i = 0; i < n; ++i) {
+    const std::string key = absl::StrCat(name, "-s", i);
+    tasks.push_back(TaskOver(key, "frame.sort_sample", {PartitionKeyOf(input.data()->name, i)},
+                             {columns, IntArg(sample_size)}));
+    samples.push_back(key);
+  }
+  const std::string bounds = absl::StrCat(name, "-bounds");
+  tasks.push_back(TaskOver(
+      bounds, "frame.sort_bounds", samples, {},
+      {{"by", columns}, {"pieces", IntArg(static_cast<int64_t>(n))}, {"ascending", directions}}));
+  for (size_t k = 0; k < n; ++k) {
+    std::vector<std::string> pieces;
+    for (size_t i = 0; i < n; ++i) {
+      const std::string key = absl::StrCat(name, "-r", k, ".", i);
+      tasks.push_back(
+          TaskOver(key, "frame.range_partition", {PartitionKeyOf(input.data()->name, i), bounds},
+                   {columns, IntArg(static_cast<int64_t>(k)), IntArg(static_cast<int64_t>(n))},
+                   {{"ascending", directions}}));
+      pieces.push_back(key);
+    }
+    const std::string joined = absl::StrCat(name, "-c", k);
+    tasks.push_back(TaskOver(joined, "frame.concat", pieces));
+    tasks.push_back(TaskOver(PartitionKeyOf(name, k), "frame.sort", {joined}, {columns},
+                             {{"ascending", directions}}));
+  }
+  return MakeFrame(name, n, std::move(tasks), {input.data()->layer});
 }
 
 Frame Frame::ValueCounts(const std::string& column) const {
   AggregateOptions options;
   options.names = {"count"};
   return GroupBy({column}).Agg({"count()"}, options).SortValues({"count", column}, {false, true});
+}
+
+Frame Frame::Describe() const {
+  if (!ok()) return *this;
+  if (num_partitions() == 0) {
+    return ErrorFrame(absl::InvalidArgumentError("describe: a Frame without partitions"));
+  }
+  const Frame input = Materialized(*this);
+  const size_t n = input.num_partitions();
+  const std::string name = ArrayName("frame-describe", {input.data()->name});
+  std::vector<v1::Task> tasks;
+  if (n == 1) {
+    tasks.push_back(TaskOver(PartitionKeyOf(name, 0), "frame.describe",
+                             {PartitionKeyOf(input.data()->name, 0)}));
+    return MakeFrame(name, 1, std::move(tasks), {input.data()->layer});
+  }
+  // Which columns are numeric is known once the partitions are: a plan task says, and the
+  // aggregates and sketches take its columns and aggregates as arguments.
+  std::vector<std::string> kinds;
+  for (size_t i = 0; i < n; ++i) {
+    const std::string key = absl::StrCat(name, "-k", i);
+    tasks.push_back(
+        TaskOver(key, "frame.describe_columns", {PartitionKeyOf(input.data()->name, i)}));
+    kinds.push_back(key);
+  }
+  const std::string plan = absl::StrCat(name, "-plan"), columns = absl::StrCat(name, "-columns"),
+                    aggs = absl::StrCat(name, "-aggs");
+  tasks.push_back(TaskOver(plan, "frame.describe_plan", kinds));
+  tasks.push_back(TaskOver(columns, "getitem", {plan}, {IntArg(0)}));
+  tasks.push_back(TaskOver(aggs, "getitem", {plan}, {IntArg(1)}));
+  const v1::Arg no_keys = StrListArg({});
+  const std::string base = absl::StrCat(name, "-agg");
+  const std::string merged =
+      MergeTasks(PartialTasks(input, base, no_keys, RefArg(aggs), tasks), base,
+                 AggregateOptions().fan_in, no_keys, RefArg(aggs), tasks);
+  const std::string stats = absl::StrCat(name, "-stats");
+  tasks.push_back(TaskOver(stats, "frame.groupby_finish", {merged}, {no_keys, RefArg(aggs)}));
+  std::vector<std::string> finish_args = {stats, columns};
+  for (size_t i = 0; i < n; ++i) {
+    const std::string key = absl::StrCat(name, "-q", i);
+    tasks.push_back(TaskOver(key, "frame.quantile_sketch",
+                             {PartitionKeyOf(input.data()->name, i), columns},
+                             {IntArg(kDescribeSketchPoints)}));
+    finish_args.push_back(key);
+  }
+  tasks.push_back(TaskOver(PartitionKeyOf(name, 0), "frame.describe_finish", finish_args));
+  return MakeFrame(name, 1, std::move(tasks), {input.data()->layer});
 }
 
 v1::Graph Frame::ToGraph() const {

@@ -24,6 +24,10 @@ const std::vector<absl::string_view>& BuiltinOpNames() {
       "frame.read_csv", "frame.read_json", "frame.write_csv", "frame.concat",
       "frame.groupby_partial", "frame.groupby_combine", "frame.groupby_finish", "frame.groupby",
       "frame.sort", "frame.join", "frame.hash_partition",
+      // sort_values by range partitioning and describe (worker/frame/range_partition.cc,
+      // describe_ops.cc)
+      "frame.sort_sample", "frame.sort_bounds", "frame.range_partition", "frame.describe_columns",
+      "frame.describe_plan", "frame.quantile_sketch", "frame.describe_finish", "frame.describe",
       // brisk::Bag's kernels (worker/bag/)
       "bag.partition", "bag.count", "bag.sum", "bag.write_text", "bag.frequencies",
       "bag.merge_counts", "bag.distinct_values", "bag.topk", "bag.merge_topk",

@@ -20,8 +20,8 @@ namespace {
 constexpr char kVerbs[] =
     "read GLOB, filter EXPR, select COLS, drop COLS, rename OLD=NEW,..., assign NAME=EXPR, "
     "groupby COLS agg 'AGG(COL) [as NAME], ...', agg 'AGG(COL), ...', "
-    "join FILE on COLS [how inner|left], "
-    "sort [-]COL,..., head N, value_counts COL, write DIR";
+    "join FILE on COLS [how inner|left] [broadcast|shuffle [N]], "
+    "sort [-]COL,..., head N, value_counts COL, describe, write DIR";
 
 std::vector<std::string> Columns(const std::string& text) {
   std::vector<std::string> out;
@@ -218,12 +218,32 @@ absl::StatusOr<FramePlan> ParseFramePipeline(const std::vector<std::string>& wor
       }
       absl::StatusOr<std::string> keys = next("join", "key columns after `on`");
       if (!keys.ok()) return keys.status();
-      std::string how = "inner";
-      if (i + 1 < words.size() && words[i] == "how") {
-        how = words[i + 1];
-        i += 2;
+      JoinOptions options;
+      // `how inner|left` and `broadcast` or `shuffle [N]`, in either order.
+      while (i < words.size()) {
+        if (words[i] == "how" && i + 1 < words.size()) {
+          options.how = words[i + 1];
+          i += 2;
+        } else if (words[i] == "broadcast") {
+          options.strategy = JoinStrategy::kBroadcast;
+          ++i;
+        } else if (words[i] == "shuffle") {
+          options.strategy = JoinStrategy::kShuffle;
+          ++i;
+          int n = 0;
+          if (i < words.size() && absl::SimpleAtoi(words[i], &n)) {
+            if (n < 1) {
+              return absl::InvalidArgumentError(
+                  absl::StrCat("join: shuffle \"", words[i], "\": need at least 1 partition"));
+            }
+            options.npartitions = n;
+            ++i;
+          }
+        } else {
+          break;
+        }
       }
-      plan.frame = plan.frame.Join(right, Columns(*keys), how);
+      plan.frame = plan.frame.Join(right, Columns(*keys), options);
     } else if (verb == "sort") {
       if (!(arg = next(verb, "columns, e.g. -count,host")).ok()) return arg.status();
       std::vector<std::string> by;
@@ -246,6 +266,8 @@ absl::StatusOr<FramePlan> ParseFramePipeline(const std::vector<std::string>& wor
     } else if (verb == "value_counts") {
       if (!(arg = next(verb, "a column")).ok()) return arg.status();
       plan.frame = plan.frame.ValueCounts(*arg);
+    } else if (verb == "describe") {
+      plan.frame = plan.frame.Describe();
     } else if (verb == "write") {
       if (!(arg = next(verb, "a directory")).ok()) return arg.status();
       plan.write_dir = *arg;

@@ -96,6 +96,50 @@ TEST_F(CliFrame, GroupBySortAndJoinPrintCsvAsPandasWritesIt) {
                                "r = r.sort_values('latency', kind='stable')"));
 }
 
+TEST_F(CliFrame, ShuffleJoinSortAndDescribe) {
+  // The right side a glob of two files: joined by hash shuffle (rows compared sorted).
+  std::filesystem::create_directories(cluster_->dir() + "/dcs");
+  cluster_->WriteFile("dcs/1.csv", "host,dc\nweb1,east\nweb4,north\n");
+  cluster_->WriteFile("dcs/2.csv", "host,dc\nweb2,west\nweb1,south\n");
+  const std::string dcs =
+      "h = pd.concat([pd.read_csv(f) for f in sorted(glob.glob('dcs/*.csv'))],"
+      " ignore_index=True)\n";
+  const std::string want = PandasCsv(dcs +
+                                     "r = df.merge(h, on='host', how='left')"
+                                     ".sort_values(['latency', 'dc'], kind='stable')");
+  for (std::vector<std::string> force :
+       {std::vector<std::string>{}, {"shuffle", "3"}, {"broadcast"}}) {
+    std::vector<std::string> args = {"-o",        "csv", "frame", "read", "logs/*.csv", "join",
+                                     "dcs/*.csv", "on",  "host",  "how",  "left"};
+    args.insert(args.end(), force.begin(), force.end());
+    for (const char* word : {"sort", "latency,dc"}) args.push_back(word);
+    CliResult got = Brisk(args);
+    ASSERT_EQ(got.exit_code, 0) << got.ToString();
+    EXPECT_EQ(got.out, want) << (force.empty() ? "auto" : force[0]);
+  }
+  // A sort of two partitions (range-partitioned), then head: the first rows of the global order.
+  CliResult got =
+      Brisk({"-o", "csv", "frame", "read", "logs/*.csv", "sort", "-latency,host", "head", "3"});
+  ASSERT_EQ(got.exit_code, 0) << got.ToString();
+  EXPECT_EQ(got.out, PandasCsv("r = df.sort_values(['latency', 'host'], ascending=[False, True],"
+                               " kind='stable').head(3)"));
+  got = Brisk({"-o", "csv", "frame", "read", "logs/*.csv", "describe"});
+  ASSERT_EQ(got.exit_code, 0) << got.ToString();
+  cluster_->WriteFile("described.csv", got.out);
+  const std::string error =
+      RunPandas(cluster_->dir(),
+                "import glob\n"
+                "df = pd.concat([pd.read_csv(f) for f in sorted(glob.glob('logs/*.csv'))],"
+                " ignore_index=True)\n"
+                "want = df.describe().reset_index().rename(columns={'index': 'statistic'})\n"
+                "got = pd.read_csv('described.csv')\n"
+                "pd.testing.assert_frame_equal(got, want, rtol=1e-12)\n");
+  EXPECT_EQ(error, "");
+  got = Brisk({"frame", "read", "logs/*.csv", "join", "hosts.csv", "on", "host", "shuffle", "0"});
+  EXPECT_EQ(got.exit_code, 2) << got.ToString();
+  EXPECT_THAT(got.err, HasSubstr("need at least 1 partition"));
+}
+
 TEST_F(CliFrame, TheReadmePipeline) {
   CliResult got = Brisk({"-o", "csv", "frame", "read", "logs/*.csv", "filter", "status >= 500",
                          "assign", "ms=latency * 1000", "groupby", "host", "agg",

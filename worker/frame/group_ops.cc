@@ -102,28 +102,9 @@ absl::StatusOr<v1::Value> GroupByOp(OpContext&, const OpArgs& args) {
 absl::StatusOr<v1::Value> SortOp(OpContext&, const OpArgs& args) {
   absl::StatusOr<TableView> table = args.Table(0);
   if (!table.ok()) return table.status();
-  absl::StatusOr<std::vector<std::string>> by = ColumnNames(args[1], "\"by\"");
-  if (!by.ok()) return by.status();
-  std::vector<SortKey> keys;
-  for (const std::string& column : *by) keys.push_back({column, true});
-  if (const v1::Value* ascending = args.Kwarg("ascending")) {
-    if (ascending->kind_case() == v1::Value::kBool) {
-      for (SortKey& k : keys) k.ascending = ascending->bool_();
-    } else if (ascending->kind_case() == v1::Value::kList &&
-               ascending->list().items_size() == static_cast<int>(keys.size())) {
-      for (size_t i = 0; i < keys.size(); ++i) {
-        const v1::Value& item = ascending->list().items(static_cast<int>(i));
-        if (item.kind_case() != v1::Value::kBool) {
-          return absl::InvalidArgumentError("\"ascending\" must be a bool or a list of bool");
-        }
-        keys[i].ascending = item.bool_();
-      }
-    } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("\"ascending\" must be a bool or a list of ", keys.size(), " bool"));
-    }
-  }
-  absl::StatusOr<std::vector<uint64_t>> rows = SortedRows(*table, keys);
+  absl::StatusOr<std::vector<SortKey>> keys = SortKeysArg(args[1], args.Kwarg("ascending"));
+  if (!keys.ok()) return keys.status();
+  absl::StatusOr<std::vector<uint64_t>> rows = SortedRows(*table, *keys);
   if (!rows.ok()) return rows.status();
   std::vector<ColumnBuffers> out;
   for (const ColumnView& c : table->columns()) {

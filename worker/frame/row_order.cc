@@ -40,25 +40,38 @@ int CompareCells(const ColumnView& x, uint64_t a, const ColumnView& y, uint64_t 
   return Three(x.AsDouble(a), y.AsDouble(b));
 }
 
-absl::StatusOr<std::vector<uint64_t>> SortedRows(const TableView& table,
-                                                 absl::Span<const SortKey> keys) {
+int CompareRows(absl::Span<const ColumnView> x, uint64_t a, absl::Span<const ColumnView> y,
+                uint64_t b, absl::Span<const SortKey> keys) {
+  for (size_t k = 0; k < keys.size(); ++k) {
+    int order = CompareCells(x[k], a, y[k], b);
+    // Missing values stay last in either direction.
+    if (order != 0 && !IsMissing(x[k], a) && !IsMissing(y[k], b) && !keys[k].ascending) {
+      order = -order;
+    }
+    if (order != 0) return order;
+  }
+  return 0;
+}
+
+absl::StatusOr<std::vector<ColumnView>> SortColumns(const TableView& table,
+                                                    absl::Span<const SortKey> keys) {
   std::vector<ColumnView> columns;
   for (const SortKey& key : keys) {
     absl::StatusOr<ColumnView> c = table.column(key.column);
     if (!c.ok()) return c.status();
     columns.push_back(*c);
   }
+  return columns;
+}
+
+absl::StatusOr<std::vector<uint64_t>> SortedRows(const TableView& table,
+                                                 absl::Span<const SortKey> keys) {
+  absl::StatusOr<std::vector<ColumnView>> columns = SortColumns(table, keys);
+  if (!columns.ok()) return columns.status();
   std::vector<uint64_t> rows(table.num_rows());
   std::iota(rows.begin(), rows.end(), uint64_t{0});
   std::stable_sort(rows.begin(), rows.end(), [&](uint64_t a, uint64_t b) {
-    for (size_t k = 0; k < columns.size(); ++k) {
-      const ColumnView& c = columns[k];
-      int order = CompareCells(c, a, c, b);
-      // Missing values stay last in either direction.
-      if (order != 0 && !IsMissing(c, a) && !IsMissing(c, b) && !keys[k].ascending) order = -order;
-      if (order != 0) return order < 0;
-    }
-    return false;
+    return CompareRows(*columns, a, *columns, b, keys) < 0;
   });
   return rows;
 }

@@ -26,4 +26,13 @@ absl::StatusOr<std::vector<uint64_t>> SortedRows(const TableView& table,
 // numeric or bool): negative, 0 or positive; a null or NaN sorts after every value.
 int CompareCells(const ColumnView& x, uint64_t a, const ColumnView& y, uint64_t b);
 
+// Compares row a of the columns x with row b of the columns y (one per key, in the keys' order)
+// as SortedRows orders rows: negative when a comes first, 0 for a tie.
+int CompareRows(absl::Span<const ColumnView> x, uint64_t a, absl::Span<const ColumnView> y,
+                uint64_t b, absl::Span<const SortKey> keys);
+
+// The columns of `table` named by `keys`, in order; NotFound naming one it lacks.
+absl::StatusOr<std::vector<ColumnView>> SortColumns(const TableView& table,
+                                                    absl::Span<const SortKey> keys);
+
 }  // namespace brisk

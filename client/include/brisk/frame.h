@@ -9,9 +9,10 @@
 // Each partition is a table value (brisk/value.h: TableView) made by the worker ops "frame.*"
 // (see the README). Per-partition verbs (Filter, Assign, Select, Drop, Rename) are fused: a chain
 // of them runs as one task per partition. GroupBy(...).Agg(...) is a tree reduction of partial
-// aggregates; Join broadcasts the right frame to every partition of the left. A Frame's name is
-// the SHA-256 of how it is computed, so the same pipeline built twice names the same keys. An
-// error (a bad glob, an expression that does not parse) is carried by the Frame (status()) and
+// aggregates; Join broadcasts a right frame of one partition to every partition of the left and
+// joins larger ones by hash shuffle; SortValues range-partitions by sampled boundaries. A Frame's
+// name is the SHA-256 of how it is computed, so the same pipeline built twice names the same keys.
+// An error (a bad glob, an expression that does not parse) is carried by the Frame (status()) and
 // returned by Compute, never thrown.
 #pragma once
 
@@ -56,6 +57,28 @@ struct AggregateOptions {
   int split_out = 1;
 };
 
+// How Frame::Join joins.
+enum class JoinStrategy {
+  // kBroadcast when the right frame has one partition, else kShuffle.
+  kAuto,
+  // The right frame concatenated into one table, joined with every partition of the left: the
+  // left rows keep their order. For a small right frame.
+  kBroadcast,
+  // Both frames split by a hash of the key columns into `npartitions` buckets (equal keys meet in
+  // one bucket, an int and an equal float too), each pair of buckets joined on its own: no task
+  // holds either frame whole, and the rows come bucket by bucket (sort them to compare with
+  // pandas, as with dask's shuffle join). For two large frames.
+  kShuffle,
+};
+
+struct JoinOptions {
+  // "inner" or "left".
+  std::string how = "inner";
+  JoinStrategy strategy = JoinStrategy::kAuto;
+  // kShuffle's buckets, the result's partitions; 0: the larger of the two frames' partitions.
+  int npartitions = 0;
+};
+
 class FrameGroupBy;
 
 class Frame {
@@ -90,17 +113,33 @@ class Frame {
   // The frame's own aggregates (FrameGroupBy::Agg's), one row: df.agg(...) in pandas, and
   // GroupBy({}).Agg(...).
   Frame Agg(const std::vector<std::string>& aggs, const AggregateOptions& options = {}) const;
-  // pandas.merge(self, right, on=on, how=...): the right frame (the smaller) is concatenated
-  // into one table and joined with every partition of this one. how: "inner" or "left".
+  // pandas.merge(self, right, on=on, how=options.how): by broadcast when the right frame has
+  // one partition, else by hash shuffle (JoinStrategy; options.strategy forces either).
+  Frame Join(const Frame& right, const std::vector<std::string>& on,
+             const JoinOptions& options) const;
+  // The same with options.how = how.
   Frame Join(const Frame& right, const std::vector<std::string>& on,
              const std::string& how = "inner") const;
-  // Rows sorted by `by` (stable; nulls last), ascending[i] per column (empty: all ascending).
-  // The result is one partition: the partitions are concatenated and sorted on one worker.
+  // Rows sorted by `by` (stable: ties keep their order; nulls and NaN last in either direction),
+  // ascending[i] per column (empty: all ascending). One partition is sorted on one worker; more
+  // are range-partitioned as dask's sort_values: a sample of each partition's sort columns gives
+  // N-1 boundaries (N: the input's partitions), each partition is split by them into N pieces and
+  // piece k of every partition is concatenated (in partition order) and sorted: N partitions in
+  // global order (some may be empty when many values are equal).
   Frame SortValues(const std::vector<std::string>& by,
                    const std::vector<bool>& ascending = {}) const;
   // pandas' value_counts: each distinct value of `column` with its count, most frequent first
   // (ties by value), in columns `column` and "count".
   Frame ValueCounts(const std::string& column) const;
+  // pandas' DataFrame.describe() of the numeric columns (bool and string columns are left out;
+  // an error when there is none): one partition, a column "statistic" (count, mean, std, min,
+  // 25%, 50%, 75%, max) then a float64 column per numeric column. count, mean, std (ddof 1), min
+  // and max are exact (the grouped aggregates'); the quantiles (linear interpolation, as pandas)
+  // are exact for one partition, and for more when each partition has at most 1001 values of
+  // the column; otherwise they come from merged per-partition sketches of 1001 evenly spaced
+  // order statistics, as dask's describe merges percentiles: the value is within n/1000 ranks of
+  // the exact one (n: the column's values).
+  Frame Describe() const;
 
   // The partitions concatenated into one table value (pandas.concat's rules for columns that
   // differ between partitions).
