@@ -12,13 +12,17 @@ namespace brisk {
 namespace {
 
 // A sample's value: whole numbers as integers, others as the shortest text that reads back as the
-// same double (in %g's style: 0.0005, 1e-05).
+// same double (fixed from 0.0001 on, as %g writes it: 0.0005, 1700000000.5, 1e-05).
 std::string Number(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   if (v == std::floor(v) && std::fabs(v) < 1e15) return absl::StrCat(static_cast<int64_t>(v));
   char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), v, std::chars_format::general);
+  const double magnitude = std::fabs(v);
+  const auto result =
+      std::to_chars(buffer, buffer + sizeof(buffer), v,
+                    magnitude >= 1e-4 && magnitude < 1e15 ? std::chars_format::fixed
+                                                          : std::chars_format::scientific);
   return std::string(buffer, result.ptr);
 }
 
