@@ -22,7 +22,7 @@ struct OpMetrics {
 struct DashboardSnapshot {
   // What `brisk status` reports: workers (with when each joined), tasks by state, jobs.
   v1::StatusReply status;
-  // Per op ever submitted, by name, in the order first seen.
+  // Per op that finished or failed a task since the start, in the order ops were first seen.
   std::vector<std::pair<std::string, OpMetrics>> ops;
   // Job records by state (running, finished, erred, cancelled), each with its count.
   std::vector<std::pair<v1::JobState, uint64_t>> jobs;

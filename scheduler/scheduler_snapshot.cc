@@ -8,8 +8,11 @@ namespace brisk {
 DashboardSnapshot SchedulerState::Snapshot() const {
   DashboardSnapshot snapshot;
   snapshot.status = Status();
-  snapshot.ops.reserve(op_names_.size());
+  // Ops that ran or failed at least once: workers announce every op they have, and a series per
+  // op never used would only bloat each scrape. Counters never go back to 0, so a series, once
+  // there, stays.
   for (size_t i = 0; i < op_names_.size(); ++i) {
+    if (op_metrics_[i].finished + op_metrics_[i].failed == 0) continue;
     snapshot.ops.emplace_back(op_names_[i], op_metrics_[i]);
   }
   uint64_t jobs[v1::JobState_ARRAYSIZE] = {};
