@@ -2,6 +2,8 @@
 
 #include <malloc.h>
 
+#include <algorithm>
+
 #include "absl/time/clock.h"
 
 namespace brisk {
@@ -25,6 +27,7 @@ void EventLoop::Stop() {
 void EventLoop::Post(Event event) {
   absl::MutexLock lock(&mu_);
   if (stopping_) return;
+  if (queue_.empty()) first_queued_ = absl::Now();
   queue_.push_back(std::move(event));
 }
 
@@ -32,6 +35,7 @@ void EventLoop::Run() {
   std::vector<Event> batch;
   absl::Time next_tick = absl::Now() + tick_;
   while (true) {
+    absl::Time first_queued = absl::InfiniteFuture();
     {
       absl::MutexLock lock(&mu_);
       mu_.AwaitWithDeadline(absl::Condition(
@@ -41,6 +45,7 @@ void EventLoop::Run() {
                                 this),
                             next_tick);
       if (queue_.empty() && stopping_) return;
+      if (!queue_.empty()) first_queued = first_queued_;
       batch.swap(queue_);
     }
     for (Event& event : batch) event(state_);
@@ -52,6 +57,9 @@ void EventLoop::Run() {
     state_.Flush();
     // A big graph's submission buffers are free now; without this the process keeps their pages.
     if (state_.TakeTrimRequest()) malloc_trim(0);
+    if (first_queued != absl::InfiniteFuture()) {
+      latency_.Observe(std::max(0.0, absl::ToDoubleSeconds(absl::Now() - first_queued)));
+    }
   }
 }
 

@@ -75,6 +75,12 @@ int main(int argc, char** argv) {
                  "before computing again what they may hold")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--dashboard-port", options.dashboard_port,
+                 "Port of the dashboard and Prometheus /metrics (HTTP, on --host, with the same "
+                 "token): 0 lets the OS choose, -1 serves none. When the default port is taken, a "
+                 "free port is used and logged; a port given here must be free")
+      ->check(CLI::Range(-1, 65535))
+      ->default_val(brisk::kDefaultDashboardPort);
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error")
       ->capture_default_str();
   std::string token_file;
@@ -89,6 +95,8 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;  // --help is 0; a bad flag is 2, as for the brisk CLI
   }
   brisk::InitLogging(log_level);
+  // Only the default port gives way to another scheduler's dashboard.
+  options.dashboard_fall_back = app.count("--dashboard-port") == 0;
   options.keepalive_time = absl::Seconds(keepalive_s);
   options.keepalive_timeout = absl::Seconds(keepalive_timeout_s);
   options.journal_grace = absl::Seconds(journal_grace);

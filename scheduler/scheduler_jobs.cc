@@ -72,6 +72,7 @@ uint32_t SchedulerState::InternOp(const std::string& op) {
     op_duration_.push_back(-1);
     op_builtin_.push_back(IsBuiltinOp(op));
     op_workers_.push_back(0);
+    op_metrics_.emplace_back();
   }
   return it->second;
 }

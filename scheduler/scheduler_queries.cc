@@ -32,6 +32,7 @@ v1::StatusReply SchedulerState::Status() const {
     info->set_spilled_total(w.spilled_total);
     info->set_paused(w.paused);
     info->set_resident(w.resident);
+    info->set_joined(w.joined);
     info->mutable_resources()->insert(w.resources.begin(), w.resources.end());
   }
   auto add = [&reply](v1::TaskState state, uint64_t n) {

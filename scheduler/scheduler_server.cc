@@ -35,6 +35,22 @@ absl::Status SchedulerServer::Start() {
   service_->SetLoop(loop_.get());
   loop_->Start();
 
+  if (options_.dashboard_port >= 0) {
+    snapshots_ = std::make_unique<SnapshotExchange>(*loop_);
+    DashboardOptions dashboard;
+    dashboard.host = options_.host;
+    dashboard.port = options_.dashboard_port;
+    dashboard.fall_back = options_.dashboard_fall_back;
+    dashboard.token = options_.auth_token;
+    dashboard_ = std::make_unique<DashboardServer>(dashboard, *snapshots_);
+    if (absl::Status started = dashboard_->Start(); !started.ok()) {
+      dashboard_.reset();
+      loop_->Stop();
+      return started;
+    }
+    service_->SetDashboardUrl(dashboard_->url());
+  }
+
   grpc::ServerBuilder builder;
   int port = 0;
   const std::string host = options_.host.find(':') != std::string::npos
@@ -56,6 +72,7 @@ absl::Status SchedulerServer::Start() {
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
   server_ = builder.BuildAndStart();
   if (!server_ || port == 0) {
+    if (dashboard_) dashboard_->Stop();
     loop_->Stop();
     return absl::UnavailableError(absl::StrCat("cannot listen on ", host, ":", options_.port,
                                                " (in use or not an address here)"));
@@ -78,6 +95,7 @@ void SchedulerServer::RequestStop() {
 void SchedulerServer::Stop() {
   if (stopped_) return;
   stopped_ = true;
+  if (dashboard_) dashboard_->Stop();  // while the loop still answers its requests
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   if (loop_) loop_->Stop();
   if (journal_) journal_->Sync();  // the loop is stopped: nothing records any more

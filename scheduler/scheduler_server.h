@@ -10,12 +10,16 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "scheduler/dashboard_server.h"
 #include "scheduler/event_loop.h"
 #include "scheduler/journal.h"
 #include "scheduler/scheduler_service.h"
 #include "scheduler/scheduler_state.h"
 
 namespace brisk {
+
+// brisk-scheduler's dashboard port unless told otherwise: Dask's, which people look for.
+inline constexpr int kDefaultDashboardPort = 8787;
 
 struct SchedulerServerOptions {
   std::string host = "127.0.0.1";
@@ -40,6 +44,13 @@ struct SchedulerServerOptions {
   // After a restore, how long finished work waits for workers to reconnect and report their
   // values before it is computed again (ended early once every worker the journal knew is back).
   absl::Duration journal_grace = absl::Seconds(5);
+  // The HTTP endpoint (dashboard and Prometheus /metrics), on `host` with the same token: -1 none
+  // (the default here, so an embedded cluster opens no port; brisk-scheduler's flag defaults to
+  // kDefaultDashboardPort), 0 a port the OS chooses.
+  int dashboard_port = -1;
+  // When dashboard_port is taken, serve on a free port instead of failing (brisk-scheduler's
+  // default port; a port given explicitly must be free).
+  bool dashboard_fall_back = false;
   SchedulerOptions scheduler;
 };
 
@@ -51,6 +62,8 @@ class SchedulerServer {
   // Binds and starts serving; then address() is valid and the address file written.
   absl::Status Start();
   const std::string& address() const { return address_; }
+  // "http://HOST:PORT/" of the dashboard; empty when it has none.
+  std::string dashboard_url() const { return dashboard_ ? dashboard_->url() : ""; }
   // Blocks until a Shutdown call or RequestStop().
   void Wait();
   // Thread-safe; makes Wait() return.
@@ -66,6 +79,8 @@ class SchedulerServer {
   std::unique_ptr<Journal> journal_;  // outlives state_, which records to it
   std::unique_ptr<SchedulerState> state_;
   std::unique_ptr<EventLoop> loop_;
+  std::unique_ptr<SnapshotExchange> snapshots_;
+  std::unique_ptr<DashboardServer> dashboard_;
   std::unique_ptr<grpc::Server> server_;
   bool stopped_ = false;
 };

@@ -118,8 +118,10 @@ SchedulerService::ClientStream(grpc::CallbackServerContext* context) {
 grpc::ServerUnaryReactor* SchedulerService::Status(grpc::CallbackServerContext* context,
                                                    const v1::StatusRequest*,
                                                    v1::StatusReply* reply) {
-  return Query(context, reply, [](SchedulerState& state) -> absl::StatusOr<v1::StatusReply> {
-    return state.Status();
+  return Query(context, reply, [this](SchedulerState& state) -> absl::StatusOr<v1::StatusReply> {
+    v1::StatusReply status = state.Status();
+    status.set_dashboard(dashboard_url_);
+    return status;
   });
 }
 

@@ -26,6 +26,8 @@ class SchedulerService final : public v1::Scheduler::CallbackService, public Sch
   ~SchedulerService() override;
 
   void SetLoop(EventLoop* loop) { loop_ = loop; }
+  // The dashboard's URL, reported in Status replies. Before the server starts.
+  void SetDashboardUrl(std::string url) { dashboard_url_ = std::move(url); }
 
   // SchedulerComm, called on the loop thread.
   void SendToWorker(WorkerId worker, v1::SchedulerToWorker batch) override;
@@ -85,6 +87,7 @@ class SchedulerService final : public v1::Scheduler::CallbackService, public Sch
   }
 
   const std::string token_;
+  std::string dashboard_url_;
   EventLoop* loop_ = nullptr;
   std::function<void()> on_shutdown_;
   std::atomic<uint64_t> next_id_{1};

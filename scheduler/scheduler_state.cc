@@ -70,6 +70,7 @@ absl::Status SchedulerState::AddWorker(WorkerId id, const v1::RegisterWorker& re
     if (w.ops.insert(id).second) ++op_workers_[id];
   }
   w.last_seen = UnixSeconds(clock_.Now());
+  w.joined = w.last_seen;
   worker_by_name_[name] = id;
   worker_names_[id] = name;
   if (journal_ != nullptr) JournalWorker(name, /*joined=*/true);
@@ -769,6 +770,8 @@ void SchedulerState::ProcessingToMemory(TaskId id, WorkerId wid) {
   const double took = std::max(0.0, t.end - t.start);
   double& learned = op_duration_[t.op];
   learned = learned < 0 ? took : 0.5 * learned + 0.5 * took;
+  ++op_metrics_[t.op].finished;
+  op_metrics_[t.op].duration.Observe(took);
 
   for (TaskId d : t.dependents) {
     Task& dep = tasks_[d];
@@ -870,6 +873,7 @@ void SchedulerState::ToErred(TaskId id, TaskError error) {
     LeaveProcessing(id);
   }
   SetState(id, TaskState::kErred);
+  ++op_metrics_[t.op].failed;
   t.waiting_on = 0;
   errors_[id] = std::move(error);
   if (journal_ != nullptr) JournalErred(id);

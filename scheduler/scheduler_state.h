@@ -37,6 +37,7 @@
 #include "brisk/v1/scheduler.pb.h"
 #include "common/clock.h"
 #include "scheduler/compact_vector.h"
+#include "scheduler/dashboard_snapshot.h"
 #include "scheduler/journal_sink.h"
 #include "scheduler/key_and_spec.h"
 #include "scheduler/scheduler_comm.h"
@@ -149,6 +150,9 @@ class SchedulerState {
   absl::Status Unpublish(const std::string& name);
   absl::StatusOr<std::string> Published(const std::string& name) const;
   absl::StatusOr<v1::TaskLog> GetLog(absl::string_view key) const;
+  // What the HTTP endpoint shows: Status() and the counters since start (scheduler_snapshot.cc).
+  // The caller adds what the event loop measures (DashboardSnapshot::loop_latency).
+  DashboardSnapshot Snapshot() const;
   // Graceful retirement (scheduler_retire.cc): the named workers (names or addresses) take no
   // new tasks, finish those they run, hand the values still needed to other workers, then are
   // told to shut down. Refused, retiring none, when a name is unknown or no worker would be left.
@@ -341,6 +345,7 @@ class SchedulerState {
     int speculative = 0;                // tasks sent ahead of their last input (not runnable yet)
     absl::flat_hash_set<uint32_t> ops;  // the ops it announced (interned: op_names_)
     double last_seen = 0;               // clock_ seconds of its last message
+    double joined = 0;                  // clock_ seconds of its registration
     // Retiring (non-empty: why): no new tasks; its values move elsewhere (scheduler_retire.cc).
     std::string retiring;
     absl::Time retire_deadline;
@@ -645,9 +650,10 @@ class SchedulerState {
 
   std::vector<std::string> op_names_;
   absl::flat_hash_map<std::string, uint32_t> op_index_;
-  std::vector<double> op_duration_;   // learned seconds per op; < 0: unknown
-  std::vector<uint8_t> op_builtin_;   // per op: every worker has it (common/builtin_op_names.h)
-  std::vector<uint32_t> op_workers_;  // per op: connected workers that announced it
+  std::vector<double> op_duration_;    // learned seconds per op; < 0: unknown
+  std::vector<uint8_t> op_builtin_;    // per op: every worker has it (common/builtin_op_names.h)
+  std::vector<uint32_t> op_workers_;   // per op: connected workers that announced it
+  std::vector<OpMetrics> op_metrics_;  // per op: runs finished, tasks failed, run times
   // Tasks that went no-worker since the last Flush because no connected worker has their op.
   // Tasks that went to no-worker since the last Flush(): their jobs' watchers are told why.
   std::vector<TaskId> unrunnable_;

@@ -199,13 +199,14 @@ class JsonOutput : public Output {
       wf["state"] = String(StateName(w.state()));
       wf["running"] = Number(w.running());
       wf["processing"] = Number(w.processing());
-      wf["state"] = String(StateName(w.state()));
+      wf["joined"] = Number(w.joined());
       auto& res = *wf["resources"].mutable_struct_value()->mutable_fields();
       for (const auto& [name, amount] : w.resources()) res[name] = Number(amount);
       *workers->add_values() = wv;
     }
     f["tasks"] = CountsJson(s.tasks());
     f["jobs"] = Number(static_cast<double>(s.jobs()));
+    if (!s.dashboard().empty()) f["dashboard"] = String(s.dashboard());
     Print(out);
   }
 
@@ -350,6 +351,7 @@ class TextOutput : public Output {
     if (s.tasks().empty()) std::cout << " none";
     std::cout << CountsText(s.tasks());
     std::cout << "\njobs: " << s.jobs() << "\n";
+    if (!s.dashboard().empty()) std::cout << "dashboard: " << s.dashboard() << "\n";
   }
 
   void Tasks(const v1::JobInfo& job) override {

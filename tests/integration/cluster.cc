@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -282,6 +283,7 @@ absl::StatusOr<std::unique_ptr<TestCluster>> TestCluster::Start(std::vector<Work
   cluster->dir_ = *dir;
   cluster->auth_token_ = options.auth_token;
   cluster->scheduler_args_ = options.scheduler_args;
+  cluster->default_dashboard_port_ = options.default_dashboard_port;
   cluster->start_timeout_ = options.start_timeout;
   const absl::Time deadline = absl::Now() + options.start_timeout;
   if (absl::Status started = cluster->StartScheduler(0); !started.ok()) return started;
@@ -365,6 +367,12 @@ absl::Status TestCluster::StartScheduler(int port) {
   std::remove(address_file.c_str());
   std::vector<std::string> argv = {absl::StrCat(BinDir(), "/brisk-scheduler"), "--port",
                                    absl::StrCat(port), "--address-file", address_file};
+  // Many tests run schedulers at once: each serves its dashboard on a port the OS chooses, unless
+  // the test says otherwise.
+  if (!default_dashboard_port_ && std::find(scheduler_args_.begin(), scheduler_args_.end(),
+                                            "--dashboard-port") == scheduler_args_.end()) {
+    argv.insert(argv.end(), {"--dashboard-port", "0"});
+  }
   argv.insert(argv.end(), scheduler_args_.begin(), scheduler_args_.end());
   Daemon scheduler;
   scheduler.name = "scheduler";

@@ -66,11 +66,15 @@ struct WorkerSpec {
 std::vector<WorkerSpec> Workers(int n, int nthreads = 1);
 
 struct ClusterOptions {
-  std::vector<std::string> scheduler_args = {};  // beyond --port 0 --address-file F
+  // Beyond --port 0 --address-file F (and --dashboard-port 0 unless these name a port).
+  std::vector<std::string> scheduler_args = {};
   absl::Duration start_timeout = absl::Seconds(20);
   // The token Connect() (and so the readiness polling) presents, for a scheduler started with
   // --auth-token-file; empty: none. RunCli does not add it.
   std::string auth_token = {};
+  // Start the scheduler without --dashboard-port: on brisk-scheduler's default port (8787), or a
+  // free one when that is taken.
+  bool default_dashboard_port = false;
 };
 
 struct CliResult {
@@ -155,6 +159,7 @@ class TestCluster {
   std::string address_;
   std::string auth_token_;
   std::vector<std::string> scheduler_args_;  // ClusterOptions::scheduler_args
+  bool default_dashboard_port_ = false;      // ClusterOptions::default_dashboard_port
   absl::Duration start_timeout_;
   std::vector<Daemon> daemons_;         // [0] is the scheduler
   std::vector<Daemon> old_schedulers_;  // replaced by RestartScheduler

@@ -32,6 +32,7 @@ inline void PrintTo(TaskState state, std::ostream* os) { *os << TaskStateName(st
 
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -1543,6 +1544,41 @@ TEST_F(SchedulerTest, StatusCountsTasksPerStateAndWorkerLoad) {
               ElementsAre(Counted(v1::TASK_STATE_WAITING, 1), Counted(v1::TASK_STATE_QUEUED, 1),
                           Counted(v1::TASK_STATE_PROCESSING, 2)));
   EXPECT_EQ(status.jobs(), 1u);
+}
+
+// What /metrics shows: runs finished and tasks failed per op, run times, jobs by state and when
+// each worker joined (scheduler_snapshot.cc).
+TEST_F(SchedulerTest, SnapshotCountsRunsAndFailuresByOp) {
+  const double joined = UnixSeconds(clock_.Now());
+  AddWorker("w1", 2);
+  const JobId job = Run({T("a"), T("b"), T("s", {"a", "b"}, "sum")}, {"s"});
+  Complete("w1", "a", 8, 0.25);
+  Fail("w1", "b", "boom");  // s fails with it
+  const DashboardSnapshot snapshot = state_->Snapshot();
+  std::map<std::string, OpMetrics> ops(snapshot.ops.begin(), snapshot.ops.end());
+  ASSERT_TRUE(ops.contains("inc") && ops.contains("sum"));
+  EXPECT_EQ(ops.at("inc").finished, 1u);
+  EXPECT_EQ(ops.at("inc").failed, 1u);
+  EXPECT_EQ(ops.at("inc").duration.count(), 1u);
+  EXPECT_DOUBLE_EQ(ops.at("inc").duration.sum(), 0.25);
+  EXPECT_EQ(ops.at("sum").finished, 0u);
+  EXPECT_EQ(ops.at("sum").failed, 1u) << "a dependency's failure counts for its op";
+  EXPECT_EQ(ops.at("sum").duration.count(), 0u);
+  EXPECT_THAT(snapshot.jobs, Contains(std::pair(v1::JOB_STATE_ERRED, uint64_t{1})));
+  EXPECT_THAT(snapshot.jobs, Contains(std::pair(v1::JOB_STATE_RUNNING, uint64_t{0})));
+  ASSERT_EQ(snapshot.status.workers_size(), 1);
+  EXPECT_DOUBLE_EQ(snapshot.status.workers(0).joined(), joined);
+  EXPECT_THAT(snapshot.status.tasks(), Contains(Counted(v1::TASK_STATE_ERRED, 2)));
+
+  // Counters only grow: releasing the job forgets its tasks, not what they did.
+  v1::ClientToScheduler release;
+  release.add_release_jobs(job);
+  Send(release);
+  Flush();
+  const DashboardSnapshot later = state_->Snapshot();
+  std::map<std::string, OpMetrics> after(later.ops.begin(), later.ops.end());
+  EXPECT_EQ(after.at("inc").finished, 1u);
+  EXPECT_EQ(after.at("sum").failed, 1u);
 }
 
 TEST_F(SchedulerTest, HeartbeatUpdatesTheWorkersReportedLoad) {
