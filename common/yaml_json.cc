@@ -23,14 +23,15 @@ absl::Status ErrorAt(const YAML::Mark& mark, absl::string_view message) {
 // A plain (unquoted, untagged) scalar, typed as YAML 1.2's core schema types it.
 absl::StatusOr<json> PlainScalar(const YAML::Node& node) {
   const std::string& text = node.Scalar();
-  static const LazyRE2 kNull = {"|~|null|Null|NULL"};
-  static const LazyRE2 kTrue = {"true|True|TRUE"};
-  static const LazyRE2 kFalse = {"false|False|FALSE"};
-  static const LazyRE2 kInt = {"[-+]?[0-9]+"};
-  static const LazyRE2 kOctal = {"0o[0-7]+"};
-  static const LazyRE2 kHex = {"0x[0-9a-fA-F]+"};
-  static const LazyRE2 kFloat = {R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)"};
-  static const LazyRE2 kNotFinite = {R"([-+]?\.(inf|Inf|INF)|\.nan|\.NaN|\.NAN)"};
+  static const RE2* const kNull = new RE2("|~|null|Null|NULL");
+  static const RE2* const kTrue = new RE2("true|True|TRUE");
+  static const RE2* const kFalse = new RE2("false|False|FALSE");
+  static const RE2* const kInt = new RE2("[-+]?[0-9]+");
+  static const RE2* const kOctal = new RE2("0o[0-7]+");
+  static const RE2* const kHex = new RE2("0x[0-9a-fA-F]+");
+  static const RE2* const kFloat =
+      new RE2(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
+  static const RE2* const kNotFinite = new RE2(R"([-+]?\.(inf|Inf|INF)|\.nan|\.NaN|\.NAN)");
   if (RE2::FullMatch(text, *kNull)) return json(nullptr);
   if (RE2::FullMatch(text, *kTrue)) return json(true);
   if (RE2::FullMatch(text, *kFalse)) return json(false);
