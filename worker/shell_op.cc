@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -180,12 +181,20 @@ absl::StatusOr<Run> Spawn(OpContext& ctx, const std::vector<std::string>& argv,
   // found by the pipes' inodes once the pipes stay open for a moment. Then what was written is
   // read, and reading stops after at most 2 s whatever is left (a process this one cannot kill).
   kill(-pid, SIGKILL);
-  std::vector<pid_t> killed;
+  // Only a holder seen in two looks 20 ms apart is killed: a command another executor thread is
+  // starting holds every descriptor of this process for the instant between its fork and its exec
+  // (the pipes are close-on-exec), and must not be taken for one of this task's.
+  std::vector<pid_t> killed, seen;
   for (int round = 0; open_fds > 0 && round < 100; ++round) {
     if (round >= 5) {
-      for (pid_t holder : PipeHolders(pipes)) {
-        if (kill(holder, SIGKILL) == 0) killed.push_back(holder);
+      std::vector<pid_t> holders = PipeHolders(pipes);
+      for (pid_t holder : holders) {
+        if (std::find(seen.begin(), seen.end(), holder) != seen.end() &&
+            kill(holder, SIGKILL) == 0) {
+          killed.push_back(holder);
+        }
       }
+      seen = std::move(holders);
     }
     if (poll(fds, 2, 20) < 0 && errno != EINTR) break;
     read_ready();
