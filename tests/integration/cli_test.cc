@@ -355,7 +355,20 @@ TEST(CliStatusTest, WorkersDefaultToTheCoresAndStatusShowsUnitsLimitsAndResource
   EXPECT_EQ(Number(worker, "nthreads"), cores) << json.out;
   EXPECT_EQ(Number(worker, "memory_limit"), 2.0 * (1 << 30)) << json.out;
 
-  CliResult text = (*cluster)->RunCli({"status"});
+  // The resident memory is the worker's own report: wait for its first heartbeat to carry it.
+  CliResult text;
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        CliResult j = (*cluster)->RunCli({"-o", "json", "status"});
+        if (j.exit_code != 0) return false;
+        const JsonValue s = ParseJson(j.out);
+        const auto& ws = Field(s, "workers").list_value();
+        if (ws.values_size() != 1 || Number(ws.values(0), "resident") <= 0) return false;
+        text = (*cluster)->RunCli({"status"});
+        return true;
+      },
+      absl::Seconds(20)))
+      << "the worker never reported its resident memory";
   ASSERT_EQ(text.exit_code, 0) << text.ToString();
   std::string line;
   for (absl::string_view l : absl::StrSplit(text.out, '\n')) {
