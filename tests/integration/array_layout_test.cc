@@ -6,11 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -424,8 +426,10 @@ TEST_F(ArrayLayoutTest, FromFunctionNamesTheBlockOfTheWrongShapeOrDtype) {
 }
 
 TEST_F(ArrayLayoutTest, SaveNpyAndSaveNpyBlocks) {
-  const std::string dir = absl::StrCat(::testing::TempDir(), "/brisk-save-", getpid());
-  std::filesystem::remove_all(dir);
+  // A directory of its own (mkdtemp), never one a name like the pid could give another run.
+  std::string templ = absl::StrCat(::testing::TempDir(), "/brisk-save-XXXXXX");
+  ASSERT_NE(mkdtemp(templ.data()), nullptr);
+  const std::string dir = templ;
   const v1::Value x = TestArray(v1::DTYPE_INT16, {5, 3}, 1);
   const Array a = LocalArray(x, {{2, 3}, {1, 2}}).T();
   absl::Status saved = a.SaveNpy(*client_, dir + "/one.npy");  // makes the directory
@@ -469,7 +473,9 @@ TEST_F(ArrayLayoutTest, SaveNpyAndSaveNpyBlocks) {
   { std::ofstream(dir + "/file") << "x"; }
   absl::Status s = a.SaveNpyBlocks(*client_, dir + "/file/sub");
   EXPECT_THAT(s.message(), HasSubstr("cannot make directory"));
-  std::filesystem::remove_all(dir);
+  std::error_code error;
+  std::filesystem::remove_all(dir, error);
+  EXPECT_FALSE(error) << "removing " << dir << ": " << error.message();
 }
 
 }  // namespace
