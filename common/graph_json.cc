@@ -353,8 +353,15 @@ absl::StatusOr<v1::Graph> ParseGraphJson(absl::string_view json) {
         return !too_deep;
       },
       /*allow_exceptions=*/false);
-  // Malformed (or too deep): protobuf's parser says where, as it always did.
-  if (doc.is_discarded() || too_deep) return ParseTypedJson(json);
+  if (too_deep) {
+    // Said here: protobuf's parser, which would otherwise be asked, reads such a document
+    // as an arg of no kind and the error would be the op's ("takes 1 argument, got 0").
+    return absl::InvalidArgumentError(
+        absl::StrCat("the document nests lists or objects more than ", kMaxDepth,
+                     " levels deep; a graph file may nest at most ", kMaxDepth));
+  }
+  // Malformed: protobuf's parser says where, as it always did.
+  if (doc.is_discarded()) return ParseTypedJson(json);
   return ParseDom(doc, json);
 }
 

@@ -62,6 +62,14 @@ bool IsUtf8(absl::string_view s) {
   return true;
 }
 
+bool IsPrintableText(absl::string_view s) {
+  for (const char c : s) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && u != '\t' && u != '\n' && u != '\r') || u == 0x7f) return false;
+  }
+  return IsUtf8(s);
+}
+
 void AppendValidUtf8(absl::string_view s, std::string& out) {
   size_t run = 0;  // start of the pending well-formed run, appended in one piece
   size_t consumed = 0;

@@ -12,6 +12,11 @@ namespace brisk {
 // U+10FFFF).
 bool IsUtf8(absl::string_view s);
 
+// True when `s` is UTF-8 text a JSON string carries readably: well-formed, and no control
+// character but tab, line feed and carriage return (a NUL or an escape byte would each print as
+// six characters, "\u0000").
+bool IsPrintableText(absl::string_view s);
+
 // Appends `s` to `out` with each ill-formed sequence replaced by one U+FFFD per maximal
 // ill-formed subpart (Unicode's recommended practice, which Python's
 // bytes.decode("utf-8", errors="replace"), and so pandas' encoding_errors="replace", follow).

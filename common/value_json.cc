@@ -401,7 +401,7 @@ google::protobuf::Value ValueToJson(const v1::Value& value) {
       out.set_string_value(value.str());
       break;
     case v1::Value::kBytes:
-      if (IsUtf8(value.bytes())) {
+      if (IsPrintableText(value.bytes())) {
         out.set_string_value(value.bytes());
       } else {
         (*out.mutable_struct_value()->mutable_fields())["base64"].set_string_value(

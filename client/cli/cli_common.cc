@@ -1,6 +1,10 @@
 #include "client/cli/cli_common.h"
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -138,6 +142,31 @@ absl::StatusOr<v1::JobState> WaitWithProgress(Client& client, JobId job) {
 }
 
 }  // namespace
+
+int WriteRawResult(const std::string& key, const v1::Value& value, const std::string& path) {
+  if (value.kind_case() != v1::Value::kBytes && value.kind_case() != v1::Value::kStr) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("\"", key, "\" is a value of kind ", KindName(value),
+                     ", not bytes or text: --raw writes only those (an array: --npy)")));
+  }
+  const std::string& data = value.kind_case() == v1::Value::kBytes ? value.bytes() : value.str();
+  if (path.empty()) {
+    if (std::fwrite(data.data(), 1, data.size(), stdout) != data.size() ||
+        std::fflush(stdout) != 0) {
+      return Fail(absl::UnavailableError(
+          absl::StrCat("writing \"", key, "\" to standard output: ", std::strerror(errno))));
+    }
+    return kExitOk;
+  }
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file.write(data.data(), static_cast<std::streamsize>(data.size()));
+  file.close();
+  if (!file) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("cannot write \"", key, "\" to ", path, ": ", std::strerror(errno))));
+  }
+  return kExitOk;
+}
 
 int WriteNpyResult(const std::string& key, const v1::Value& value, const std::string& path,
                    Output& out) {

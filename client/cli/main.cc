@@ -92,6 +92,13 @@ int main(int argc, char** argv) {
   gather->add_option("--name", published_name, "The key published under this name")
       ->excludes(keys_opt);
   gather->add_option("--npy", npy_path, "Write the one key's array to FILE as NumPy's .npy");
+  bool gather_raw = false;
+  std::string raw_path;
+  gather->add_flag("--raw", gather_raw,
+                   "Write the one key's bytes or text to stdout exactly as held, nothing else "
+                   "(a binary result: brisk gather KEY --raw > FILE)");
+  gather->add_option("--output-file", raw_path,
+                     "As --raw, into FILE (made or truncated) instead of stdout");
   auto* publish = app.add_subcommand("publish", "Keep a key in memory under a name, for anyone");
   publish->add_option("key", key, "Key (in memory)")->required();
   publish->add_option("name", published_name, "Name")->required();
@@ -261,6 +268,10 @@ int main(int argc, char** argv) {
     if (!npy_path.empty() && keys.size() != 1) {
       return Fail(absl::InvalidArgumentError("gather --npy writes one key's array: give one key"));
     }
+    if ((gather_raw || !raw_path.empty()) && (keys.size() != 1 || !npy_path.empty())) {
+      return Fail(absl::InvalidArgumentError(
+          "gather --raw and --output-file write one key's bytes: give one key, and no --npy"));
+    }
     auto values = c.GatherKeys(keys);
     if (!values.ok()) return Fail(values.status());
     std::vector<std::pair<std::string, ValuePtr>> pairs;
@@ -269,6 +280,9 @@ int main(int argc, char** argv) {
       pairs.emplace_back(keys[i].substr(0, keys[i].find('\x1f')), (*values)[i]);
     }
     if (!npy_path.empty()) return WriteNpyResult(pairs[0].first, *pairs[0].second, npy_path, *out);
+    if (gather_raw || !raw_path.empty()) {
+      return WriteRawResult(pairs[0].first, *pairs[0].second, raw_path);
+    }
     out->Values(pairs);
     return kExitOk;
   }

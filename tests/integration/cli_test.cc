@@ -204,6 +204,43 @@ TEST_F(CliTest, NoWaitJobCanBeWaitedListedGatheredAndReleased) {
   EXPECT_THAT(gone.err, HasSubstr("\"x\""));
 }
 
+TEST_F(CliTest, GatherRawWritesBytesExactlyAndJsonCarriesThemAsBase64) {
+  // "AAH/Cn9iaW4=" is the bytes 00 01 ff 0a 7f "bin": not text, though 00, 0a and 7f are UTF-8.
+  const std::string id = SubmitNoWait(R"json({"tasks": [
+      {"key": "bin", "op": "identity", "args": [{"bytes": "AAH/Cn9iaW4="}]},
+      {"key": "zeros", "op": "bytes", "args": [4]},
+      {"key": "n", "op": "inc", "args": [1]}]})json",
+                                      "binary.json");
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(Cli({"wait", id}).exit_code, 0);
+  const std::string bin(
+      "\x00\x01\xff\n\x7f"
+      "bin",
+      8);
+
+  CliResult raw = Cli({"gather", "bin", "--raw"});
+  ASSERT_EQ(raw.exit_code, 0) << raw.ToString();
+  EXPECT_EQ(raw.out, bin) << "the bytes and nothing else: no \"bin: \" prefix, no newline";
+  const std::string path = absl::StrCat(cluster_->dir(), "/bin.out");
+  CliResult to_file = Cli({"gather", "bin", "--output-file", path});
+  ASSERT_EQ(to_file.exit_code, 0) << to_file.ToString();
+  EXPECT_EQ(to_file.out, "");
+  EXPECT_EQ(ReadWholeFile(path), bin);
+
+  CliResult json = Cli({"-o", "json", "gather", "zeros", "bin"});
+  ASSERT_EQ(json.exit_code, 0) << json.ToString();
+  const JsonValue results = Field(ParseJson(json.out), "results");
+  EXPECT_EQ(String(Field(results, "zeros"), "base64"), "AAAAAA==") << json.out;
+  EXPECT_EQ(String(Field(results, "bin"), "base64"), "AAH/Cn9iaW4=") << json.out;
+
+  CliResult not_bytes = Cli({"gather", "n", "--raw"});
+  EXPECT_EQ(not_bytes.exit_code, 2) << not_bytes.ToString();
+  EXPECT_THAT(not_bytes.err, HasSubstr("\"n\" is a value of kind int, not bytes or text"));
+  CliResult two = Cli({"gather", "bin", "zeros", "--raw"});
+  EXPECT_EQ(two.exit_code, 2) << two.ToString();
+  EXPECT_THAT(two.err, HasSubstr("give one key"));
+}
+
 TEST_F(CliTest, CancelStopsARunningNoWaitJob) {
   const std::string id = SubmitNoWait(R"json({"tasks": [
       {"key": "nap", "op": "sleep", "args": [{"float": 120}, {"int": 1}]}]})json",

@@ -93,6 +93,22 @@ TEST(GraphJson, MalformedJsonIsAnError) {
   }
 }
 
+TEST(GraphJson, ADocumentNestedTooDeepIsAnErrorNamingTheDepth) {
+  for (int levels : {300, 5000}) {
+    const std::string text =
+        absl::StrCat(R"({"tasks": [{"key": "a", "op": "identity", "args": [)",
+                     std::string(levels, '['), std::string(levels, ']'), "]}]}");
+    auto graph = ParseGraphJson(text);
+    ASSERT_FALSE(graph.ok()) << levels;
+    EXPECT_EQ(graph.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(graph.status().message(),
+                HasSubstr(levels < 1000 ? "lists nested too deep"
+                                        : "more than 1000 levels deep; a graph file may nest "
+                                          "at most 1000"))
+        << levels;
+  }
+}
+
 TEST(GraphJson, UnknownFieldIsAnErrorNamingIt) {
   auto graph = ParseGraphJson(R"({"tasks": [{"key": "a", "op": "noop", "retires": 3}]})");
   ASSERT_FALSE(graph.ok());

@@ -67,6 +67,11 @@ TEST(ValueToJson, OtherBytesBecomeBase64) {
   EXPECT_EQ(Json(Bytes("\xC0\x80")), R"({"base64":"wIA="})");
   EXPECT_EQ(Json(Bytes("\xED\xA0\x80")), R"({"base64":"7aCA"})");
   EXPECT_EQ(Json(Bytes("\xF4\x90\x80\x80")), R"({"base64":"9JCAgA=="})");
+  // UTF-8, but not text to print: NUL bytes, an escape, DEL. Tab, LF and CR are text.
+  EXPECT_EQ(Json(Bytes(std::string(4, '\0'))), R"({"base64":"AAAAAA=="})");
+  EXPECT_EQ(Json(Bytes("\x1b[31mred")), R"({"base64":"G1szMW1yZWQ="})");
+  EXPECT_EQ(Json(Bytes("a\x7f")), R"({"base64":"YX8="})");
+  EXPECT_EQ(Json(Bytes("a\tb\r\n")), R"("a\tb\r\n")");
 }
 
 TEST(ValueToJson, NonFiniteFloatsPrintAsProtobufStrings) {
