@@ -125,6 +125,10 @@ int main(int argc, char** argv) {
   auto add_shell_options = [&](CLI::App* cmd) {
     cmd->add_option("--resources", resources, "Resources each task needs, e.g. GPU=1,MEM=4e9");
     cmd->add_option("--timeout", shell.timeout_s, "Kill a command running longer (seconds)");
+    cmd->add_option("--retries", shell.retries,
+                    "Run a failed command again, up to N more times (map: an item whose command "
+                    "failed; run: while it exits non-zero)")
+        ->check(CLI::NonNegativeNumber);
     cmd->add_option("--name", shell.name, "Job name");
     cmd->add_option("--cwd", cwd,
                     "Directory the command runs in, on the workers (default: the current "

@@ -37,6 +37,7 @@ v1::Task ShellTask(const std::string& key, const ShellTaskOptions& options,
   if (!options.cwd.empty()) (*task.mutable_kwargs())["cwd"].set_str(options.cwd);
   task.mutable_resources()->insert(options.resources.begin(), options.resources.end());
   task.set_timeout_s(options.timeout_s);
+  task.set_retries(options.retries);
   return task;
 }
 
@@ -72,26 +73,28 @@ void SetShellDirectories(v1::Graph& graph, const std::string& dir) {
   }
 }
 
-int RunCommand(Client& client, const ShellTaskOptions& options, Output& out) {
-  if (options.command.empty())
-    return Fail(absl::InvalidArgumentError("run: no command given after --"));
+namespace {
+
+// One attempt of `brisk run`'s command: what it printed and how it ended.
+absl::StatusOr<RunReport> RunOnce(Client& client, const ShellTaskOptions& options) {
   v1::Graph graph;
   const std::string key = UniquePrefix("run");
   v1::Task task = ShellTask(key, options, options.command, {});
   (*task.mutable_kwargs())["check"].set_bool_(false);  // the exit status is a result
+  task.set_retries(0);  // run's retries are attempts made here (RunCommand), not the scheduler's
   *graph.add_tasks() = std::move(task);
   SubmitOptions submit;
   submit.name = options.name.empty() ? options.command.front() : options.name;
   auto job = client.Submit(graph, submit);
-  if (!job.ok()) return Fail(job.status());
+  if (!job.ok()) return job.status();
   auto status = client.WaitKey(job->outputs.front());
-  if (!status.ok()) return Fail(status.status());
+  if (!status.ok()) return status.status();
   RunReport report;
   report.job = job->id;
   report.key = key;
   if (status->state == v1::KEY_STATE_MEMORY) {
     auto value = client.Result(job->outputs.front());
-    if (!value.ok()) return Fail(value.status());
+    if (!value.ok()) return value.status();
     const auto& result = (*value)->map().entries();
     report.stdout_text = result.at("stdout").bytes();
     report.exit_status = static_cast<int>(result.at("status").int_());
@@ -104,8 +107,25 @@ int RunCommand(Client& client, const ShellTaskOptions& options, Output& out) {
   }
   auto log = client.GetLog(key);
   if (log.ok()) report.stderr_text = log->log();
-  out.Run(report);
-  return report.exit_status;
+  return report;
+}
+
+}  // namespace
+
+int RunCommand(Client& client, const ShellTaskOptions& options, Output& out) {
+  if (options.command.empty())
+    return Fail(absl::InvalidArgumentError("run: no command given after --"));
+  for (int attempt = 0;; ++attempt) {
+    absl::StatusOr<RunReport> report = RunOnce(client, options);
+    if (!report.ok()) return Fail(report.status());
+    if (report->exit_status == 0 || attempt >= options.retries) {
+      out.Run(*report);
+      return report->exit_status;
+    }
+    // An earlier attempt's output is not printed: only the last attempt's is the result.
+    std::cerr << "brisk: run: attempt " << attempt + 1 << " of " << options.retries + 1
+              << " exited with status " << report->exit_status << "; running it again\n";
+  }
 }
 
 absl::StatusOr<std::vector<std::string>> ParseArray(const std::string& spec) {

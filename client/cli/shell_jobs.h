@@ -16,6 +16,11 @@ struct ShellTaskOptions {
   double timeout_s = 0;
   std::string name;
   std::string cwd;  // the directory the commands run in, absolute (see CommandDirectory)
+  // How many more times a failed command is run. `map`: an item whose command failed (exited
+  // non-zero, was killed or timed out) is run again by the scheduler, on any worker. `run`: the
+  // command is run again while it exits non-zero (a non-zero exit is `run`'s result, not a task
+  // failure), as GNU parallel's --retries.
+  int retries = 0;
 };
 
 // The directory commands run in: `flag` (--cwd) made absolute against the directory `brisk` was

@@ -152,6 +152,41 @@ TEST_F(ShellTest, MapWithAFailingItemExitsOneAndListsIt) {
   EXPECT_THAT(r.err, HasSubstr("9 of 10")) << r.ToString();
 }
 
+// Each attempt counts itself in a file; the command succeeds from its third attempt on.
+constexpr char kThirdTimeLucky[] =
+    "n=$(cat \"$0\" 2>/dev/null || echo 0); n=$((n + 1)); echo $n > \"$0\"; echo attempt $n; "
+    "test $n -ge 3";
+
+TEST_F(ShellTest, MapRetriesRunAFailedItemAgainUntilItSucceeds) {
+  const std::string dir = cluster_->dir();
+  CliResult two = Cli({"map", "--array", "1-4", "--retries", "2", "--", "sh", "-c", kThirdTimeLucky,
+                       absl::StrCat(dir, "/map2-{}")});
+  EXPECT_EQ(two.exit_code, 0) << two.ToString();
+  EXPECT_EQ(two.out, "attempt 3\nattempt 3\nattempt 3\nattempt 3\n") << two.ToString();
+  CliResult one = Cli({"map", "--array", "1-4", "--retries", "1", "--", "sh", "-c", kThirdTimeLucky,
+                       absl::StrCat(dir, "/map1-{}")});
+  EXPECT_EQ(one.exit_code, 1) << one.ToString();
+  EXPECT_THAT(one.err, HasSubstr("failed: item 1 (index 0)")) << one.ToString();
+  for (int i = 1; i <= 4; ++i) {
+    EXPECT_EQ(ReadWholeFile(absl::StrCat(dir, "/map1-", i)), "2\n") << "two attempts of " << i;
+  }
+  CliResult negative = Cli({"map", "--array", "1-2", "--retries", "-1", "--", "true"});
+  EXPECT_EQ(negative.exit_code, 2) << negative.ToString();
+}
+
+TEST_F(ShellTest, RunRetriesWhileTheCommandExitsNonZeroAndPrintsTheLastAttempt) {
+  const std::string counter = absl::StrCat(cluster_->dir(), "/run-count");
+  CliResult two = Cli({"run", "--retries", "2", "--", "sh", "-c", kThirdTimeLucky, counter});
+  EXPECT_EQ(two.exit_code, 0) << two.ToString();
+  EXPECT_EQ(two.out, "attempt 3\n") << "only the last attempt's output";
+  EXPECT_THAT(two.err, HasSubstr("attempt 2 of 3 exited with status 1; running it again"));
+  std::filesystem::remove(counter);
+  CliResult one = Cli({"run", "--retries", "1", "--", "sh", "-c", kThirdTimeLucky, counter});
+  EXPECT_EQ(one.exit_code, 1) << one.ToString();
+  EXPECT_EQ(one.out, "attempt 2\n");
+  EXPECT_EQ(ReadWholeFile(counter), "2\n");
+}
+
 TEST_F(ShellTest, MapMaxFailsZeroCancelsTheRestAfterTheFirstFailure) {
   constexpr int kItems = 400;
   CliResult r = Cli({"-o", "json", "map", "--array", absl::StrCat("1-", kItems), "--max-fails", "0",
