@@ -48,12 +48,12 @@ absl::StatusOr<std::unique_ptr<Client>> Connect(const Globals& globals);
 
 absl::StatusOr<JobId> ParseJob(const std::string& text);
 
-// Writes `value` (which must be an ndarray) to `path` as a .npy file and says so; returns the exit
-// status (bad input when the value is not an array).
 // `brisk gather KEY --raw [--output-file PATH]`: the bytes or text `value` of `key`, exactly, to
 // `path` (standard output when empty); an error naming the kind for any other value.
 int WriteRawResult(const std::string& key, const v1::Value& value, const std::string& path);
 
+// Writes `value` (which must be an ndarray) to `path` as a .npy file and says so; returns the exit
+// status (bad input when the value is not an array).
 int WriteNpyResult(const std::string& key, const v1::Value& value, const std::string& path,
                    Output& out);
 
